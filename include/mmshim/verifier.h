@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mmshim/verifier.h - how mmshim reports misuse, and how to query it.
+ *
+ * Where Windows would bug-check, mmshim refuses the operation, leaves memory
+ * as it was and writes a verifier report to the kernel log: the Windows
+ * bug-check code and its four parameters, the routine, and the caller. Calls
+ * that Windows fails with a return value (NULL, an error status) and that are
+ * almost always a driver bug are reported the same way with the pseudo code
+ * MMSHIM_CALL_FAILED. Counters are in /sys/kernel/debug/mmshim/verifier.
+ *
+ * Everything named Mmshim* here is an mmshim extension, not a Windows API.
+ */
+#ifndef MMSHIM_VERIFIER_H
+#define MMSHIM_VERIFIER_H
+
+#include <mmshim/types.h>
+
+/* Bug-check codes mmshim reports. */
+#define MMSHIM_CALL_FAILED 0x00000000 /* not a bug check: the call failed */
+#define BAD_POOL_CALLER 0x000000C2
+#define DRIVER_VERIFIER_DETECTED_VIOLATION 0x000000C4
+#define SYSTEM_PTE_MISUSE 0x000000DA
+
+/* BAD_POOL_CALLER (0xC2) parameter 1, as Windows defines them. */
+#define MMSHIM_POOL_ZERO_BYTES 0x00
+#define MMSHIM_POOL_DOUBLE_FREE 0x07
+#define MMSHIM_POOL_BAD_IRQL_ALLOC 0x08
+#define MMSHIM_POOL_BAD_IRQL_FREE 0x09
+#define MMSHIM_POOL_WRONG_TAG 0x0A
+#define MMSHIM_POOL_FREE_USER_ADDRESS 0x40
+#define MMSHIM_POOL_NOT_IN_POOL 0x42
+#define MMSHIM_POOL_TAG_ZERO 0x9B
+
+/* DRIVER_VERIFIER_DETECTED_VIOLATION (0xC4) parameter 1. 0x62 is Windows'
+ * (pool not freed at unload); the 0x4D53xxxx values ("MS") are mmshim's own,
+ * for misuse that Windows catches only as memory corruption. */
+#define MMSHIM_VRF_POOL_LEAKED_AT_UNLOAD 0x62
+#define MMSHIM_VRF_NULL_ARGUMENT 0x4D530001
+#define MMSHIM_VRF_MDL_NOT_ALLOCATED 0x4D530002
+#define MMSHIM_VRF_MDL_TOO_SMALL 0x4D530003
+#define MMSHIM_VRF_MDL_CORRUPT 0x4D530004
+#define MMSHIM_VRF_NOT_NONPAGED_MEMORY 0x4D530005
+#define MMSHIM_VRF_STACK_BUFFER 0x4D530006
+#define MMSHIM_VRF_MDL_LEAKED_AT_UNLOAD 0x4D530007
+
+/* MMSHIM_CALL_FAILED parameter 1: why the call failed. */
+#define MMSHIM_FAIL_ZERO_LENGTH 0x01
+#define MMSHIM_FAIL_LENGTH_TOO_LARGE 0x02
+#define MMSHIM_FAIL_RANGE_WRAPS 0x03
+#define MMSHIM_FAIL_INVALID_FLAGS 0x04
+#define MMSHIM_FAIL_UNSUPPORTED 0x05
+
+/* Wildcard for MmshimVerifierReportCount's Parameter1. */
+#define MMSHIM_ANY_PARAMETER (~(ULONG_PTR)0)
+
+typedef struct _MMSHIM_VERIFIER_REPORT {
+	ULONG BugCheckCode;
+	ULONG Sequence; /* 1 for the first report since load */
+	ULONG_PTR Parameters[4];
+	const char *Routine;
+	PVOID Caller;
+} MMSHIM_VERIFIER_REPORT, *PMMSHIM_VERIFIER_REPORT;
+
+MMSHIM_EXTERN_C_BEGIN
+
+/* Reports since load with this code and parameter 1 (or any parameter 1). */
+ULONG MmshimVerifierReportCount(ULONG BugCheckCode, ULONG_PTR Parameter1);
+/* Copies the latest report; FALSE if there has been none. */
+BOOLEAN MmshimVerifierLastReport(PMMSHIM_VERIFIER_REPORT Report);
+/* Live pool blocks and their bytes, and live MDLs from IoAllocateMdl. */
+VOID MmshimPoolUsage(PSIZE_T Blocks, PSIZE_T Bytes);
+SIZE_T MmshimLiveMdlCount(VOID);
+
+MMSHIM_EXTERN_C_END
+
+#endif /* MMSHIM_VERIFIER_H */

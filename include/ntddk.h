@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ntddk.h - forwards to mmshim's wdm.h, as the WDK's ntddk.h includes wdm.h. */
+#ifndef MMSHIM_NTDDK_H
+#define MMSHIM_NTDDK_H
+#include <wdm.h>
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * wdm.h - mmshim's porter-facing header: the subset of the Windows WDK's
+ * wdm.h that mmshim implements, with Windows names, values and layouts.
+ *
+ * Valid C and C++; includes no Linux header. When a source file needs Linux
+ * headers too, include them first and <wdm.h> last: Windows' PAGE_ALIGN
+ * (round down) replaces Linux's (round up).
+ */
+#ifndef MMSHIM_WDM_H
+#define MMSHIM_WDM_H
+
+#include <mmshim/types.h>
+#include <mmshim/sal.h>
+#include <mmshim/ntstatus.h>
+#include <mmshim/mdl.h>
+#include <mmshim/pool.h>
+#include <mmshim/verifier.h>
+
+#endif /* MMSHIM_WDM_H */

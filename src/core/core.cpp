@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0
+// core.cpp - start and stop of the core, called by the glue's module init/exit.
+#include "mdl.h"
+#include "pool.h"
+#include "verifier.h"
+
+extern "C" int mmshim_core_init(void)
+{
+	mmshim::verifier::reset();
+	return mmshim::mdl::init();
+}
+
+extern "C" void mmshim_core_exit(void)
+{
+	// Drivers that used mmshim are unloaded by now (they hold a module
+	// reference); whatever they left is reported and released.
+	mmshim::mdl::release_all_at_unload();
+	mmshim::pool::release_all_at_unload();
+	mmshim::mdl::exit();
+}

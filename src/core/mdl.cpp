@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+// mdl.cpp - IoAllocateMdl, IoFreeMdl, MmSizeOfMdl, MmBuildMdlForNonPagedPool.
+//
+// MDLs from IoAllocateMdl have a hidden header right before the MDL with the
+// real capacity of the PFN array and where the storage came from, and are
+// entered in a registry, so IoFreeMdl can refuse anything it did not allocate
+// (an MDL embedded in driver memory, a double free) without touching it.
+// Nothing private is kept in MDL fields: drivers own and rewrite them.
+#include "mdl.h"
+#include "verifier.h"
+
+namespace mmshim::mdl {
+namespace {
+
+enum class Source : ULONG { kCache = 1, kHeap = 2 };
+
+struct Header {
+	RegistryLink link;
+	uptr capacity; // PFN entries after the MDL
+	Source source;
+	ULONG reserved;
+	void *caller;
+};
+static_assert(sizeof(Header) == 32);
+
+constexpr uptr kCacheObjectSize = sizeof(Header) + sizeof(MDL) + kFixedPages * sizeof(PFN_NUMBER);
+
+constinit AddressRegistry<1024> g_live;
+
+Header *header_of(const MDL *mdl)
+{
+	return reinterpret_cast<Header *>(reinterpret_cast<uptr>(mdl) - sizeof(Header));
+}
+
+MDL *mdl_of(Header *h)
+{
+	return reinterpret_cast<MDL *>(h + 1);
+}
+
+void release_storage(Header *h)
+{
+	if (h->source == Source::kCache)
+		mmshim_plat_mdl_cache_free(h);
+	else
+		mmshim_plat_free(h);
+}
+
+void report_null(const char *routine, void *caller)
+{
+	verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 0, 0, 0, routine,
+			 "NULL MDL", caller);
+}
+
+} // namespace
+
+uptr capacity_pages(const MDL *mdl)
+{
+	{
+		LockGuard guard(MMSHIM_LOCK_MDL);
+		const Header *h = header_of(mdl);
+		if (g_live.contains(&h->link))
+			return h->capacity;
+	}
+	const auto size = static_cast<USHORT>(mdl->Size);
+	return size < sizeof(MDL) ? 0 : (size - sizeof(MDL)) / sizeof(PFN_NUMBER);
+}
+
+bool described_span(const MDL *mdl, uptr *pages)
+{
+	const uptr start = reinterpret_cast<uptr>(mdl->StartVa);
+	if ((start & kPageMask) != 0 || mdl->ByteOffset >= kPageSize)
+		return false;
+	uptr end;
+	if (!checked_add<uptr>(start + mdl->ByteOffset, mdl->ByteCount, &end))
+		return false;
+	*pages = span_pages(start + mdl->ByteOffset, mdl->ByteCount);
+	return true;
+}
+
+int init()
+{
+	return mmshim_plat_mdl_cache_create(kCacheObjectSize);
+}
+
+void release_all_at_unload()
+{
+	uptr leaked = 0;
+	for (;;) {
+		Header *h;
+		{
+			LockGuard guard(MMSHIM_LOCK_MDL);
+			RegistryLink *l = g_live.pop();
+			if (!l)
+				break;
+			h = from_link<Header>(l);
+		}
+		leaked++;
+		release_storage(h);
+	}
+	if (leaked)
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_LEAKED_AT_UNLOAD, 0,
+				 leaked, 0, "mmshim unload",
+				 "MDLs from IoAllocateMdl were never freed; mmshim frees them now", nullptr);
+}
+
+void exit()
+{
+	mmshim_plat_mdl_cache_destroy();
+}
+
+} // namespace mmshim::mdl
+
+using namespace mmshim;
+using mdl::Header;
+
+extern "C" PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer,
+			      BOOLEAN ChargeQuota, PIRP Irp)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "IoAllocateMdl";
+	(void)SecondaryBuffer; // only meaningful with an IRP
+	(void)ChargeQuota;     // "reserved, must be FALSE": quota is not modelled
+	const uptr va = reinterpret_cast<uptr>(VirtualAddress);
+
+	if (Irp) {
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, reinterpret_cast<uptr>(Irp), 0,
+				 0, routine, "Irp must be NULL: mmshim has no IRP type yet", caller);
+		return nullptr;
+	}
+	if (Length == 0) {
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_ZERO_LENGTH, va, 0, 0, routine,
+				 "zero-length MDL", caller);
+		return nullptr;
+	}
+	if (Length > MMSHIM_MAX_MDL_LENGTH) {
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_LENGTH_TOO_LARGE, va, Length,
+				 MMSHIM_MAX_MDL_LENGTH, routine,
+				 "length above the Windows limit of 4 GiB minus one page", caller);
+		return nullptr;
+	}
+	uptr last;
+	if (!checked_add<uptr>(va, Length - 1, &last)) {
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_RANGE_WRAPS, va, Length, 0, routine,
+				 "address range wraps around the end of the address space", caller);
+		return nullptr;
+	}
+
+	const uptr pages = span_pages(va, Length);
+	const bool atomic = !mmshim_plat_may_sleep();
+	Header *h;
+	if (pages <= mdl::kFixedPages) {
+		h = static_cast<Header *>(mmshim_plat_mdl_cache_alloc(atomic));
+		if (!h)
+			return nullptr;
+		h->source = mdl::Source::kCache;
+		h->capacity = mdl::kFixedPages;
+	} else {
+		// pages <= 2^20 + 1, so this cannot overflow.
+		const uptr bytes = sizeof(Header) + sizeof(MDL) + pages * sizeof(PFN_NUMBER);
+		h = static_cast<Header *>(mmshim_plat_alloc(bytes, atomic ? MMSHIM_ALLOC_ATOMIC : 0));
+		if (!h)
+			return nullptr;
+		h->source = mdl::Source::kHeap;
+		h->capacity = pages;
+	}
+	h->caller = caller;
+	h->reserved = 0;
+
+	MDL *m = mdl::mdl_of(h);
+	MmInitializeMdl(m, VirtualAddress, Length);
+	if (h->source == mdl::Source::kCache)
+		m->MdlFlags |= MDL_ALLOCATED_FIXED_SIZE;
+	m->Process = nullptr;
+	m->MappedSystemVa = nullptr;
+	{
+		LockGuard guard(MMSHIM_LOCK_MDL);
+		mdl::g_live.insert(&h->link);
+	}
+	return m;
+}
+
+extern "C" VOID IoFreeMdl(PMDL Mdl)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "IoFreeMdl";
+	if (!Mdl) {
+		mdl::report_null(routine, caller);
+		return;
+	}
+	Header *h = mdl::header_of(Mdl);
+	bool ours;
+	{
+		LockGuard guard(MMSHIM_LOCK_MDL);
+		ours = (reinterpret_cast<uptr>(Mdl) % alignof(MDL)) == 0 && mdl::g_live.remove(&h->link);
+	}
+	if (!ours) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_ALLOCATED,
+				 reinterpret_cast<uptr>(Mdl), 0, 0, routine,
+				 "MDL was not allocated by IoAllocateMdl, or was already freed", caller);
+		return;
+	}
+	mdl::release_storage(h);
+}
+
+extern "C" SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length)
+{
+	return sizeof(MDL) + sizeof(PFN_NUMBER) * ADDRESS_AND_SIZE_TO_SPAN_PAGES(Base, Length);
+}
+
+extern "C" VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "MmBuildMdlForNonPagedPool";
+	MDL *m = MemoryDescriptorList;
+	if (!m) {
+		mdl::report_null(routine, caller);
+		return;
+	}
+	uptr pages;
+	if (!mdl::described_span(m, &pages)) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_CORRUPT,
+				 reinterpret_cast<uptr>(m), reinterpret_cast<uptr>(m->StartVa), m->ByteOffset,
+				 routine, "MDL StartVa/ByteOffset/ByteCount do not describe a valid range",
+				 caller);
+		return;
+	}
+	const uptr capacity = mdl::capacity_pages(m);
+	if (pages > capacity) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_TOO_SMALL,
+				 reinterpret_cast<uptr>(m), pages, capacity, routine,
+				 "the MDL's PFN array is too small for the range it describes", caller);
+		return;
+	}
+	const uptr start = reinterpret_cast<uptr>(m->StartVa);
+	if (start < mmshim_plat_kernel_space_start()) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NOT_NONPAGED_MEMORY, start, 0,
+				 0, routine, "the MDL describes a user-mode address, not nonpaged pool",
+				 caller);
+		return;
+	}
+
+	// The PFN array is scratch until this succeeds; the header is only
+	// updated once every page has been resolved.
+	PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
+	bool io_space = false;
+	for (uptr i = 0; i < pages; i++) {
+		const void *page = reinterpret_cast<const void *>(start + i * kPageSize);
+		unsigned long long pfn = 0;
+		switch (mmshim_plat_kva_to_pfn(page, &pfn)) {
+		case MMSHIM_KVA_DIRECT:
+		case MMSHIM_KVA_VMALLOC:
+			break;
+		case MMSHIM_KVA_STACK:
+			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_STACK_BUFFER,
+					 reinterpret_cast<uptr>(page), i, 0, routine,
+					 "MDL describes a kernel stack buffer, which is not nonpaged pool",
+					 caller);
+			return;
+		case MMSHIM_KVA_INVALID:
+		default:
+			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NOT_NONPAGED_MEMORY,
+					 reinterpret_cast<uptr>(page), i, 0, routine,
+					 "a page of the MDL's range is not mapped kernel memory", caller);
+			return;
+		}
+		if (!mmshim_plat_pfn_is_ram(pfn))
+			io_space = true;
+		pfns[i] = static_cast<PFN_NUMBER>(pfn);
+	}
+	m->Process = nullptr;
+	m->MappedSystemVa = MmGetMdlVirtualAddress(m);
+	m->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL | (io_space ? MDL_IO_SPACE : 0);
+}
+
+extern "C" SIZE_T MmshimLiveMdlCount(VOID)
+{
+	LockGuard guard(MMSHIM_LOCK_MDL);
+	return mdl::g_live.count();
+}

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+// pool.cpp - ExAllocatePool2, ExAllocatePoolWithTag, ExFreePoolWithTag,
+// ExFreePool.
+//
+// Every block carries a hidden header just below the address the driver gets
+// (tag, size, pool kind, the raw block) and is entered in a registry. A free
+// looks the address up in the registry before touching the header, so a wild,
+// foreign or already freed pointer is reported, never dereferenced; a wrong
+// tag is reported and the block stays allocated and intact.
+#include "pool.h"
+#include "verifier.h"
+
+namespace mmshim::pool {
+namespace {
+
+constexpr ULONG64 kMagic = 0x6c6f6f506d68734dULL; // "MshmPool"
+
+constexpr ULONG kPaged = 1u << 0;
+
+struct alignas(16) Header {
+	RegistryLink link;
+	void *block;   // what mmshim_plat_alloc returned
+	SIZE_T size;   // bytes the driver asked for
+	ULONG tag;
+	ULONG kind;    // kPaged ...
+	void *caller;
+	ULONG64 magic; // kMagic ^ address: for crash dumps only, never trusted
+};
+static_assert(sizeof(Header) == 48 && alignof(Header) == 16);
+
+constinit AddressRegistry<4096> g_live;
+constinit uptr g_live_bytes = 0;
+
+// Addresses of the last few frees, to tell a double free from a wild pointer.
+constexpr unsigned kRecent = 64;
+constinit uptr g_recent[kRecent] = {};
+constinit unsigned g_recent_next = 0;
+
+Header *header_of(const void *p)
+{
+	return reinterpret_cast<Header *>(reinterpret_cast<uptr>(p) - sizeof(Header));
+}
+
+bool recently_freed(uptr p)
+{
+	for (uptr r : g_recent)
+		if (r == p)
+			return true;
+	return false;
+}
+
+} // namespace
+
+void *allocate(const Request &req)
+{
+	if (req.tag == 0) {
+		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_TAG_ZERO, 0, req.pool_type, 0, req.routine,
+				 "pool tag 0 is not allowed; use a four-character tag", req.caller);
+		return nullptr;
+	}
+	if (req.size == 0) {
+		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_ZERO_BYTES, 0, req.pool_type, req.tag,
+				 req.routine, "zero-byte pool allocation", req.caller);
+		return nullptr;
+	}
+	const bool may_sleep = mmshim_plat_may_sleep();
+	if (req.paged && !may_sleep) {
+		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_BAD_IRQL_ALLOC, 2 /* DISPATCH_LEVEL */,
+				 req.pool_type, req.size, req.routine,
+				 "paged pool requested in atomic context (IRQL > APC_LEVEL)", req.caller);
+		return nullptr;
+	}
+
+	const uptr align = req.cache_aligned ? SYSTEM_CACHE_ALIGNMENT_SIZE : MEMORY_ALLOCATION_ALIGNMENT;
+	// The platform guarantees 8-byte alignment: align - 8 bytes of slack
+	// always leave room to align the driver's address up.
+	uptr total;
+	if (!checked_add<uptr>(req.size, sizeof(Header) + align - 8, &total))
+		return nullptr;
+	unsigned flags = (req.zero ? MMSHIM_ALLOC_ZERO : 0) | (may_sleep ? 0 : MMSHIM_ALLOC_ATOMIC);
+	void *block = mmshim_plat_alloc(total, flags);
+	if (!block)
+		return nullptr;
+
+	uptr user = align_up(reinterpret_cast<uptr>(block) + sizeof(Header), align);
+	Header *h = header_of(reinterpret_cast<void *>(user));
+	h->block = block;
+	h->size = req.size;
+	h->tag = req.tag;
+	h->kind = req.paged ? kPaged : 0;
+	h->caller = req.caller;
+	h->magic = kMagic ^ user;
+	{
+		LockGuard guard(MMSHIM_LOCK_POOL);
+		g_live.insert(&h->link);
+		g_live_bytes += req.size;
+	}
+	return reinterpret_cast<void *>(user);
+}
+
+void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
+{
+	const uptr addr = reinterpret_cast<uptr>(p);
+	if (addr < mmshim_plat_kernel_space_start()) {
+		if (addr == 0)
+			verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_NOT_IN_POOL, 0, 0, 0, routine,
+					 "freeing a NULL pointer", caller);
+		else
+			verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_FREE_USER_ADDRESS, addr,
+					 mmshim_plat_kernel_space_start(), 0, routine,
+					 "freeing a user-mode address to kernel pool", caller);
+		return;
+	}
+
+	// Decide under the lock, report after dropping it.
+	enum class Verdict { kFree, kUnknown, kTwice, kWrongTag, kPagedAtDispatch } verdict;
+	Header *h = header_of(p);
+	void *block = nullptr;
+	ULONG owner_tag = 0;
+	{
+		LockGuard guard(MMSHIM_LOCK_POOL);
+		if ((addr % MEMORY_ALLOCATION_ALIGNMENT) != 0 || !g_live.contains(&h->link)) {
+			verdict = recently_freed(addr) ? Verdict::kTwice : Verdict::kUnknown;
+		} else if (check_tag && h->tag != tag) {
+			verdict = Verdict::kWrongTag;
+			owner_tag = h->tag;
+		} else if ((h->kind & kPaged) && !mmshim_plat_may_sleep()) {
+			verdict = Verdict::kPagedAtDispatch;
+		} else {
+			verdict = Verdict::kFree;
+			g_live.remove(&h->link);
+			g_live_bytes -= h->size;
+			g_recent[g_recent_next++ % kRecent] = addr;
+			block = h->block;
+			h->magic = 0;
+		}
+	}
+	switch (verdict) {
+	case Verdict::kFree:
+		mmshim_plat_free(block);
+		return;
+	case Verdict::kUnknown:
+		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_NOT_IN_POOL, addr, 0, 0, routine,
+				 "freeing an address that mmshim's pool never returned", caller);
+		return;
+	case Verdict::kTwice:
+		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_DOUBLE_FREE, 0, 0, addr, routine,
+				 "freeing pool that was already freed", caller);
+		return;
+	case Verdict::kWrongTag:
+		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_WRONG_TAG, addr, owner_tag, tag, routine,
+				 "freeing pool with the wrong tag; the block stays allocated", caller);
+		return;
+	case Verdict::kPagedAtDispatch:
+		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_BAD_IRQL_FREE, 2 /* DISPATCH_LEVEL */,
+				 PagedPool, addr, routine,
+				 "paged pool freed in atomic context; the block stays allocated", caller);
+		return;
+	}
+}
+
+void usage(SIZE_T *blocks, SIZE_T *bytes)
+{
+	LockGuard guard(MMSHIM_LOCK_POOL);
+	if (blocks)
+		*blocks = g_live.count();
+	if (bytes)
+		*bytes = g_live_bytes;
+}
+
+unsigned rows_by_tag(mmshim_pool_row *rows, unsigned max)
+{
+	LockGuard guard(MMSHIM_LOCK_POOL);
+	unsigned n = 0;
+	g_live.for_each([&](const RegistryLink *l) {
+		const Header *h = from_link<Header>(l);
+		for (unsigned i = 0; i < n; i++) {
+			if (rows[i].tag == h->tag) {
+				rows[i].blocks++;
+				rows[i].bytes += h->size;
+				return;
+			}
+		}
+		if (n < max)
+			rows[n++] = {h->tag, 1, h->size};
+	});
+	return n;
+}
+
+void release_all_at_unload()
+{
+	SIZE_T blocks = 0, bytes = 0;
+	for (;;) {
+		void *block;
+		{
+			LockGuard guard(MMSHIM_LOCK_POOL);
+			RegistryLink *l = g_live.pop();
+			if (!l)
+				break;
+			Header *h = from_link<Header>(l);
+			blocks++;
+			bytes += h->size;
+			g_live_bytes -= h->size;
+			block = h->block;
+		}
+		mmshim_plat_free(block);
+	}
+	if (blocks)
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_POOL_LEAKED_AT_UNLOAD, 0,
+				 blocks, bytes, "mmshim unload",
+				 "pool blocks were never freed; mmshim frees them now", nullptr);
+	LockGuard guard(MMSHIM_LOCK_POOL);
+	for (uptr &r : g_recent)
+		r = 0;
+}
+
+} // namespace mmshim::pool
+
+using namespace mmshim;
+
+namespace {
+
+// POOL_FLAG_* bits mmshim knows in the required (low) half.
+constexpr POOL_FLAGS kRequiredMask = 0xFFFFFFFFULL;
+constexpr POOL_FLAGS kRaiseOnFailure = 0x20ULL;
+constexpr POOL_FLAGS kTypeFlags = POOL_FLAG_NON_PAGED | POOL_FLAG_NON_PAGED_EXECUTE | POOL_FLAG_PAGED;
+constexpr POOL_FLAGS kSupportedRequired =
+	kTypeFlags | POOL_FLAG_USE_QUOTA | POOL_FLAG_UNINITIALIZED | POOL_FLAG_CACHE_ALIGNED;
+
+void *refuse(const char *routine, uptr why, uptr detail, const char *what, void *caller)
+{
+	verifier::report(MMSHIM_CALL_FAILED, why, detail, 0, 0, routine, what, caller);
+	return nullptr;
+}
+
+} // namespace
+
+extern "C" PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "ExAllocatePool2";
+	const POOL_FLAGS type = Flags & kTypeFlags;
+	if (type != POOL_FLAG_NON_PAGED && type != POOL_FLAG_PAGED && type != POOL_FLAG_NON_PAGED_EXECUTE)
+		return refuse(routine, MMSHIM_FAIL_INVALID_FLAGS, Flags,
+			      "exactly one of POOL_FLAG_NON_PAGED, _PAGED, _NON_PAGED_EXECUTE is required",
+			      caller);
+	if (Flags & kRaiseOnFailure)
+		return refuse(routine, MMSHIM_FAIL_UNSUPPORTED, Flags,
+			      "POOL_FLAG_RAISE_ON_FAILURE needs exception support mmshim does not have yet",
+			      caller);
+	if (type == POOL_FLAG_NON_PAGED_EXECUTE)
+		return refuse(routine, MMSHIM_FAIL_UNSUPPORTED, Flags,
+			      "executable pool is not available: Linux kernel heap memory is NX", caller);
+	if (Flags & POOL_FLAG_SESSION)
+		return refuse(routine, MMSHIM_FAIL_UNSUPPORTED, Flags, "session pool does not exist on Linux",
+			      caller);
+	if (Flags & kRequiredMask & ~kSupportedRequired)
+		return refuse(routine, MMSHIM_FAIL_INVALID_FLAGS, Flags, "unknown required POOL_FLAG bits",
+			      caller);
+
+	pool::Request req{};
+	req.size = NumberOfBytes;
+	req.tag = Tag;
+	req.pool_type = type == POOL_FLAG_PAGED ? PagedPool : NonPagedPoolNx;
+	req.paged = type == POOL_FLAG_PAGED;
+	req.zero = !(Flags & POOL_FLAG_UNINITIALIZED);
+	req.cache_aligned = (Flags & POOL_FLAG_CACHE_ALIGNED) != 0;
+	req.routine = routine;
+	req.caller = caller;
+	return pool::allocate(req);
+}
+
+extern "C" PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "ExAllocatePoolWithTag";
+	const ULONG type = static_cast<ULONG>(PoolType);
+	if (type & NonPagedPoolSession)
+		return refuse(routine, MMSHIM_FAIL_UNSUPPORTED, type, "session pool does not exist on Linux",
+			      caller);
+	const ULONG base = type & ~static_cast<ULONG>(NonPagedPoolNx);
+	if (base >= MaxPoolType || base == DontUseThisType || (type & ~(NonPagedPoolNx | 7u)))
+		return refuse(routine, MMSHIM_FAIL_INVALID_FLAGS, type, "invalid POOL_TYPE", caller);
+	if ((type & NonPagedPoolNx) && (base & 1))
+		return refuse(routine, MMSHIM_FAIL_INVALID_FLAGS, type, "invalid POOL_TYPE", caller);
+
+	pool::Request req{};
+	req.size = NumberOfBytes;
+	req.tag = Tag;
+	req.pool_type = type;
+	req.paged = (base & 1) != 0; // PagedPool, PagedPoolCacheAligned
+	req.zero = false;            // ExAllocatePoolWithTag never zeroes
+	req.cache_aligned = (base & 4) != 0;
+	req.routine = routine;
+	req.caller = caller;
+	return pool::allocate(req);
+}
+
+extern "C" VOID ExFreePoolWithTag(PVOID P, ULONG Tag)
+{
+	pool::free(P, Tag, Tag != 0, "ExFreePoolWithTag", MMSHIM_CALLER());
+}
+
+extern "C" VOID ExFreePool(PVOID P)
+{
+	pool::free(P, 0, false, "ExFreePool", MMSHIM_CALLER());
+}
+
+extern "C" VOID MmshimPoolUsage(PSIZE_T Blocks, PSIZE_T Bytes)
+{
+	pool::usage(Blocks, Bytes);
+}
+
+extern "C" unsigned int mmshim_core_pool_rows(mmshim_pool_row *rows, unsigned int max)
+{
+	return pool::rows_by_tag(rows, max);
+}

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+// pool.h - the core's pool allocator, shared by the pool routines and by
+// areas that hand pool blocks to drivers (MDLs from MmAllocatePagesForMdl
+// are freed with ExFreePool).
+#pragma once
+
+#include "support.h"
+
+namespace mmshim::pool {
+
+struct Request {
+	SIZE_T size;
+	ULONG tag;
+	ULONG pool_type; // for reports
+	bool paged;
+	bool zero;
+	bool cache_aligned;
+	const char *routine;
+	void *caller;
+};
+
+// Allocate a tagged block; NULL (with a report for driver errors) on failure.
+void *allocate(const Request &req);
+// Free a block; with check_tag, a tag mismatch is refused and reported.
+void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller);
+void usage(SIZE_T *blocks, SIZE_T *bytes);
+unsigned rows_by_tag(mmshim_pool_row *rows, unsigned max);
+// Module unload: free and report whatever drivers left behind.
+void release_all_at_unload();
+
+} // namespace mmshim::pool

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * exports.h - the one table of routines mmshim exports to drivers (symbol
+ * namespace MMSHIM). src/glue/exports.c turns each entry into an
+ * EXPORT_SYMBOL_NS_GPL; anything else that needs the list uses it too.
+ * Every entry is declared in include/ and defined in src/core/.
+ */
+#ifndef MMSHIM_EXPORTS_H
+#define MMSHIM_EXPORTS_H
+
+#define MMSHIM_EXPORTED_ROUTINES(X)       \
+	/* MDLs (src/core/mdl.cpp) */     \
+	X(IoAllocateMdl)                  \
+	X(IoFreeMdl)                      \
+	X(MmSizeOfMdl)                    \
+	X(MmBuildMdlForNonPagedPool)      \
+	/* pool (src/core/pool.cpp) */    \
+	X(ExAllocatePool2)                \
+	X(ExAllocatePoolWithTag)          \
+	X(ExFreePoolWithTag)              \
+	X(ExFreePool)                     \
+	/* mmshim extensions (verifier) */ \
+	X(MmshimVerifierReportCount)      \
+	X(MmshimVerifierLastReport)       \
+	X(MmshimPoolUsage)                \
+	X(MmshimLiveMdlCount)
+
+#endif /* MMSHIM_EXPORTS_H */

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exports.c - exports every routine in src/exports.h to drivers, in the
+ * MMSHIM symbol namespace (drivers say MODULE_IMPORT_NS(MMSHIM)).
+ * wdm.h comes last, after the Linux headers (it replaces PAGE_ALIGN).
+ */
+#include <linux/export.h>
+#include <linux/module.h>
+#include <wdm.h>
+#include "exports.h"
+
+#define MMSHIM_EXPORT(sym) EXPORT_SYMBOL_NS_GPL(sym, MMSHIM);
+MMSHIM_EXPORTED_ROUTINES(MMSHIM_EXPORT)

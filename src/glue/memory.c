@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memory.c - kernel memory primitives for the core: heap blocks, the MDL
+ * object cache, and resolving kernel virtual addresses to page frames.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/llist.h>
+#include <linux/workqueue.h>
+#include <linux/ioport.h>
+#include <linux/preempt.h>
+#include <linux/sched/task_stack.h>
+#include "platform.h"
+#include "glue.h"
+
+/**
+ * mmshim_plat_may_sleep() - may the caller sleep?
+ *
+ * Uses the preempt count, so it sees spinlocks, disabled interrupts and
+ * interrupt context. Without CONFIG_PREEMPT_COUNT a held spinlock is
+ * invisible, so every caller is treated as atomic. Never sleeps.
+ */
+int mmshim_plat_may_sleep(void)
+{
+	if (!IS_ENABLED(CONFIG_PREEMPT_COUNT))
+		return 0;
+	return preemptible();
+}
+
+/** mmshim_plat_kernel_space_start() - first address above user space. */
+mmshim_uptr mmshim_plat_kernel_space_start(void)
+{
+	return TASK_SIZE_MAX;
+}
+
+/**
+ * mmshim_plat_alloc() - kmalloc, or kvmalloc when the caller may sleep.
+ * @size: bytes
+ * @flags: MMSHIM_ALLOC_ZERO, MMSHIM_ALLOC_ATOMIC
+ *
+ * With MMSHIM_ALLOC_ATOMIC: GFP_ATOMIC kmalloc only, never sleeps.
+ * Otherwise may sleep. Never prints an allocation-failure warning: the
+ * Windows caller gets NULL, as on Windows.
+ */
+void *mmshim_plat_alloc(mmshim_size size, unsigned int flags)
+{
+	gfp_t gfp = __GFP_NOWARN | ((flags & MMSHIM_ALLOC_ZERO) ? __GFP_ZERO : 0);
+
+	if (flags & MMSHIM_ALLOC_ATOMIC)
+		return kmalloc(size, GFP_ATOMIC | gfp);
+	return kvmalloc(size, GFP_KERNEL | gfp);
+}
+
+static LLIST_HEAD(mmshim_deferred_frees);
+
+static void mmshim_deferred_free_fn(struct work_struct *work)
+{
+	struct llist_node *node, *next;
+
+	llist_for_each_safe(node, next, llist_del_all(&mmshim_deferred_frees))
+		vfree(node);
+}
+static DECLARE_WORK(mmshim_deferred_free_work, mmshim_deferred_free_fn);
+
+/**
+ * mmshim_plat_free() - free a block from mmshim_plat_alloc().
+ * @block: the block, or NULL
+ *
+ * Never sleeps: vfree() may, so a vmalloc'ed block freed in atomic context
+ * is queued (its first bytes become the list node) and freed by a worker.
+ */
+void mmshim_plat_free(void *block)
+{
+	if (!block)
+		return;
+	if (is_vmalloc_addr(block) && !mmshim_plat_may_sleep()) {
+		llist_add((struct llist_node *)block, &mmshim_deferred_frees);
+		schedule_work(&mmshim_deferred_free_work);
+		return;
+	}
+	kvfree(block);
+}
+
+/** mmshim_glue_memory_exit() - finish deferred frees (module exit, sleeps). */
+void mmshim_glue_memory_exit(void)
+{
+	flush_work(&mmshim_deferred_free_work);
+}
+
+static struct kmem_cache *mmshim_mdl_cache;
+
+/** mmshim_plat_mdl_cache_create() - kmem_cache_create for small MDLs. Sleeps. */
+int mmshim_plat_mdl_cache_create(mmshim_size object_size)
+{
+	mmshim_mdl_cache = kmem_cache_create("mmshim_mdl", object_size, 16, 0, NULL);
+	return mmshim_mdl_cache ? 0 : -ENOMEM;
+}
+
+/** mmshim_plat_mdl_cache_destroy() - kmem_cache_destroy. Sleeps. */
+void mmshim_plat_mdl_cache_destroy(void)
+{
+	kmem_cache_destroy(mmshim_mdl_cache);
+	mmshim_mdl_cache = NULL;
+}
+
+/** mmshim_plat_mdl_cache_alloc() - kmem_cache_alloc; atomic-safe if @atomic. */
+void *mmshim_plat_mdl_cache_alloc(int atomic)
+{
+	return kmem_cache_alloc(mmshim_mdl_cache,
+				(atomic ? GFP_ATOMIC : GFP_KERNEL) | __GFP_NOWARN);
+}
+
+/** mmshim_plat_mdl_cache_free() - kmem_cache_free. Atomic-safe. */
+void mmshim_plat_mdl_cache_free(void *object)
+{
+	kmem_cache_free(mmshim_mdl_cache, object);
+}
+
+/* is_vmalloc_or_module_addr() is not exported on 6.1; same test inline. */
+static bool mmshim_vmalloc_or_module(const void *va)
+{
+#ifdef MODULES_VADDR
+	unsigned long addr = (unsigned long)va;
+
+	if (addr >= MODULES_VADDR && addr < MODULES_END)
+		return true;
+#endif
+	return is_vmalloc_addr(va);
+}
+
+/**
+ * mmshim_plat_kva_to_pfn() - classify a kernel address and find its frame.
+ * @va: kernel virtual address (not dereferenced)
+ * @pfn: frame number, set unless MMSHIM_KVA_INVALID is returned
+ *
+ * The current task's stack is reported as such (it is not pool memory).
+ * Linear-map and kernel-image addresses resolve arithmetically; vmalloc,
+ * vmap, ioremap and module addresses by a page-table walk. Atomic-safe.
+ */
+enum mmshim_kva_kind mmshim_plat_kva_to_pfn(const void *va, unsigned long long *pfn)
+{
+	if (object_is_on_stack(va))
+		return MMSHIM_KVA_STACK;
+	if (virt_addr_valid(va)) {
+		*pfn = page_to_pfn(virt_to_page(va));
+		return MMSHIM_KVA_DIRECT;
+	}
+	if (mmshim_vmalloc_or_module(va)) {
+		struct page *page = vmalloc_to_page(va);
+
+		if (!page)
+			return MMSHIM_KVA_INVALID;
+		*pfn = page_to_pfn(page);
+		return MMSHIM_KVA_VMALLOC;
+	}
+	return MMSHIM_KVA_INVALID;
+}
+
+/** mmshim_plat_pfn_is_ram() - pfn_valid() and page_is_ram(). Atomic-safe. */
+int mmshim_plat_pfn_is_ram(unsigned long long pfn)
+{
+	return pfn_valid(pfn) && page_is_ram(pfn);
+}

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sync.c - the core's locks: one IRQ-safe spinlock per core area. */
+#include <linux/spinlock.h>
+#include "platform.h"
+
+/* Separate definitions give lockdep a class per lock. */
+static DEFINE_SPINLOCK(mmshim_pool_lock);
+static DEFINE_SPINLOCK(mmshim_mdl_lock);
+static DEFINE_SPINLOCK(mmshim_verifier_lock);
+
+static spinlock_t *const mmshim_locks[MMSHIM_LOCK_COUNT] = {
+	[MMSHIM_LOCK_POOL] = &mmshim_pool_lock,
+	[MMSHIM_LOCK_MDL] = &mmshim_mdl_lock,
+	[MMSHIM_LOCK_VERIFIER] = &mmshim_verifier_lock,
+};
+
+/** mmshim_plat_lock() - spin_lock_irqsave on lock @id. Atomic-safe. */
+unsigned long mmshim_plat_lock(enum mmshim_lock_id id)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(mmshim_locks[id], flags);
+	return flags;
+}
+
+/** mmshim_plat_unlock() - spin_unlock_irqrestore on lock @id. Atomic-safe. */
+void mmshim_plat_unlock(enum mmshim_lock_id id, unsigned long irq_flags)
+{
+	spin_unlock_irqrestore(mmshim_locks[id], irq_flags);
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * platform.h - the C ABI between mmshim's C++ core (src/core/) and its Linux
+ * glue (src/glue/). The core calls only these functions to reach Linux; the
+ * glue implements each with one Linux primitive. Host tests implement them
+ * with a fake (tests/host/fake_platform.cpp).
+ *
+ * Only compiler built-in types are used: both sides include this header, one
+ * with Linux headers, one without.
+ *
+ * Context rules are stated per function. "Atomic-safe" means callable with a
+ * spinlock held or interrupts off (Windows DISPATCH_LEVEL), never sleeping.
+ */
+#ifndef MMSHIM_PLATFORM_H
+#define MMSHIM_PLATFORM_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef unsigned long mmshim_uptr;
+typedef unsigned long mmshim_size;
+
+/* ---- context ----------------------------------------------------------- */
+
+/* Non-zero if the caller may sleep (Windows IRQL <= APC_LEVEL). Atomic-safe. */
+int mmshim_plat_may_sleep(void);
+
+/* Lowest kernel virtual address: anything below is a user address. */
+mmshim_uptr mmshim_plat_kernel_space_start(void);
+
+/* ---- memory ------------------------------------------------------------ */
+
+enum mmshim_alloc_flags {
+	MMSHIM_ALLOC_ZERO = 1u << 0,   /* zero the block */
+	MMSHIM_ALLOC_ATOMIC = 1u << 1, /* caller can't sleep: no vmalloc, no reclaim */
+};
+
+/*
+ * Allocate @size bytes of kernel memory, virtually contiguous and mapped
+ * non-executable, at least 8-byte aligned; NULL on failure (never warns).
+ * Small blocks come from kmalloc; large ones fall back to vmalloc when the
+ * caller may sleep. Atomic-safe with MMSHIM_ALLOC_ATOMIC.
+ */
+void *mmshim_plat_alloc(mmshim_size size, unsigned int flags);
+
+/* Free a block from mmshim_plat_alloc(). Atomic-safe: a vmalloc'ed block
+ * freed in atomic context is handed to a worker. */
+void mmshim_plat_free(void *block);
+
+/* Fixed-size object cache for small MDLs. create/destroy sleep. */
+int mmshim_plat_mdl_cache_create(mmshim_size object_size);
+void mmshim_plat_mdl_cache_destroy(void);
+/* Atomic-safe when @atomic is non-zero. */
+void *mmshim_plat_mdl_cache_alloc(int atomic);
+void mmshim_plat_mdl_cache_free(void *object);
+
+/* ---- kernel virtual addresses ------------------------------------------ */
+
+enum mmshim_kva_kind {
+	MMSHIM_KVA_INVALID = 0, /* not mapped kernel memory we can describe */
+	MMSHIM_KVA_DIRECT,      /* linear map or kernel image: pfn = __pa >> PAGE_SHIFT */
+	MMSHIM_KVA_VMALLOC,     /* vmalloc/vmap/ioremap/module space, resolved by page walk */
+	MMSHIM_KVA_STACK,       /* on the current task's stack */
+};
+
+/*
+ * Classify kernel address @va and return the page frame backing it in *pfn
+ * (valid unless MMSHIM_KVA_INVALID). Does not touch the memory. Atomic-safe.
+ */
+enum mmshim_kva_kind mmshim_plat_kva_to_pfn(const void *va, unsigned long long *pfn);
+
+/* Non-zero if @pfn is system RAM with a struct page. Atomic-safe. */
+int mmshim_plat_pfn_is_ram(unsigned long long pfn);
+
+/* ---- locks ------------------------------------------------------------- */
+
+enum mmshim_lock_id {
+	MMSHIM_LOCK_POOL,
+	MMSHIM_LOCK_MDL,
+	MMSHIM_LOCK_VERIFIER,
+	MMSHIM_LOCK_COUNT
+};
+
+/* IRQ-safe spinlocks owned by the glue (visible to lockdep). Atomic-safe. */
+unsigned long mmshim_plat_lock(enum mmshim_lock_id id);
+void mmshim_plat_unlock(enum mmshim_lock_id id, unsigned long irq_flags);
+
+/* ---- reports ----------------------------------------------------------- */
+
+struct mmshim_plat_report {
+	unsigned int code;            /* Windows bug-check code, 0 = call failed */
+	const char *code_name;        /* e.g. "BAD_POOL_CALLER" */
+	unsigned long params[4];      /* bug-check parameters */
+	const char *routine;          /* Windows routine that detected it */
+	const char *what;             /* one line for the porter */
+	void *caller;                 /* return address into the driver */
+	unsigned int sequence;        /* report number since load */
+};
+
+/* Print a verifier report (ratelimited) with the caller as %pS and, if
+ * configured, a stack dump or WARN. Atomic-safe. */
+void mmshim_plat_report(const struct mmshim_plat_report *report);
+
+/* Informational log line from the core (pr_info). Atomic-safe. */
+void mmshim_plat_log(const char *message, unsigned long value);
+
+/* C++ ABI hook: a pure virtual function was called. */
+void mmshim_plat_pure_virtual_called(void);
+
+/* ---- provided by the core ---------------------------------------------- */
+
+int mmshim_core_init(void);
+void mmshim_core_exit(void);
+
+struct mmshim_counter_row {
+	unsigned int code;
+	unsigned long param1;
+	unsigned long count;
+};
+/* Copy up to @max verifier counter rows; returns the number of rows. */
+unsigned int mmshim_core_verifier_rows(struct mmshim_counter_row *rows, unsigned int max);
+unsigned long mmshim_core_verifier_total(void);
+
+struct mmshim_pool_row {
+	unsigned int tag;
+	unsigned long blocks;
+	unsigned long bytes;
+};
+/* Live pool usage grouped by tag; returns the number of rows. */
+unsigned int mmshim_core_pool_rows(struct mmshim_pool_row *rows, unsigned int max);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMSHIM_PLATFORM_H */
