@@ -117,6 +117,7 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 	Header *h = header_of(p);
 	void *block = nullptr;
 	ULONG owner_tag = 0;
+	const bool may_sleep = mmshim_plat_may_sleep(); // before taking our own lock
 	{
 		LockGuard guard(MMSHIM_LOCK_POOL);
 		if ((addr % MEMORY_ALLOCATION_ALIGNMENT) != 0 || !g_live.contains(&h->link)) {
@@ -124,7 +125,7 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 		} else if (check_tag && h->tag != tag) {
 			verdict = Verdict::kWrongTag;
 			owner_tag = h->tag;
-		} else if ((h->kind & kPaged) && !mmshim_plat_may_sleep()) {
+		} else if ((h->kind & kPaged) && !may_sleep) {
 			verdict = Verdict::kPagedAtDispatch;
 		} else {
 			verdict = Verdict::kFree;

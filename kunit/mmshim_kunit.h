@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* mmshim_kunit.h - helpers shared by the mmshim KUnit suites. */
+#ifndef MMSHIM_KUNIT_H
+#define MMSHIM_KUNIT_H
+
+#include <kunit/test.h>
+#include <wdm.h>
+
+/*
+ * Run @stmt and expect exactly one new verifier report with @code and
+ * parameter 1 @p1, and no other report.
+ */
+#define EXPECT_REPORT(test, code, p1, stmt)                                          \
+	do {                                                                         \
+		ULONG __want = MmshimVerifierReportCount((code), (p1)) + 1;          \
+		ULONG __all = MmshimVerifierReportCount((code), MMSHIM_ANY_PARAMETER) + 1; \
+		stmt;                                                                \
+		KUNIT_EXPECT_EQ_MSG(test, MmshimVerifierReportCount((code), (p1)), __want, \
+				    "expected a verifier report 0x%x/0x%lx", (unsigned)(code), \
+				    (unsigned long)(p1));                            \
+		KUNIT_EXPECT_EQ(test, MmshimVerifierReportCount((code), MMSHIM_ANY_PARAMETER), \
+				__all);                                              \
+	} while (0)
+
+/* Run @stmt and expect no verifier report at all. */
+#define EXPECT_NO_REPORT(test, stmt)                                        \
+	do {                                                                \
+		MMSHIM_VERIFIER_REPORT __before = {}, __after = {};         \
+		MmshimVerifierLastReport(&__before);                        \
+		stmt;                                                       \
+		MmshimVerifierLastReport(&__after);                         \
+		KUNIT_EXPECT_EQ_MSG(test, __after.Sequence, __before.Sequence, \
+				    "unexpected verifier report from %s",   \
+				    __after.Routine ? __after.Routine : "?"); \
+	} while (0)
+
+/* Per-test leak check: pool blocks and MDLs live before == after. */
+struct mmshim_usage {
+	SIZE_T blocks, bytes, mdls;
+};
+int mmshim_test_init(struct kunit *test);
+void mmshim_test_exit(struct kunit *test);
+
+#endif

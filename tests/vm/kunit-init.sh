@@ -1,0 +1,35 @@
+#!/bin/busybox sh
+# /init of the KUnit initramfs: load mmshim and its KUnit module, dump each
+# suite's KTAP from debugfs, unload, run a kmemleak scan, reboot.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t debugfs none /sys/kernel/debug
+# Structured output for the harness goes to the second serial port.
+exec 3>/dev/ttyS1
+echo clear > /sys/kernel/debug/kmemleak 2>/dev/null
+echo "MMSHIM-STEP insmod mmshim" >&3
+insmod /mmshim.ko || echo "MMSHIM-FAIL insmod mmshim.ko" >&3
+echo "MMSHIM-STEP insmod mmshim_kunit" >&3
+insmod /mmshim_kunit.ko || echo "MMSHIM-FAIL insmod mmshim_kunit.ko" >&3
+for d in /sys/kernel/debug/kunit/mmshim_*; do
+	[ -f "$d/results" ] || continue
+	echo "MMSHIM-KTAP-BEGIN ${d##*/}" >&3
+	cat "$d/results" >&3
+	echo "MMSHIM-KTAP-END" >&3
+done
+echo "MMSHIM-DEBUGFS-BEGIN" >&3
+cat /sys/kernel/debug/mmshim/verifier /sys/kernel/debug/mmshim/pool /sys/kernel/debug/mmshim/mdl >&3
+echo "MMSHIM-DEBUGFS-END" >&3
+rmmod mmshim_kunit || echo "MMSHIM-FAIL rmmod mmshim_kunit" >&3
+rmmod mmshim || echo "MMSHIM-FAIL rmmod mmshim" >&3
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	echo "MMSHIM-KMEMLEAK-BEGIN" >&3
+	cat /sys/kernel/debug/kmemleak >&3
+	echo "MMSHIM-KMEMLEAK-END" >&3
+fi
+echo "MMSHIM-DONE" >&3
+reboot -f

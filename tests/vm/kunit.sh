@@ -1,0 +1,71 @@
+#!/bin/bash
+# kunit.sh VERSION - KUnit layer for one kernel (6.1 or 6.12): build (or
+# reuse) the debug kernel, build mmshim.ko and mmshim_kunit.ko against it,
+# boot qemu, parse the suites' KTAP with the kernel's own kunit.py, and check
+# the console. Last line: "LAYER-RESULT kunit-VERSION <passed> <failed>".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+ver=$1
+name=kunit-$ver
+out=$BUILD/$name
+mkdir -p "$out"
+passed=0 failed=0
+result() { echo "LAYER-RESULT $name $passed $failed"; exit 0; }
+fail() { echo "FAIL $name: $*"; failed=$((failed + 1)); }
+
+kdir=$("$REPO/tests/vm/kernel-build.sh" "$ver") || { fail "kernel build"; result; }
+src=$(sed -n 's|^include \(.*\)/Makefile$|\1|p' "$kdir/Makefile")
+
+stage_sources "$out/mmshim"
+if ! build_module "$kdir" "$out/mmshim" > "$out/build.log" 2>&1 ||
+   ! build_module "$kdir" "$out/mmshim/kunit" KBUILD_EXTRA_SYMBOLS="$out/mmshim/Module.symvers" \
+	>> "$out/build.log" 2>&1; then
+	tail -30 "$out/build.log"; fail "module build"; result
+fi
+w=$(build_warnings "$out/build.log")
+if [ -n "$w" ]; then echo "$w"; fail "build warnings"; fi
+
+make_initramfs "$out/initrd.gz" "$REPO/tests/vm/kunit-init.sh" \
+	"$out/mmshim/mmshim.ko" "$out/mmshim/kunit/mmshim_kunit.ko"
+log "$name: booting $(basename "$kdir") in qemu"
+run_vm "$kdir/arch/x86/boot/bzImage" "$out/initrd.gz" "$out/console.log" "$out/output.log" \
+	"kmemleak=on"
+tr -d '\r' < "$out/console.log" > "$out/console.txt"
+tr -d '\r' < "$out/output.log" > "$out/output.txt" 2>/dev/null
+grep -q MMSHIM-DONE "$out/output.txt" || fail "VM did not finish (see $out/console.txt)"
+grep 'MMSHIM-FAIL' "$out/output.txt" && fail "load/unload step failed"
+
+# KTAP: one top-level document over all suites, parsed by kunit.py.
+suites=$(grep -c '^MMSHIM-KTAP-BEGIN' "$out/output.txt")
+{
+	echo "KTAP version 1"
+	echo "1..$suites"
+	# Each debugfs file numbers its suite 1: renumber the top-level lines.
+	awk '/^MMSHIM-KTAP-BEGIN/{on=1; next} /^MMSHIM-KTAP-END/{on=0; next}
+	     on && /^(KTAP version|1\.\.[0-9]+$)/ { next }
+	     on && /^(not )?ok [0-9]+ / { n++; sub(/ok [0-9]+ /, "ok " n " ") }
+	     on { print }' "$out/output.txt"
+} > "$out/results.ktap"
+if [ "$suites" -eq 0 ]; then
+	fail "no KUnit results"
+else
+	python3 "$src/tools/testing/kunit/kunit.py" parse "$out/results.ktap" > "$out/kunit-parse.txt" 2>&1
+	rc=$?
+	sed 's/\x1b\[[0-9;]*m//g' "$out/kunit-parse.txt" | grep -vE '^\[[0-9:]+\] *$' | sed 's/^/  /'
+	line=$(sed 's/\x1b\[[0-9;]*m//g' "$out/kunit-parse.txt" | grep -o 'Ran [0-9]* tests.*' | tail -1)
+	p=$(echo "$line" | sed -n 's/.*passed: \([0-9]*\).*/\1/p')
+	f=$(echo "$line" | sed -n 's/.*failed: \([0-9]*\).*/\1/p')
+	e=$(echo "$line" | sed -n 's/.*errors: \([0-9]*\).*/\1/p')
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0} + ${e:-0}))
+	if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ] && [ "${e:-0}" -eq 0 ]; then fail "kunit.py parse rc=$rc"; fi
+fi
+
+problems=$(console_problems "$out/console.txt"; awk '/^MMSHIM-KMEMLEAK-BEGIN/{on=1; next} /^MMSHIM-KMEMLEAK-END/{on=0} on' "$out/output.txt")
+if [ -n "$problems" ]; then
+	echo "$problems" | head -20
+	fail "kernel console reported problems (see $out/console.txt)"
+else
+	passed=$((passed + 1)) # the clean-console check
+fi
+result

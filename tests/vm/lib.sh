@@ -1,0 +1,93 @@
+#!/bin/bash
+# lib.sh - shared helpers for the VM test scripts (sourced, not run).
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CACHE=${MMSHIM_CACHE:-/var/cache/mmshim}
+BUILD=${MMSHIM_BUILD:-$REPO/build}
+VM_TIMEOUT=${MMSHIM_VM_TIMEOUT:-900}
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# Copy the module sources to $1 (out-of-tree Kbuild writes objects next to
+# the sources, so every kernel gets its own copy).
+stage_sources() {
+	local dest=$1
+	mkdir -p "$dest"
+	rsync -a --delete --exclude build --exclude .git --exclude tests \
+		--exclude docs --exclude '*.o' --exclude '*.ko' --exclude '*.cmd' \
+		"$REPO/" "$dest/"
+}
+
+# make modules for the directory $2 against kernel tree $1; extra args follow.
+build_module() {
+	local kdir=$1 dir=$2; shift 2
+	make -C "$kdir" M="$dir" MODULE_PAHOLE_FLAGS=--lang_exclude=rust,c++,c++03,c++11,c++14 \
+		"$@" modules
+}
+
+# Warnings in a build log: compiler, objtool, modpost (Kbuild's own
+# "Skipping BTF generation" note is not a warning).
+build_warnings() {
+	grep -E 'warning:|error:|WARNING:|ERROR:|objtool:|undefined!' "$1" || true
+}
+
+# make_initramfs OUT INIT FILE... : busybox initramfs with INIT as /init
+make_initramfs() {
+	local out=$1 init=$2; shift 2
+	local root
+	root=$(mktemp -d)
+	mkdir -p "$root"/{bin,proc,sys,dev,tmp}
+	cp /bin/busybox "$root/bin/busybox"
+	cp "$init" "$root/init"; chmod +x "$root/init"
+	local f
+	for f in "$@"; do cp "$f" "$root/"; done
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+	rm -rf "$root"
+}
+
+# Accelerator: KVM when it works (probed once), else TCG.
+qemu_accel() {
+	if [ -z "${MMSHIM_ACCEL:-}" ]; then
+		MMSHIM_ACCEL=tcg
+		if [ -w /dev/kvm ] && timeout 20 qemu-system-x86_64 -accel kvm -cpu host -m 64 \
+			-nographic -no-reboot -kernel /dev/null >/dev/null 2>&1 </dev/null; then
+			MMSHIM_ACCEL=kvm
+		fi
+		export MMSHIM_ACCEL
+	fi
+	if [ "$MMSHIM_ACCEL" = kvm ]; then echo "-accel kvm -cpu host"; else echo "-accel tcg -cpu max"; fi
+}
+
+# run_vm KERNEL INITRD CONSOLE_LOG OUTPUT_LOG [extra kernel args]: boots and
+# waits; returns qemu's rc. The kernel console is ttyS0 (CONSOLE_LOG); the
+# test's own structured output goes to ttyS1 (OUTPUT_LOG), so printk lines
+# never interleave with it.
+run_vm() {
+	local kernel=$1 initrd=$2 out=$3 data=$4 extra=${5:-}
+	rm -f "$data"
+	# shellcheck disable=SC2046
+	timeout "$VM_TIMEOUT" qemu-system-x86_64 $(qemu_accel) -smp 2 -m 2048 \
+		-display none -no-reboot -device edu \
+		-serial stdio -serial "file:$data" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $extra" \
+		</dev/null > "$out" 2>&1
+}
+
+# Kernel-log lines that fail a run. Each real problem starts with one of
+# these headers; verifier reports ("mmshim: verifier report ...") and their
+# stack dumps are not among them. A test that provokes one of these on
+# purpose must print "mmshim-test: expect: <the line>" just before, and
+# console_problems then lets exactly that line pass.
+CONSOLE_BAD='WARNING:|BUG:|KASAN|UBSAN|kmemleak:.*suspected|unreferenced object|possible recursive locking|possible circular locking|inconsistent lock state|INFO: lockdep|sleeping function called from invalid context|Oops|Kernel panic|general protection fault|refcount_t:|list_add corruption|list_del corruption|missing return thunk|Unable to handle|soft lockup|hung_task'
+
+# console_problems LOG: print the offending lines (nothing if clean).
+console_problems() {
+	awk -v bad="$CONSOLE_BAD" '
+		/mmshim-test: expect: / { sub(/.*mmshim-test: expect: /, ""); expect = $0; next }
+		$0 ~ bad {
+			if (expect != "" && index($0, expect)) { expect = ""; next }
+			print
+		}
+	' "$1"
+}
