@@ -91,3 +91,25 @@ console_problems() {
 		}
 	' "$1"
 }
+
+# boot_stock SERIES OUTDIR: build mmshim.ko and the example driver against
+# Debian's stock SERIES (6.1|6.12) headers, boot the matching stock kernel in
+# qemu, insmod/rmmod both. Leaves OUTDIR/{build.log,console.txt,output.txt}
+# and sets ABI. Returns non-zero if the modules could not be built.
+boot_stock() {
+	local series=$1 out=$2 hdr vmlinuz
+	read -r ABI hdr vmlinuz < <("$REPO/tests/vm/debian-kernel.sh" "$series") || return 1
+	mkdir -p "$out"
+	stage_sources "$out/mmshim"
+	build_module "$hdr" "$out/mmshim" > "$out/build.log" 2>&1 &&
+		build_module "$hdr" "$out/mmshim/examples/hello_mdl" MMSHIM_DIR="$out/mmshim" \
+			>> "$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; return 1; }
+	echo "mmshim hello_mdl" > "$out/modules.txt"
+	make_initramfs "$out/initrd.gz" "$REPO/tests/vm/stock-init.sh" "$out/modules.txt" \
+		"$out/mmshim/mmshim.ko" "$out/mmshim/examples/hello_mdl/hello_mdl.ko"
+	log "booting Debian $ABI in qemu"
+	run_vm "$vmlinuz" "$out/initrd.gz" "$out/console.log" "$out/output.log" "quiet"
+	tr -d '\r' < "$out/console.log" > "$out/console.txt"
+	tr -d '\r' < "$out/output.log" > "$out/output.txt" 2>/dev/null
+	return 0
+}

@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: GPL-2.0
+# mmshim.mk - include from your driver's Kbuild to build against mmshim:
+#
+#     MMSHIM_DIR := /path/to/mmshim          # where mmshim.ko was built
+#     include $(MMSHIM_DIR)/mmshim.mk
+#
+# and put MODULE_IMPORT_NS(MMSHIM); in one C file of the driver.
+# It adds mmshim's include directory, accepts Windows pool tags ('gaT1' is a
+# multi-character constant), and hands mmshim's Module.symvers to modpost so
+# the Windows routines resolve with their CRCs.
+ifeq ($(MMSHIM_DIR),)
+$(error set MMSHIM_DIR to the mmshim source/build directory before including mmshim.mk)
+endif
+ccflags-y += -I$(MMSHIM_DIR)/include -Wno-multichar
+KBUILD_EXTRA_SYMBOLS += $(MMSHIM_DIR)/Module.symvers

@@ -1,0 +1,52 @@
+#!/bin/bash
+# check.sh - make check: install what is missing, then run every test layer:
+#   host         the C++ core in user space (GoogleTest via ctest, ASan+UBSan)
+#   kunit-6.1    KUnit suites in mmshim_kunit.ko on a debug 6.1 kernel (qemu)
+#   kunit-6.12   the same on 6.12
+#   real-6.1     mmshim.ko + example driver on Debian's stock 6.1 kernel (qemu)
+#   real-6.12    the same on 6.12
+#   dkms         dkms add + build against both Debian header packages
+# Prints a summary per layer and ends with "N passed, N failed"; exits
+# non-zero on any failure. MMSHIM_LAYERS="host dkms" runs a subset.
+set -uo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+layers=${MMSHIM_LAYERS:-host kunit-6.1 kunit-6.12 real-6.1 real-6.12 dkms}
+logs=$REPO/build/logs
+mkdir -p "$logs"
+start=$(date +%s)
+
+if ! tests/deps.sh all; then
+	echo "check: could not install the packages the tests need"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+total_p=0 total_f=0
+summary=()
+for layer in $layers; do
+	case $layer in
+	host) cmd=(tests/host/run.sh) ;;
+	kunit-*) cmd=(tests/vm/kunit.sh "${layer#kunit-}") ;;
+	real-*) cmd=(tests/vm/realkernel.sh "${layer#real-}") ;;
+	dkms) cmd=(tests/dkms.sh) ;;
+	*) echo "check: unknown layer $layer"; exit 2 ;;
+	esac
+	echo "=== layer $layer"
+	t0=$(date +%s)
+	"${cmd[@]}" 2>&1 | tee "$logs/$layer.log"
+	line=$(grep '^LAYER-RESULT ' "$logs/$layer.log" | tail -1)
+	if [ -z "$line" ]; then
+		p=0 f=1
+	else
+		read -r _ _ p f <<< "$line"
+	fi
+	total_p=$((total_p + p)) total_f=$((total_f + f))
+	summary+=("$(printf '%-11s %4d passed %4d failed  (%ds)' "$layer" "$p" "$f" $(( $(date +%s) - t0 )))")
+done
+
+echo
+echo "=== summary ($(( $(date +%s) - start ))s, logs in build/logs/)"
+printf '%s\n' "${summary[@]}"
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]

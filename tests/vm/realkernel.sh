@@ -1,0 +1,37 @@
+#!/bin/bash
+# realkernel.sh 6.1|6.12 - the real-kernel layer: mmshim.ko and the example
+# driver built against Debian's linux-headers, loaded and unloaded on the
+# matching Debian stock kernel in qemu. Each check below counts as one test.
+# Last line: "LAYER-RESULT real-SERIES <passed> <failed>".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+series=$1
+name=real-$series
+out=$BUILD/$name
+passed=0 failed=0
+check() { # check DESCRIPTION COMMAND...
+	local what=$1; shift
+	if "$@"; then passed=$((passed + 1)); echo "  ok   $what"
+	else failed=$((failed + 1)); echo "  FAIL $what"; fi
+}
+if ! boot_stock "$series" "$out"; then
+	echo "FAIL $name: build"; echo "LAYER-RESULT $name 0 1"; exit 0
+fi
+log "$name: checking Debian $ABI run"
+o=$out/output.txt
+has() { grep -qF -- "$1" "$o"; }
+no_build_warnings() { [ -z "$(build_warnings "$out/build.log" | tee /dev/stderr)" ]; }
+clean_console() { local p; p=$(console_problems "$out/console.txt"); [ -z "$p" ] || { echo "$p" | head; false; }; }
+check "build against linux-headers-$ABI without warnings" no_build_warnings
+check "VM finished" has MMSHIM-DONE
+check "running kernel is $ABI" has "MMSHIM-UNAME $ABI"
+check "insmod mmshim" has "MMSHIM-OK insmod mmshim"
+check "insmod hello_mdl" has "MMSHIM-OK insmod hello_mdl"
+check "MDL built for nonpaged pool" has "MmBuildMdlForNonPagedPool: MdlFlags 0x000c (SOURCE_IS_NONPAGED_POOL | ALLOCATED_FIXED_SIZE)"
+check "system address sees the buffer" has "visible in the buffer"
+check "wrong tag refused with a verifier report" has "Windows would bug-check 0xC2 BAD_POOL_CALLER (0xa,"
+check "rmmod hello_mdl frees everything" has "pool in use: 0 block(s), MDLs: 0"
+check "rmmod hello_mdl" has "MMSHIM-OK rmmod hello_mdl"
+check "rmmod mmshim" has "MMSHIM-OK rmmod mmshim"
+check "no warning, oops or lockdep report on the console" clean_console
+echo "LAYER-RESULT $name $passed $failed"

@@ -1,0 +1,33 @@
+#!/bin/busybox sh
+# /init for stock Debian kernels: insmod the modules named in /modules.txt in
+# order, show mmshim's debugfs, rmmod them in reverse order, dump dmesg to the
+# harness's serial port (ttyS1), reboot.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t debugfs none /sys/kernel/debug
+exec 3>/dev/ttyS1
+echo "MMSHIM-UNAME $(uname -r)" >&3
+loaded=""
+for m in $(cat /modules.txt); do
+	if insmod "/$m.ko"; then
+		echo "MMSHIM-OK insmod $m" >&3
+		loaded="$m $loaded"
+	else
+		echo "MMSHIM-FAIL insmod $m" >&3
+	fi
+done
+if [ -d /sys/kernel/debug/mmshim ]; then
+	echo "MMSHIM-DEBUGFS-BEGIN" >&3
+	for f in verifier pool mdl; do echo "== $f"; cat /sys/kernel/debug/mmshim/$f; done >&3
+	echo "MMSHIM-DEBUGFS-END" >&3
+fi
+for m in $loaded; do
+	if rmmod "$m"; then echo "MMSHIM-OK rmmod $m" >&3; else echo "MMSHIM-FAIL rmmod $m" >&3; fi
+done
+echo "MMSHIM-DMESG-BEGIN" >&3
+dmesg >&3
+echo "MMSHIM-DMESG-END" >&3
+echo "MMSHIM-DONE" >&3
+reboot -f
