@@ -132,7 +132,7 @@ static void pool_large_blocks(struct kunit *test)
 static void pool_with_tag_types(struct kunit *test)
 {
 	static const POOL_TYPE ok[] = {
-		NonPagedPool, NonPagedPoolNx, PagedPool, NonPagedPoolMustSucceed,
+		NonPagedPool, NonPagedPoolNx, PagedPool,
 		NonPagedPoolCacheAligned, PagedPoolCacheAligned, NonPagedPoolNxCacheAligned,
 	};
 	static const POOL_TYPE bad[] = {
@@ -157,6 +157,33 @@ static void pool_with_tag_types(struct kunit *test)
 	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
 		      p = ExAllocatePoolWithTag(NonPagedPoolSession, 200, TAG));
 	KUNIT_EXPECT_NULL(test, p);
+	/* Must-succeed pool is gone from Windows: bug check 0xC2/0x9A. */
+	EXPECT_REPORT(test, BAD_POOL_CALLER, MMSHIM_POOL_MUST_SUCCEED,
+		      p = ExAllocatePoolWithTag(NonPagedPoolMustSucceed, 200, TAG));
+	KUNIT_EXPECT_NULL(test, p);
+	EXPECT_REPORT(test, BAD_POOL_CALLER, MMSHIM_POOL_MUST_SUCCEED,
+		      p = ExAllocatePoolWithTag(NonPagedPoolCacheAlignedMustS, 200, TAG));
+	KUNIT_EXPECT_NULL(test, p);
+}
+
+/* Blocks of a page or more are page aligned, as on Windows. */
+static void pool_page_alignment(struct kunit *test)
+{
+	static const SIZE_T sizes[] = { PAGE_SIZE, PAGE_SIZE + 1, 3 * PAGE_SIZE + 100, 5 << 20 };
+	unsigned int i;
+	u8 *p;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p = ExAllocatePool2(POOL_FLAG_NON_PAGED, sizes[i], TAG);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ_MSG(test, (unsigned long)p % PAGE_SIZE, 0UL, "size %lu", sizes[i]);
+		p[sizes[i] - 1] = 1;
+		ExFreePoolWithTag(p, TAG);
+	}
+	p = ExAllocatePoolWithTag(PagedPool, 2 * PAGE_SIZE, TAG);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, (unsigned long)p % PAGE_SIZE, 0UL);
+	ExFreePool(p);
 }
 
 static void pool_wrong_tag(struct kunit *test)
@@ -257,6 +284,7 @@ static struct kunit_case pool_cases[] = {
 	KUNIT_CASE(pool_tag_and_size_rules),
 	KUNIT_CASE(pool_large_blocks),
 	KUNIT_CASE(pool_with_tag_types),
+	KUNIT_CASE(pool_page_alignment),
 	KUNIT_CASE(pool_wrong_tag),
 	KUNIT_CASE(pool_bad_frees),
 	KUNIT_CASE(pool_atomic_context),

@@ -5,7 +5,8 @@
 # Last line: "LAYER-RESULT dkms <passed> <failed>".
 set -uo pipefail
 . "$(dirname "$0")/vm/lib.sh"
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$REPO/dkms.conf")
+# A version of its own, so a real DKMS install of mmshim is never touched.
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$REPO/dkms.conf")+check
 srcdir=/usr/src/mmshim-$ver
 passed=0 failed=0
 out=$BUILD/dkms
@@ -17,6 +18,7 @@ cleanup() {
 cleanup
 mkdir -p "$srcdir"
 stage_sources "$srcdir"
+sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$ver\"/" "$srcdir/dkms.conf"
 if dkms add "mmshim/$ver" > "$out/add.log" 2>&1; then
 	passed=$((passed + 1)); echo "  ok   dkms add mmshim/$ver"
 	for series in 6.1 6.12; do

@@ -70,8 +70,10 @@ bool described_span(const MDL *mdl, uptr *pages)
 	const uptr start = reinterpret_cast<uptr>(mdl->StartVa);
 	if ((start & kPageMask) != 0 || mdl->ByteOffset >= kPageSize)
 		return false;
-	uptr end;
-	if (!checked_add<uptr>(start + mdl->ByteOffset, mdl->ByteCount, &end))
+	// Check the last byte, as IoAllocateMdl does: a range may end at the
+	// very top of the address space.
+	uptr last;
+	if (mdl->ByteCount && !checked_add<uptr>(start + mdl->ByteOffset, mdl->ByteCount - 1, &last))
 		return false;
 	*pages = span_pages(start + mdl->ByteOffset, mdl->ByteCount);
 	return true;

@@ -54,7 +54,8 @@ bool recently_freed(uptr p)
 void *allocate(const Request &req)
 {
 	if (req.tag == 0) {
-		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_TAG_ZERO, 0, req.pool_type, 0, req.routine,
+		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_TAG_ZERO, req.pool_type, req.size,
+				 reinterpret_cast<uptr>(req.caller), req.routine,
 				 "pool tag 0 is not allowed; use a four-character tag", req.caller);
 		return nullptr;
 	}
@@ -71,7 +72,11 @@ void *allocate(const Request &req)
 		return nullptr;
 	}
 
-	const uptr align = req.cache_aligned ? SYSTEM_CACHE_ALIGNMENT_SIZE : MEMORY_ALLOCATION_ALIGNMENT;
+	// Windows page-aligns blocks of a page or more (drivers rely on it for
+	// DMA and MDLs); smaller ones are 16-byte or cache-line aligned.
+	const uptr align = req.size >= kPageSize ? kPageSize
+			   : req.cache_aligned ? SYSTEM_CACHE_ALIGNMENT_SIZE
+					       : MEMORY_ALLOCATION_ALIGNMENT;
 	// The platform guarantees 8-byte alignment: align - 8 bytes of slack
 	// always leave room to align the driver's address up.
 	uptr total;
@@ -208,7 +213,7 @@ void release_all_at_unload()
 	}
 	if (blocks)
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_POOL_LEAKED_AT_UNLOAD, 0,
-				 blocks, bytes, "mmshim unload",
+				 bytes, blocks, "mmshim unload",
 				 "pool blocks were never freed; mmshim frees them now", nullptr);
 	LockGuard guard(MMSHIM_LOCK_POOL);
 	for (uptr &r : g_recent)
@@ -284,6 +289,12 @@ extern "C" PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes,
 		return refuse(routine, MMSHIM_FAIL_INVALID_FLAGS, type, "invalid POOL_TYPE", caller);
 	if ((type & NonPagedPoolNx) && (base & 1))
 		return refuse(routine, MMSHIM_FAIL_INVALID_FLAGS, type, "invalid POOL_TYPE", caller);
+	if (base == NonPagedPoolMustSucceed || base == NonPagedPoolCacheAlignedMustS) {
+		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_MUST_SUCCEED, NumberOfBytes, type,
+				 reinterpret_cast<uptr>(caller), routine,
+				 "must-succeed pool is no longer supported by Windows", caller);
+		return nullptr;
+	}
 
 	pool::Request req{};
 	req.size = NumberOfBytes;

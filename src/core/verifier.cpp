@@ -15,18 +15,18 @@ constexpr unsigned kRows = 64;
 struct State {
 	mmshim_counter_row rows[kRows];
 	unsigned used;
-	unsigned long overflow; // reports whose (code, p1) found no free row
 	unsigned long total;
 	MMSHIM_VERIFIER_REPORT last;
 };
 
 constinit State g_state{};
 
-const char *code_name(ULONG code)
+const char *code_name(ULONG code, uptr p1)
 {
 	switch (code) {
 	case MMSHIM_CALL_FAILED:
-		return "call failed";
+		return p1 == MMSHIM_FAIL_UNSUPPORTED ? "refused: mmshim does not support this (Windows would)"
+						     : "failed, as it does on Windows";
 	case BAD_POOL_CALLER:
 		return "BAD_POOL_CALLER";
 	case DRIVER_VERIFIER_DETECTED_VIOLATION:
@@ -47,10 +47,8 @@ void count(ULONG code, uptr p1)
 			return;
 		}
 	}
-	if (g_state.used == kRows) {
-		g_state.overflow++;
-		return;
-	}
+	if (g_state.used == kRows)
+		return; // still counted in total
 	g_state.rows[g_state.used++] = {code, p1, 1};
 }
 
@@ -76,7 +74,7 @@ void report(ULONG code, uptr p1, uptr p2, uptr p3, uptr p4, const char *routine,
 		r.sequence = last.Sequence;
 	}
 	r.code = code;
-	r.code_name = code_name(code);
+	r.code_name = code_name(code, p1);
 	r.params[0] = p1;
 	r.params[1] = p2;
 	r.params[2] = p3;

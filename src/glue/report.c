@@ -37,8 +37,9 @@ void mmshim_plat_report(const struct mmshim_plat_report *r)
 		       r->sequence, r->code, r->code_name, r->params[0], r->params[1],
 		       r->params[2], r->params[3]);
 	else
-		pr_err("mmshim: verifier report %u: the call fails, as on Windows (reason 0x%lx, 0x%lx, 0x%lx, 0x%lx)\n",
-		       r->sequence, r->params[0], r->params[1], r->params[2], r->params[3]);
+		pr_err("mmshim: verifier report %u: the call %s (reason 0x%lx, 0x%lx, 0x%lx, 0x%lx)\n",
+		       r->sequence, r->code_name, r->params[0], r->params[1], r->params[2],
+		       r->params[3]);
 	if (verifier_warn)
 		WARN(1, "mmshim: verifier report %u\n", r->sequence);
 	else if (verifier_backtrace)

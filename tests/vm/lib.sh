@@ -45,16 +45,36 @@ make_initramfs() {
 	rm -rf "$root"
 }
 
-# Accelerator: KVM when it works (probed once), else TCG.
-qemu_accel() {
-	if [ -z "${MMSHIM_ACCEL:-}" ]; then
-		MMSHIM_ACCEL=tcg
-		if [ -w /dev/kvm ] && timeout 20 qemu-system-x86_64 -accel kvm -cpu host -m 64 \
-			-nographic -no-reboot -kernel /dev/null >/dev/null 2>&1 </dev/null; then
-			MMSHIM_ACCEL=kvm
+# Accelerator: KVM when it works, else TCG. Probed once per machine by
+# booting KERNEL with KVM and an initramfs that only says hello (nested KVM
+# on these machines either aborts or hangs at "Booting from ROM"); the answer
+# is kept in $CACHE/accel-<host kernel>. MMSHIM_ACCEL=tcg|kvm overrides.
+probe_accel() {
+	local kernel=$1 stamp
+	[ -n "${MMSHIM_ACCEL:-}" ] && return
+	stamp=$CACHE/accel-$(uname -r)
+	if [ ! -f "$stamp" ]; then
+		local dir init out
+		dir=$(mktemp -d)
+		init=$dir/init
+		printf '#!/bin/busybox sh\n/bin/busybox echo MMSHIM-KVM-OK\n/bin/busybox reboot -f\n' > "$init"
+		make_initramfs "$dir/initrd.gz" "$init"
+		out=tcg
+		if [ -w /dev/kvm ] && timeout 60 qemu-system-x86_64 -accel kvm -cpu host -m 512 \
+			-display none -serial stdio -no-reboot -kernel "$kernel" -initrd "$dir/initrd.gz" \
+			-append "console=ttyS0 panic=-1" </dev/null 2>&1 | grep -q MMSHIM-KVM-OK; then
+			out=kvm
 		fi
-		export MMSHIM_ACCEL
+		rm -rf "$dir"
+		mkdir -p "$CACHE"
+		echo "$out" > "$stamp"
+		log "qemu accelerator: $out (KVM probe)"
 	fi
+	MMSHIM_ACCEL=$(cat "$stamp")
+	export MMSHIM_ACCEL
+}
+
+qemu_accel_args() {
 	if [ "$MMSHIM_ACCEL" = kvm ]; then echo "-accel kvm -cpu host"; else echo "-accel tcg -cpu max"; fi
 }
 
@@ -65,8 +85,9 @@ qemu_accel() {
 run_vm() {
 	local kernel=$1 initrd=$2 out=$3 data=$4 extra=${5:-}
 	rm -f "$data"
+	probe_accel "$kernel"
 	# shellcheck disable=SC2046
-	timeout "$VM_TIMEOUT" qemu-system-x86_64 $(qemu_accel) -smp 2 -m 2048 \
+	timeout "$VM_TIMEOUT" qemu-system-x86_64 $(qemu_accel_args) -smp 2 -m 2048 \
 		-display none -no-reboot -device edu \
 		-serial stdio -serial "file:$data" \
 		-kernel "$kernel" -initrd "$initrd" \

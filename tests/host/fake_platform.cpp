@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+// fake_platform.cpp - src/platform.h implemented for user space, for the
+// host tests. See fake_platform.h for what it models and what it checks.
+#include "fake_platform.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+#include <sanitizer/asan_interface.h>
+
+#include "platform.h"
+
+namespace fake {
+namespace {
+
+// The fake hands out base + kMisalign with base 16-aligned: 8-aligned as the
+// platform promises, never 16-aligned. The kMisalign bytes in front are
+// poisoned so ASan sees any write below the block.
+constexpr std::size_t kMisalign = 8;
+
+struct Block {
+	void *raw;
+	std::size_t size;
+};
+
+struct Range {
+	uptr start;
+	std::size_t len;
+	Kind kind;
+	unsigned long long base_pfn;
+	std::vector<unsigned long long> pfns; // kVmalloc
+};
+
+struct State {
+	bool may_sleep = true;
+	uptr kernel_space_start = kLinuxKernelSpaceStart;
+
+	std::vector<Range> ranges;
+	std::vector<unsigned long long> io_pfns;
+	unsigned long kva_lookups = 0;
+
+	unsigned fail_skip = 0;
+	unsigned fail_count = 0;
+	bool fail_cache_create = false;
+
+	std::unordered_map<void *, Block> allocs;
+	std::size_t alloc_bytes = 0;
+	std::unordered_map<void *, bool> cache_objects;
+	bool cache = false;
+	std::size_t cache_size = 0;
+	unsigned long alloc_calls = 0;
+	unsigned long cache_alloc_calls = 0;
+	std::size_t last_alloc_size = 0;
+	unsigned last_alloc_flags = 0;
+	int last_cache_atomic = -1;
+	std::size_t largest_request = 0;
+
+	bool held[MMSHIM_LOCK_COUNT] = {};
+	unsigned long acquisitions = 0;
+
+	std::vector<Report> reports;
+	std::vector<std::string> log;
+	std::vector<std::string> violations;
+};
+
+State &state()
+{
+	static State s;
+	return s;
+}
+
+unsigned held_count()
+{
+	unsigned n = 0;
+	for (bool h : state().held)
+		n += h;
+	return n;
+}
+
+void violation(const std::string &what)
+{
+	state().violations.push_back(what);
+}
+
+// Fault injection: true if this allocation must fail.
+bool inject_failure()
+{
+	State &s = state();
+	if (s.fail_skip) {
+		s.fail_skip--;
+		return false;
+	}
+	if (s.fail_count) {
+		s.fail_count--;
+		return true;
+	}
+	return false;
+}
+
+bool can_sleep_now()
+{
+	return state().may_sleep && held_count() == 0;
+}
+
+} // namespace
+
+void reset()
+{
+	State &s = state();
+	if (!s.allocs.empty() || !s.cache_objects.empty())
+		violation("fake::reset() with live allocations: the core leaked");
+	for (auto &[p, b] : s.allocs) {
+		ASAN_UNPOISON_MEMORY_REGION(b.raw, kMisalign);
+		std::free(b.raw);
+	}
+	for (auto &[p, unused] : s.cache_objects)
+		std::free(p);
+	s = State{};
+	s.kernel_space_start = kHostKernelSpaceStart;
+}
+
+void set_may_sleep(bool may_sleep) { state().may_sleep = may_sleep; }
+void set_kernel_space_start(uptr start) { state().kernel_space_start = start; }
+
+void map_direct(uptr va, std::size_t len, unsigned long long base_pfn)
+{
+	state().ranges.push_back({va, len, Kind::kDirect, base_pfn, {}});
+}
+
+void map_vmalloc(uptr va, const std::vector<unsigned long long> &pfns)
+{
+	if (va % kPageSize)
+		violation("test bug: map_vmalloc needs a page-aligned address");
+	state().ranges.push_back({va, pfns.size() * kPageSize, Kind::kVmalloc, 0, pfns});
+}
+
+void map_stack(uptr va, std::size_t len)
+{
+	state().ranges.push_back({va, len, Kind::kStack, 0, {}});
+}
+
+void add_io_pfn(unsigned long long pfn) { state().io_pfns.push_back(pfn); }
+unsigned long kva_lookups() { return state().kva_lookups; }
+
+void fail_allocs(unsigned skip, unsigned count)
+{
+	state().fail_skip = skip;
+	state().fail_count = count;
+}
+void fail_cache_create() { state().fail_cache_create = true; }
+
+std::size_t live_allocs() { return state().allocs.size(); }
+std::size_t live_alloc_bytes() { return state().alloc_bytes; }
+std::size_t live_cache_objects() { return state().cache_objects.size(); }
+bool cache_exists() { return state().cache; }
+std::size_t cache_object_size() { return state().cache_size; }
+unsigned long alloc_calls() { return state().alloc_calls; }
+unsigned long cache_alloc_calls() { return state().cache_alloc_calls; }
+std::size_t last_alloc_size() { return state().last_alloc_size; }
+unsigned last_alloc_flags() { return state().last_alloc_flags; }
+int last_cache_alloc_atomic() { return state().last_cache_atomic; }
+std::size_t largest_alloc_request() { return state().largest_request; }
+
+unsigned locks_held() { return held_count(); }
+unsigned long lock_acquisitions() { return state().acquisitions; }
+
+const std::vector<Report> &reports() { return state().reports; }
+void clear_reports() { state().reports.clear(); }
+const std::vector<std::string> &log_lines() { return state().log; }
+const std::vector<std::string> &violations() { return state().violations; }
+
+} // namespace fake
+
+using fake::state;
+
+// ---- platform.h ------------------------------------------------------------
+
+extern "C" {
+
+int mmshim_plat_may_sleep(void)
+{
+	return fake::can_sleep_now();
+}
+
+mmshim_uptr mmshim_plat_kernel_space_start(void)
+{
+	return state().kernel_space_start;
+}
+
+void *mmshim_plat_alloc(mmshim_size size, unsigned int flags)
+{
+	auto &s = state();
+	s.alloc_calls++;
+	s.last_alloc_size = size;
+	s.last_alloc_flags = flags;
+	if (size > s.largest_request)
+		s.largest_request = size;
+	if (flags & ~static_cast<unsigned>(MMSHIM_ALLOC_ZERO | MMSHIM_ALLOC_ATOMIC))
+		fake::violation("mmshim_plat_alloc: unknown flags " + std::to_string(flags));
+	const bool atomic = flags & MMSHIM_ALLOC_ATOMIC;
+	if (!atomic && !fake::can_sleep_now())
+		fake::violation("mmshim_plat_alloc without MMSHIM_ALLOC_ATOMIC in atomic context");
+	if (fake::inject_failure())
+		return nullptr;
+	if (size > (atomic ? fake::kAtomicAllocLimit : fake::kSleepingAllocLimit))
+		return nullptr;
+
+	void *raw = nullptr;
+	if (posix_memalign(&raw, 16, fake::kMisalign + size) != 0)
+		return nullptr;
+	void *p = static_cast<char *>(raw) + fake::kMisalign;
+	std::memset(p, (flags & MMSHIM_ALLOC_ZERO) ? 0 : fake::kAllocFill, size);
+	ASAN_POISON_MEMORY_REGION(raw, fake::kMisalign);
+	s.allocs[p] = {raw, size};
+	s.alloc_bytes += size;
+	return p;
+}
+
+void mmshim_plat_free(void *block)
+{
+	if (!block)
+		return;
+	auto &s = state();
+	auto it = s.allocs.find(block);
+	if (it == s.allocs.end()) {
+		char buf[96];
+		std::snprintf(buf, sizeof(buf), "mmshim_plat_free of %p, not a live block", block);
+		fake::violation(buf);
+		return;
+	}
+	fake::Block b = it->second;
+	s.allocs.erase(it);
+	s.alloc_bytes -= b.size;
+	ASAN_UNPOISON_MEMORY_REGION(b.raw, fake::kMisalign);
+	std::free(b.raw);
+}
+
+int mmshim_plat_mdl_cache_create(mmshim_size object_size)
+{
+	auto &s = state();
+	if (!fake::can_sleep_now())
+		fake::violation("mmshim_plat_mdl_cache_create in atomic context");
+	if (s.cache)
+		fake::violation("mmshim_plat_mdl_cache_create: cache already exists");
+	if (s.fail_cache_create) {
+		s.fail_cache_create = false;
+		return -12; // -ENOMEM
+	}
+	s.cache = true;
+	s.cache_size = object_size;
+	return 0;
+}
+
+void mmshim_plat_mdl_cache_destroy(void)
+{
+	auto &s = state();
+	if (!fake::can_sleep_now())
+		fake::violation("mmshim_plat_mdl_cache_destroy in atomic context");
+	if (!s.cache_objects.empty())
+		fake::violation("mmshim_plat_mdl_cache_destroy with live objects");
+	s.cache = false; // like kmem_cache_destroy(NULL), destroying nothing is fine
+}
+
+void *mmshim_plat_mdl_cache_alloc(int atomic)
+{
+	auto &s = state();
+	s.cache_alloc_calls++;
+	s.last_cache_atomic = atomic;
+	if (!s.cache) {
+		fake::violation("mmshim_plat_mdl_cache_alloc without a cache");
+		return nullptr;
+	}
+	if (!atomic && !fake::can_sleep_now())
+		fake::violation("mmshim_plat_mdl_cache_alloc(atomic=0) in atomic context");
+	if (fake::inject_failure())
+		return nullptr;
+	void *p = nullptr;
+	if (posix_memalign(&p, 16, s.cache_size) != 0)
+		return nullptr;
+	std::memset(p, fake::kCacheFill, s.cache_size);
+	s.cache_objects[p] = true;
+	return p;
+}
+
+void mmshim_plat_mdl_cache_free(void *object)
+{
+	auto &s = state();
+	if (s.cache_objects.erase(object) != 1) {
+		char buf[96];
+		std::snprintf(buf, sizeof(buf), "mmshim_plat_mdl_cache_free of %p, not a live object",
+			      object);
+		fake::violation(buf);
+		return;
+	}
+	std::free(object);
+}
+
+enum mmshim_kva_kind mmshim_plat_kva_to_pfn(const void *va, unsigned long long *pfn)
+{
+	auto &s = state();
+	s.kva_lookups++;
+	const auto addr = reinterpret_cast<fake::uptr>(va);
+	if (addr < s.kernel_space_start)
+		return MMSHIM_KVA_INVALID;
+	// The stack first, as the glue checks object_is_on_stack() first.
+	for (const auto &r : s.ranges)
+		if (r.kind == fake::Kind::kStack && addr - r.start < r.len)
+			return MMSHIM_KVA_STACK;
+	for (const auto &r : s.ranges) {
+		if (r.kind == fake::Kind::kStack || addr - r.start >= r.len)
+			continue;
+		const std::size_t page = (addr - r.start) / fake::kPageSize;
+		if (r.kind == fake::Kind::kDirect) {
+			*pfn = r.base_pfn + page;
+			return MMSHIM_KVA_DIRECT;
+		}
+		*pfn = r.pfns[page];
+		return MMSHIM_KVA_VMALLOC;
+	}
+	return MMSHIM_KVA_INVALID;
+}
+
+int mmshim_plat_pfn_is_ram(unsigned long long pfn)
+{
+	for (auto io : state().io_pfns)
+		if (io == pfn)
+			return 0;
+	return 1;
+}
+
+unsigned long mmshim_plat_lock(enum mmshim_lock_id id)
+{
+	auto &s = state();
+	if (static_cast<int>(id) < 0 || id >= MMSHIM_LOCK_COUNT) {
+		std::fprintf(stderr, "fake platform: lock id %d out of range\n", id);
+		std::abort();
+	}
+	if (s.held[id]) {
+		// A spinlock taken twice deadlocks the kernel: stop right here.
+		std::fprintf(stderr, "fake platform: recursive locking of core lock %d\n", id);
+		std::abort();
+	}
+	s.held[id] = true;
+	s.acquisitions++;
+	return 0x4C0C0000UL | static_cast<unsigned long>(id);
+}
+
+void mmshim_plat_unlock(enum mmshim_lock_id id, unsigned long irq_flags)
+{
+	auto &s = state();
+	if (static_cast<int>(id) < 0 || id >= MMSHIM_LOCK_COUNT || !s.held[id]) {
+		fake::violation("mmshim_plat_unlock of a lock that is not held");
+		return;
+	}
+	if (irq_flags != (0x4C0C0000UL | static_cast<unsigned long>(id)))
+		fake::violation("mmshim_plat_unlock with flags from another lock");
+	s.held[id] = false;
+}
+
+void mmshim_plat_report(const struct mmshim_plat_report *r)
+{
+	fake::Report rep{};
+	rep.code = r->code;
+	rep.code_name = r->code_name ? r->code_name : "";
+	for (int i = 0; i < 4; i++)
+		rep.params[i] = r->params[i];
+	rep.routine = r->routine ? r->routine : "";
+	rep.what = r->what ? r->what : "";
+	rep.caller = r->caller;
+	rep.sequence = r->sequence;
+	rep.locks_held = fake::held_count();
+	if (!r->routine || !r->what || !r->code_name)
+		fake::violation("mmshim_plat_report with a NULL string");
+	state().reports.push_back(std::move(rep));
+}
+
+void mmshim_plat_log(const char *message, unsigned long value)
+{
+	state().log.push_back(std::string(message ? message : "(null)") + " " +
+			      std::to_string(value));
+}
+
+void mmshim_plat_pure_virtual_called(void)
+{
+	fake::violation("pure virtual function called");
+}
+
+} // extern "C"

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+// fake_platform.h - the user-space stand-in for src/glue/ used by the host
+// tests: fake_platform.cpp implements every function of src/platform.h, and
+// this header is the control panel the tests use to shape that fake world.
+//
+// The fake is deliberately strict and a little hostile, so that the tests
+// can fail when the core is wrong:
+//   * mmshim_plat_alloc returns blocks that are 8-byte aligned but never
+//     16-byte aligned (the platform only promises 8), and fills them with
+//     0xA5 unless MMSHIM_ALLOC_ZERO is asked for. Blocks are exactly the size
+//     requested, so ASan catches any overrun by the core.
+//   * MDL cache objects are filled with 0x5A (kmem_cache does not zero).
+//   * Allocations above the kmalloc/kvmalloc limits fail, like Linux.
+//   * Context rules are checked: a sleeping allocation (no
+//     MMSHIM_ALLOC_ATOMIC / non-atomic cache alloc) while the caller can't
+//     sleep or holds a core lock, an unlock of a lock not held, a free of a
+//     pointer the fake never returned ... each adds a "violation". Taking a
+//     core lock that is already held aborts (it would deadlock in the
+//     kernel).
+//   * Kernel virtual addresses mean nothing on the host, so tests declare
+//     the "kernel" ranges MmBuildMdlForNonPagedPool may describe, with their
+//     kind and page frames; everything else is unmapped.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fake {
+
+using uptr = std::uintptr_t;
+
+// What Linux x86-64 reports (TASK_SIZE_MAX rounded): every host heap, stack
+// and image address is below it, i.e. "user" to the core.
+inline constexpr uptr kLinuxKernelSpaceStart = 0x0000800000000000ULL;
+// What reset() installs: host heap pointers count as kernel addresses (so
+// pool blocks can be freed), while NULL and tiny constants stay "user".
+inline constexpr uptr kHostKernelSpaceStart = 0x10000;
+
+inline constexpr std::size_t kPageSize = 4096;
+
+// kmalloc's largest block (x86-64 SLUB, order-10 pages): the limit for
+// MMSHIM_ALLOC_ATOMIC; kvmalloc's INT_MAX for sleeping allocations.
+inline constexpr std::size_t kAtomicAllocLimit = std::size_t{4} << 20;
+inline constexpr std::size_t kSleepingAllocLimit = 0x7fffffff;
+
+inline constexpr unsigned char kAllocFill = 0xA5;
+inline constexpr unsigned char kCacheFill = 0x5A;
+
+// Forget everything: reports, ranges, I/O frames, fault injection, counters,
+// violations; may_sleep = true; kernel space start = kHostKernelSpaceStart.
+// Live allocations must already be gone (the core was shut down).
+void reset();
+
+// ---- context ---------------------------------------------------------------
+// What mmshim_plat_may_sleep() returns while no core lock is held (with a
+// core lock held it always returns 0, like preemptible() under a spinlock).
+void set_may_sleep(bool may_sleep);
+void set_kernel_space_start(uptr start);
+
+// ---- kernel address space ----------------------------------------------------
+enum class Kind { kDirect, kVmalloc, kStack };
+
+// [va, va + len): linear map, pfn of page i = base_pfn + i.
+void map_direct(uptr va, std::size_t len, unsigned long long base_pfn);
+// Page-aligned va, one frame per page, in any order (vmalloc scatters them).
+void map_vmalloc(uptr va, const std::vector<unsigned long long> &pfns);
+// [va, va + len) is the current task's stack.
+void map_stack(uptr va, std::size_t len);
+// @pfn is not RAM (I/O space): mmshim_plat_pfn_is_ram() says 0.
+void add_io_pfn(unsigned long long pfn);
+// How many times mmshim_plat_kva_to_pfn() was asked.
+unsigned long kva_lookups();
+
+// ---- fault injection -------------------------------------------------------
+// Of the next allocations (mmshim_plat_alloc and mmshim_plat_mdl_cache_alloc
+// alike), let @skip succeed, then fail @count.
+void fail_allocs(unsigned skip, unsigned count);
+inline void fail_next_allocs(unsigned count) { fail_allocs(0, count); }
+// Make the next mmshim_plat_mdl_cache_create() fail.
+void fail_cache_create();
+
+// ---- allocation bookkeeping -------------------------------------------------
+std::size_t live_allocs();         // blocks from mmshim_plat_alloc not yet freed
+std::size_t live_alloc_bytes();
+std::size_t live_cache_objects();  // MDL cache objects not yet freed
+bool cache_exists();
+std::size_t cache_object_size();
+unsigned long alloc_calls();       // mmshim_plat_alloc calls, failed ones included
+unsigned long cache_alloc_calls();
+std::size_t last_alloc_size();     // as requested, failed ones included
+unsigned last_alloc_flags();
+int last_cache_alloc_atomic();
+std::size_t largest_alloc_request();
+
+// ---- locks -------------------------------------------------------------------
+unsigned locks_held();             // core locks held right now
+unsigned long lock_acquisitions();
+
+// ---- reports and log ---------------------------------------------------------
+struct Report {
+	unsigned code;
+	std::string code_name;
+	unsigned long params[4];
+	std::string routine;
+	std::string what;
+	void *caller;
+	unsigned sequence;
+	unsigned locks_held; // core locks held while reporting
+};
+const std::vector<Report> &reports();
+void clear_reports();
+const std::vector<std::string> &log_lines();
+
+// ---- context-rule violations found by the fake -------------------------------
+const std::vector<std::string> &violations();
+
+} // namespace fake
