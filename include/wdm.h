@@ -13,8 +13,10 @@
 #include <mmshim/types.h>
 #include <mmshim/sal.h>
 #include <mmshim/ntstatus.h>
+#include <mmshim/seh.h>
 #include <mmshim/mdl.h>
 #include <mmshim/pool.h>
+#include <mmshim/probe.h>
 #include <mmshim/verifier.h>
 
 #endif /* MMSHIM_WDM_H */

@@ -19,6 +19,15 @@
 	X(ExAllocatePoolWithTag)          \
 	X(ExFreePoolWithTag)              \
 	X(ExFreePool)                     \
+	/* exceptions (src/core/seh.cpp, src/glue/seh_x86_64.S) */ \
+	X(MmshimSehSave)                  \
+	X(MmshimSehPush)                  \
+	X(MmshimSehPop)                   \
+	X(MmshimSehFilter)                \
+	X(ExRaiseStatus)                  \
+	/* user buffers (src/core/probe.cpp) */ \
+	X(ProbeForRead)                   \
+	X(ProbeForWrite)                  \
 	/* mmshim extensions (verifier) */ \
 	X(MmshimVerifierReportCount)      \
 	X(MmshimVerifierLastReport)       \

@@ -79,12 +79,34 @@ enum mmshim_lock_id {
 	MMSHIM_LOCK_POOL,
 	MMSHIM_LOCK_MDL,
 	MMSHIM_LOCK_VERIFIER,
+	MMSHIM_LOCK_SEH,
 	MMSHIM_LOCK_COUNT
 };
 
 /* IRQ-safe spinlocks owned by the glue (visible to lockdep). Atomic-safe. */
 unsigned long mmshim_plat_lock(enum mmshim_lock_id id);
 void mmshim_plat_unlock(enum mmshim_lock_id id, unsigned long irq_flags);
+
+/*
+ * Non-zero if every page of the user range [addr, addr + len) of the current
+ * process is mapped writable; faults pages in without writing to them.
+ * May sleep; 0 for a thread without a user address space.
+ */
+int mmshim_plat_user_range_writable(mmshim_uptr addr, mmshim_size len);
+
+/* ---- exceptions --------------------------------------------------------- */
+
+/* Identifies the running thread and its interrupt level (task pointer with
+ * hardirq/softirq/NMI bits), so a raise in an interrupt handler never lands
+ * in the interrupted thread's __try. Atomic-safe. */
+mmshim_uptr mmshim_plat_thread_key(void);
+
+/*
+ * Resume at a __try whose registers MmshimSehSave stored in @context, making
+ * its MmshimSehSave return 1. Returns (doing nothing) only if @context is not
+ * a live frame above the caller on the current stack. Atomic-safe.
+ */
+void mmshim_plat_seh_resume(const mmshim_uptr *context);
 
 /* ---- reports ----------------------------------------------------------- */
 

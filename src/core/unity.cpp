@@ -16,5 +16,7 @@
 #include "verifier.cpp"
 #include "pool.cpp"
 #include "mdl.cpp"
+#include "seh.cpp"
+#include "probe.cpp"
 #include "core.cpp"
 #include "rt.cpp"

@@ -27,6 +27,8 @@ const char *code_name(ULONG code, uptr p1)
 	case MMSHIM_CALL_FAILED:
 		return p1 == MMSHIM_FAIL_UNSUPPORTED ? "refused: mmshim does not support this (Windows would)"
 						     : "failed, as it does on Windows";
+	case KMODE_EXCEPTION_NOT_HANDLED:
+		return "KMODE_EXCEPTION_NOT_HANDLED";
 	case BAD_POOL_CALLER:
 		return "BAD_POOL_CALLER";
 	case DRIVER_VERIFIER_DETECTED_VIOLATION:

@@ -11,6 +11,8 @@
 #include <linux/ioport.h>
 #include <linux/preempt.h>
 #include <linux/sched/task_stack.h>
+#include <linux/pagemap.h>
+#include <linux/uaccess.h>
 #include "platform.h"
 #include "glue.h"
 
@@ -161,4 +163,20 @@ enum mmshim_kva_kind mmshim_plat_kva_to_pfn(const void *va, unsigned long long *
 int mmshim_plat_pfn_is_ram(unsigned long long pfn)
 {
 	return pfn_valid(pfn) && page_is_ram(pfn);
+}
+
+/**
+ * mmshim_plat_user_range_writable() - fault_in_safe_writeable() on a user range.
+ * @addr: user address
+ * @len: bytes
+ *
+ * Faults the pages in for writing through GUP, without storing to them, so
+ * the contents stay as they are. May sleep. Kernel threads have no user
+ * address space: 0.
+ */
+int mmshim_plat_user_range_writable(mmshim_uptr addr, mmshim_size len)
+{
+	if (!current->mm)
+		return 0;
+	return fault_in_safe_writeable((const char __user *)addr, len) == 0;
 }

@@ -64,6 +64,9 @@ struct State {
 	std::vector<Report> reports;
 	std::vector<std::string> log;
 	std::vector<std::string> violations;
+
+	uptr writable_lo = 0, writable_hi = 0;
+	std::vector<const unsigned long *> seh_resumes;
 };
 
 State &state()
@@ -123,6 +126,12 @@ void reset()
 }
 
 void set_may_sleep(bool may_sleep) { state().may_sleep = may_sleep; }
+void set_user_writable(uptr lo, uptr hi)
+{
+	state().writable_lo = lo;
+	state().writable_hi = hi;
+}
+const std::vector<const unsigned long *> &seh_resumes() { return state().seh_resumes; }
 void set_kernel_space_start(uptr start) { state().kernel_space_start = start; }
 
 void map_direct(uptr va, std::size_t len, unsigned long long base_pfn)
@@ -386,6 +395,25 @@ void mmshim_plat_log(const char *message, unsigned long value)
 void mmshim_plat_pure_virtual_called(void)
 {
 	fake::violation("pure virtual function called");
+}
+
+// One host thread: a fixed key. The host cannot switch stacks, so a resume
+// request is recorded and refused (the core then reports a stale frame).
+mmshim_uptr mmshim_plat_thread_key(void)
+{
+	return 0x1000;
+}
+
+void mmshim_plat_seh_resume(const mmshim_uptr *context)
+{
+	state().seh_resumes.push_back(context);
+}
+
+int mmshim_plat_user_range_writable(mmshim_uptr addr, mmshim_size len)
+{
+	if (!state().may_sleep)
+		fake::violation("mmshim_plat_user_range_writable in atomic context");
+	return addr >= state().writable_lo && addr + len <= state().writable_hi;
 }
 
 } // extern "C"

@@ -58,6 +58,10 @@ void reset();
 // core lock held it always returns 0, like preemptible() under a spinlock).
 void set_may_sleep(bool may_sleep);
 void set_kernel_space_start(uptr start);
+// User range [lo, hi) that mmshim_plat_user_range_writable accepts.
+void set_user_writable(uptr lo, uptr hi);
+// Contexts the core asked to resume at (the host never jumps).
+const std::vector<const unsigned long *> &seh_resumes();
 
 // ---- kernel address space ----------------------------------------------------
 enum class Kind { kDirect, kVmalloc, kStack };

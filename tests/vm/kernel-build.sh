@@ -12,7 +12,10 @@ pkg=linux-source-$ver
 tarball=/usr/src/$pkg.tar.xz
 [ -f "$tarball" ] || { echo "kernel-build: $tarball missing (apt-get install $pkg)" >&2; exit 1; }
 pkgver=$(dpkg-query -W -f='${Version}' "$pkg")
-key=$(cat "$here/kunit.config" "$here/kunit-optional.config" "$0" | sha256sum | cut -c1-12)
+# Bump when a change to this script changes the kernel it produces.
+recipe=1
+key=$( (cat "$here/kunit.config" "$here/kunit-optional.config"; echo "recipe=$recipe") |
+	sha256sum | cut -c1-12)
 src=$cache/src/$pkg-$pkgver
 out=$cache/kunit-$ver-$pkgver-$key
 log=$cache/kunit-$ver.log
@@ -44,5 +47,9 @@ fi
 make -C "$src" O="$out" ARCH=x86_64 -j"$jobs" bzImage modules >> "$log" 2>&1 ||
 	{ tail -40 "$log" >&2; exit 1; }
 touch "$out/.mmshim-done"
+# Older builds of this series (other config or source version) are stale.
+for old in "$cache"/kunit-"$ver"-*; do
+	[ "$old" = "$out" ] || rm -rf "$old"
+done
 echo "kernel-build: $pkg done in $(( $(date +%s) - start ))s" >&2
 echo "$out"
