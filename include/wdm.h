@@ -15,6 +15,7 @@
 #include <mmshim/ntstatus.h>
 #include <mmshim/seh.h>
 #include <mmshim/mdl.h>
+#include <mmshim/lock.h>
 #include <mmshim/pool.h>
 #include <mmshim/probe.h>
 #include <mmshim/verifier.h>

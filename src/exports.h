@@ -14,6 +14,11 @@
 	X(IoFreeMdl)                      \
 	X(MmSizeOfMdl)                    \
 	X(MmBuildMdlForNonPagedPool)      \
+	/* locking (src/core/lock.cpp) */ \
+	X(MmProbeAndLockPages)            \
+	X(MmUnlockPages)                  \
+	X(MmshimProbeAndLockPages)        \
+	X(MmshimLockedMdlCount)           \
 	/* pool (src/core/pool.cpp) */    \
 	X(ExAllocatePool2)                \
 	X(ExAllocatePoolWithTag)          \

@@ -61,7 +61,7 @@ enum mmshim_kva_kind {
 	MMSHIM_KVA_INVALID = 0, /* not mapped kernel memory we can describe */
 	MMSHIM_KVA_DIRECT,      /* linear map or kernel image: pfn = __pa >> PAGE_SHIFT */
 	MMSHIM_KVA_VMALLOC,     /* vmalloc/vmap/ioremap/module space, resolved by page walk */
-	MMSHIM_KVA_STACK,       /* on the current task's stack */
+	MMSHIM_KVA_STACK,       /* on the current task's stack (pfn is set) */
 };
 
 /*
@@ -73,6 +73,36 @@ enum mmshim_kva_kind mmshim_plat_kva_to_pfn(const void *va, unsigned long long *
 /* Non-zero if @pfn is system RAM with a struct page. Atomic-safe. */
 int mmshim_plat_pfn_is_ram(unsigned long long pfn);
 
+/* ---- locking pages (MmProbeAndLockPages) ------------------------------ */
+
+/*
+ * Pin @npages pages of the current process's address space from the page
+ * aligned user address @start (pin_user_pages_fast, FOLL_WRITE if @write,
+ * which breaks copy-on-write and fails on read-only mappings) and store
+ * their frames in @pfns. Returns an opaque pin handle; on failure NULL with
+ * *@error a negative errno and nothing left pinned. May sleep.
+ */
+void *mmshim_plat_pin_user(mmshim_uptr start, mmshim_size npages, int write,
+			   unsigned long long *pfns, int *error);
+
+/* Unpin a handle's pages (marked dirty if @dirty) and free it. Atomic-safe:
+ * in atomic context the unpin is handed to a worker. */
+void mmshim_plat_unpin_user(void *handle, int dirty);
+
+/* Take a reference on the page at kernel frame @pfn if it is refcounted
+ * (non-zero if taken; not for frames without a struct page or for tail
+ * pages of non-compound allocations, whose count is 0), and drop one taken
+ * that way. Atomic-safe. */
+int mmshim_plat_get_page(unsigned long long pfn);
+void mmshim_plat_put_page(unsigned long long pfn);
+
+/* Non-zero if the kernel address @va is mapped writable. Atomic-safe. */
+int mmshim_plat_kva_writable(const void *va);
+
+/* The current process's address space (MDL->Process), NULL in a kernel
+ * thread. Atomic-safe. */
+void *mmshim_plat_current_process(void);
+
 /* ---- locks ------------------------------------------------------------- */
 
 enum mmshim_lock_id {
@@ -80,6 +110,7 @@ enum mmshim_lock_id {
 	MMSHIM_LOCK_MDL,
 	MMSHIM_LOCK_VERIFIER,
 	MMSHIM_LOCK_SEH,
+	MMSHIM_LOCK_PAGES,
 	MMSHIM_LOCK_COUNT
 };
 

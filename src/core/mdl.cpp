@@ -7,6 +7,7 @@
 // (an MDL embedded in driver memory, a double free) without touching it.
 // Nothing private is kept in MDL fields: drivers own and rewrite them.
 #include "mdl.h"
+#include "lock.h"
 #include "verifier.h"
 
 namespace mmshim::mdl {
@@ -187,6 +188,13 @@ extern "C" VOID IoFreeMdl(PMDL Mdl)
 	const char *routine = "IoFreeMdl";
 	if (!Mdl) {
 		mdl::report_null(routine, caller);
+		return;
+	}
+	if (lock::is_locked(Mdl)) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_LOCKED,
+				 reinterpret_cast<uptr>(Mdl), 0, 0, routine,
+				 "freeing an MDL whose pages are still locked; call MmUnlockPages first",
+				 caller);
 		return;
 	}
 	Header *h = mdl::header_of(Mdl);

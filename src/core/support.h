@@ -121,10 +121,88 @@ private:
 	uptr count_ = 0;
 };
 
+// Map from a key (e.g. an MDL's address) to mmshim-owned records that embed
+// a KeyedLink. Only the records are dereferenced, never the key, so drivers'
+// pointers are looked up safely. The caller holds the protecting lock.
+struct KeyedLink {
+	KeyedLink *next;
+	uptr key;
+};
+
+template <unsigned kBuckets> class KeyedTable {
+	static_assert((kBuckets & (kBuckets - 1)) == 0, "power of two");
+
+public:
+	constexpr KeyedTable() = default;
+
+	void insert(KeyedLink *link, uptr key)
+	{
+		link->key = key;
+		KeyedLink **head = &buckets_[bucket(key)];
+		link->next = *head;
+		*head = link;
+		count_++;
+	}
+
+	KeyedLink *find(uptr key) const
+	{
+		for (KeyedLink *l = buckets_[bucket(key)]; l; l = l->next)
+			if (l->key == key)
+				return l;
+		return nullptr;
+	}
+
+	// Unlinks and returns the record for key, or nullptr.
+	KeyedLink *take(uptr key)
+	{
+		for (KeyedLink **pp = &buckets_[bucket(key)]; *pp; pp = &(*pp)->next) {
+			if ((*pp)->key == key) {
+				KeyedLink *l = *pp;
+				*pp = l->next;
+				l->next = nullptr;
+				count_--;
+				return l;
+			}
+		}
+		return nullptr;
+	}
+
+	// Unlinks and returns any one record, or nullptr when empty.
+	KeyedLink *pop()
+	{
+		for (auto &head : buckets_) {
+			if (head) {
+				KeyedLink *l = head;
+				head = l->next;
+				l->next = nullptr;
+				count_--;
+				return l;
+			}
+		}
+		return nullptr;
+	}
+
+	uptr count() const { return count_; }
+
+private:
+	static unsigned bucket(uptr key)
+	{
+		return static_cast<unsigned>(((key >> 4) * 0x9E3779B97F4A7C15ULL) >> 40) & (kBuckets - 1);
+	}
+
+	KeyedLink *buckets_[kBuckets] = {};
+	uptr count_ = 0;
+};
+
 // Recover the enclosing object from its embedded RegistryLink (first member).
 template <typename T> inline T *from_link(const RegistryLink *l)
 {
 	return reinterpret_cast<T *>(const_cast<RegistryLink *>(l));
+}
+
+template <typename T> inline T *from_link(const KeyedLink *l)
+{
+	return reinterpret_cast<T *>(const_cast<KeyedLink *>(l));
 }
 
 } // namespace mmshim

@@ -18,5 +18,6 @@
 #include "mdl.cpp"
 #include "seh.cpp"
 #include "probe.cpp"
+#include "lock.cpp"
 #include "core.cpp"
 #include "rt.cpp"

@@ -4,6 +4,7 @@
 #define MMSHIM_GLUE_H
 
 void mmshim_glue_memory_exit(void);
+void mmshim_glue_pages_exit(void);
 void mmshim_debugfs_init(void);
 void mmshim_debugfs_exit(void);
 

@@ -142,11 +142,11 @@ static bool mmshim_vmalloc_or_module(const void *va)
  */
 enum mmshim_kva_kind mmshim_plat_kva_to_pfn(const void *va, unsigned long long *pfn)
 {
-	if (object_is_on_stack(va))
-		return MMSHIM_KVA_STACK;
+	bool stack = object_is_on_stack(va);
+
 	if (virt_addr_valid(va)) {
 		*pfn = page_to_pfn(virt_to_page(va));
-		return MMSHIM_KVA_DIRECT;
+		return stack ? MMSHIM_KVA_STACK : MMSHIM_KVA_DIRECT;
 	}
 	if (mmshim_vmalloc_or_module(va)) {
 		struct page *page = vmalloc_to_page(va);
@@ -154,7 +154,7 @@ enum mmshim_kva_kind mmshim_plat_kva_to_pfn(const void *va, unsigned long long *
 		if (!page)
 			return MMSHIM_KVA_INVALID;
 		*pfn = page_to_pfn(page);
-		return MMSHIM_KVA_VMALLOC;
+		return stack ? MMSHIM_KVA_STACK : MMSHIM_KVA_VMALLOC;
 	}
 	return MMSHIM_KVA_INVALID;
 }

@@ -20,6 +20,7 @@ static void __exit mmshim_exit(void)
 {
 	mmshim_debugfs_exit();
 	mmshim_core_exit();
+	mmshim_glue_pages_exit();
 	mmshim_glue_memory_exit();
 	pr_info("mmshim: unloaded\n");
 }

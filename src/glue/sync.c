@@ -8,12 +8,14 @@ static DEFINE_SPINLOCK(mmshim_pool_lock);
 static DEFINE_SPINLOCK(mmshim_mdl_lock);
 static DEFINE_SPINLOCK(mmshim_verifier_lock);
 static DEFINE_SPINLOCK(mmshim_seh_lock);
+static DEFINE_SPINLOCK(mmshim_pages_lock);
 
 static spinlock_t *const mmshim_locks[MMSHIM_LOCK_COUNT] = {
 	[MMSHIM_LOCK_POOL] = &mmshim_pool_lock,
 	[MMSHIM_LOCK_MDL] = &mmshim_mdl_lock,
 	[MMSHIM_LOCK_VERIFIER] = &mmshim_verifier_lock,
 	[MMSHIM_LOCK_SEH] = &mmshim_seh_lock,
+	[MMSHIM_LOCK_PAGES] = &mmshim_pages_lock,
 };
 
 /** mmshim_plat_lock() - spin_lock_irqsave on lock @id. Atomic-safe. */

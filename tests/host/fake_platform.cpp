@@ -66,6 +66,11 @@ struct State {
 	std::vector<std::string> violations;
 
 	uptr writable_lo = 0, writable_hi = 0;
+	uptr readable_lo = 0, readable_hi = 0;
+	std::unordered_map<void *, std::pair<unsigned long, bool>> pins; // handle -> (pages, dirty)
+	std::vector<std::pair<unsigned long, bool>> unpinned;
+	std::unordered_map<unsigned long long, long> page_refs;
+	std::vector<std::pair<uptr, uptr>> read_only_kva;
 	std::vector<const unsigned long *> seh_resumes;
 };
 
@@ -131,6 +136,15 @@ void set_user_writable(uptr lo, uptr hi)
 	state().writable_lo = lo;
 	state().writable_hi = hi;
 }
+void set_user_readable(uptr lo, uptr hi)
+{
+	state().readable_lo = lo;
+	state().readable_hi = hi;
+}
+void set_kva_read_only(uptr lo, uptr hi) { state().read_only_kva.push_back({lo, hi}); }
+std::size_t live_pins() { return state().pins.size(); }
+const std::vector<std::pair<unsigned long, bool>> &unpins() { return state().unpinned; }
+long page_refs(unsigned long long pfn) { return state().page_refs[pfn]; }
 const std::vector<const unsigned long *> &seh_resumes() { return state().seh_resumes; }
 void set_kernel_space_start(uptr start) { state().kernel_space_start = start; }
 
@@ -407,6 +421,66 @@ mmshim_uptr mmshim_plat_thread_key(void)
 void mmshim_plat_seh_resume(const mmshim_uptr *context)
 {
 	state().seh_resumes.push_back(context);
+}
+
+void *mmshim_plat_pin_user(mmshim_uptr start, mmshim_size npages, int write,
+			   unsigned long long *pfns, int *error)
+{
+	fake::State &s = fake::state();
+	if (!s.may_sleep)
+		fake::violation("mmshim_plat_pin_user in atomic context");
+	const fake::uptr end = start + npages * fake::kPageSize;
+	const bool ok = write ? (start >= s.writable_lo && end <= s.writable_hi)
+			      : ((start >= s.writable_lo && end <= s.writable_hi) ||
+				 (start >= s.readable_lo && end <= s.readable_hi));
+	if (!ok) {
+		*error = -14; // EFAULT
+		return nullptr;
+	}
+	for (mmshim_size i = 0; i < npages; i++)
+		pfns[i] = fake::kUserPfnBase + (start >> 12) + i;
+	void *handle = std::malloc(1);
+	s.pins[handle] = {npages, false};
+	return handle;
+}
+
+void mmshim_plat_unpin_user(void *handle, int dirty)
+{
+	fake::State &s = fake::state();
+	auto it = s.pins.find(handle);
+	if (it == s.pins.end()) {
+		fake::violation("mmshim_plat_unpin_user of an unknown handle");
+		return;
+	}
+	s.unpinned.push_back({it->second.first, dirty != 0});
+	s.pins.erase(it);
+	std::free(handle);
+}
+
+int mmshim_plat_get_page(unsigned long long pfn)
+{
+	fake::state().page_refs[pfn]++;
+	return 1;
+}
+
+void mmshim_plat_put_page(unsigned long long pfn)
+{
+	if (--fake::state().page_refs[pfn] < 0)
+		fake::violation("mmshim_plat_put_page below zero");
+}
+
+int mmshim_plat_kva_writable(const void *va)
+{
+	const fake::uptr a = reinterpret_cast<fake::uptr>(va);
+	for (auto &[lo, hi] : fake::state().read_only_kva)
+		if (a >= lo && a < hi)
+			return 0;
+	return 1;
+}
+
+void *mmshim_plat_current_process(void)
+{
+	return reinterpret_cast<void *>(fake::kFakeProcess);
 }
 
 int mmshim_plat_user_range_writable(mmshim_uptr addr, mmshim_size len)

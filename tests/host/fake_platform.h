@@ -60,6 +60,16 @@ void set_may_sleep(bool may_sleep);
 void set_kernel_space_start(uptr start);
 // User range [lo, hi) that mmshim_plat_user_range_writable accepts.
 void set_user_writable(uptr lo, uptr hi);
+// User range that can be pinned for reading only (a read-only mapping).
+void set_user_readable(uptr lo, uptr hi);
+// Kernel range that mmshim_plat_kva_writable says is read-only.
+void set_kva_read_only(uptr lo, uptr hi);
+// User pins: pfns are kUserPfnBase + (va >> 12); the process is kFakeProcess.
+constexpr unsigned long long kUserPfnBase = 0x800000;
+constexpr unsigned long kFakeProcess = 0x5eed;
+std::size_t live_pins();
+const std::vector<std::pair<unsigned long, bool>> &unpins(); // (pages, dirty) per unpin
+long page_refs(unsigned long long pfn); // references mmshim holds
 // Contexts the core asked to resume at (the host never jumps).
 const std::vector<const unsigned long *> &seh_resumes();
 

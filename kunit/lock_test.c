@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lock_test.c - KUnit suite "mmshim_lock": MmProbeAndLockPages,
+ * MmUnlockPages and MmshimProbeAndLockPages on kernel memory (kmalloc,
+ * vmalloc, stack, read-only vmap), and on user memory of a real address
+ * space where KUnit can create one (kunit_vm_mmap, Linux 6.12 and later).
+ * Every refused or raising call is checked for leaked page references.
+ */
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/spinlock.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+#include "mmshim_kunit.h"
+
+/* Lock in __try; returns the raised status or STATUS_SUCCESS. */
+static noinline NTSTATUS lock_status(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op)
+{
+	volatile NTSTATUS status = STATUS_SUCCESS;
+
+	__try {
+		MmProbeAndLockPages(mdl, mode, op);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		status = GetExceptionCode();
+	}
+	return status;
+}
+
+static int refs(const void *va)
+{
+	const struct page *p = is_vmalloc_addr(va) ? vmalloc_to_page(va) : virt_to_page(va);
+
+	return page_ref_count(compound_head((struct page *)p));
+}
+
+static unsigned long kva_pfn(const void *va)
+{
+	return is_vmalloc_addr(va) ? vmalloc_to_pfn(va) : page_to_pfn(virt_to_page(va));
+}
+
+static void lock_kernel_kmalloc(struct kunit *test)
+{
+	char *buf = kmalloc(3 * PAGE_SIZE, GFP_KERNEL);
+	char *va;
+	int ref0, ref1, i;
+	PMDL m;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	va = buf + 100;
+	m = IoAllocateMdl(va, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	ref0 = refs(va);
+	KUNIT_EXPECT_EQ(test, lock_status(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	KUNIT_EXPECT_TRUE(test, m->MdlFlags & MDL_PAGES_LOCKED);
+	KUNIT_EXPECT_TRUE(test, m->MdlFlags & MDL_WRITE_OPERATION);
+	KUNIT_EXPECT_FALSE(test, m->MdlFlags & MDL_IO_SPACE);
+	KUNIT_EXPECT_NULL(test, m->Process);
+	KUNIT_EXPECT_EQ(test, MmshimLockedMdlCount(), 1UL);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, MmGetMdlPfnArray(m)[i],
+				kva_pfn((char *)PAGE_ALIGN(va) + i * PAGE_SIZE));
+	ref1 = refs(va);
+	KUNIT_EXPECT_GT(test, ref1, ref0);
+	EXPECT_NO_REPORT(test, MmUnlockPages(m));
+	KUNIT_EXPECT_FALSE(test, m->MdlFlags & MDL_PAGES_LOCKED);
+	KUNIT_EXPECT_TRUE(test, m->MdlFlags & MDL_WRITE_OPERATION); /* left as is */
+	KUNIT_EXPECT_EQ(test, refs(va), ref0);
+	KUNIT_EXPECT_EQ(test, MmshimLockedMdlCount(), 0UL);
+	IoFreeMdl(m);
+	kfree(buf);
+}
+
+static void lock_kernel_vmalloc_and_stack(struct kunit *test)
+{
+	char stack_buf[200];
+	char *v = vmalloc(4 * PAGE_SIZE);
+	int ref0;
+	PMDL m;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	m = IoAllocateMdl(v + 8, 4 * PAGE_SIZE - 8, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	ref0 = refs(v + 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, lock_status(m, KernelMode, IoReadAccess), STATUS_SUCCESS);
+	KUNIT_EXPECT_FALSE(test, m->MdlFlags & MDL_WRITE_OPERATION);
+	KUNIT_EXPECT_EQ(test, MmGetMdlPfnArray(m)[3], kva_pfn(v + 3 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, refs(v + 3 * PAGE_SIZE), ref0 + 1);
+	MmUnlockPages(m);
+	KUNIT_EXPECT_EQ(test, refs(v + 3 * PAGE_SIZE), ref0);
+	IoFreeMdl(m);
+	vfree(v);
+
+	/* Locking a kernel stack buffer is a normal pattern: allowed. */
+	m = IoAllocateMdl(stack_buf, sizeof(stack_buf), FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, lock_status(m, KernelMode, IoModifyAccess), STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, MmGetMdlPfnArray(m)[0], kva_pfn((void *)((unsigned long)stack_buf & PAGE_MASK)));
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+}
+
+static void lock_kernel_read_only(struct kunit *test)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	void *ro;
+	int ref0;
+	PMDL m;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	ro = vmap(&page, 1, VM_MAP, PAGE_KERNEL_RO);
+	KUNIT_ASSERT_NOT_NULL(test, ro);
+	m = IoAllocateMdl(ro, 64, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	ref0 = page_ref_count(page);
+	KUNIT_EXPECT_EQ(test, lock_status(m, KernelMode, IoWriteAccess), STATUS_ACCESS_VIOLATION);
+	KUNIT_EXPECT_EQ(test, (int)m->MdlFlags, MDL_ALLOCATED_FIXED_SIZE);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), ref0);
+	KUNIT_EXPECT_EQ(test, lock_status(m, KernelMode, IoReadAccess), STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, MmGetMdlPfnArray(m)[0], page_to_pfn(page));
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+	vunmap(ro);
+	__free_page(page);
+}
+
+static void lock_raises_and_leaves_nothing(struct kunit *test)
+{
+	char *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	char *v = vmalloc(PAGE_SIZE);
+	u8 *store = kunit_kzalloc(test, sizeof(MDL) + 4 * sizeof(PFN_NUMBER), GFP_KERNEL);
+	int ref_buf, ref_v;
+	PMDL m;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_NOT_NULL(test, store);
+	ref_buf = refs(buf);
+	ref_v = refs(v);
+
+	/* UserMode probe of a kernel address. */
+	m = IoAllocateMdl(buf, 64, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, lock_status(m, UserMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
+	KUNIT_EXPECT_EQ(test, (int)(m->MdlFlags & ~MDL_ALLOCATED_FIXED_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, MmshimProbeAndLockPages(m, UserMode, IoReadAccess),
+			STATUS_ACCESS_VIOLATION);
+	IoFreeMdl(m);
+
+	/* Partly unmapped: the page after a vmalloc area is its guard page. */
+	m = IoAllocateMdl(v, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, lock_status(m, KernelMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
+	KUNIT_EXPECT_FALSE(test, m->MdlFlags & MDL_PAGES_LOCKED);
+	IoFreeMdl(m);
+
+	/* A range that crosses from user space into the kernel half. */
+	m = IoAllocateMdl((PVOID)(TASK_SIZE_MAX - PAGE_SIZE), 3 * PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, lock_status(m, KernelMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
+	IoFreeMdl(m);
+
+	/* Zero length (an MDL the driver initialised itself). */
+	m = (PMDL)store;
+	MmInitializeMdl(m, buf, 0);
+	KUNIT_EXPECT_EQ(test, lock_status(m, KernelMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
+	KUNIT_EXPECT_EQ(test, (int)m->MdlFlags, 0);
+
+	/* A user range in a thread without a user address space. */
+	m = IoAllocateMdl((PVOID)0x10000, 100, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	if (!current->mm)
+		KUNIT_EXPECT_EQ(test, lock_status(m, UserMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
+	IoFreeMdl(m);
+
+	KUNIT_EXPECT_EQ(test, refs(buf), ref_buf);
+	KUNIT_EXPECT_EQ(test, refs(v), ref_v);
+	KUNIT_EXPECT_EQ(test, MmshimLockedMdlCount(), 0UL);
+	kfree(buf);
+	vfree(v);
+}
+
+static void lock_misuse_is_reported(struct kunit *test)
+{
+	char *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	int ref0;
+	PMDL m;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	ref0 = refs(buf);
+	m = IoAllocateMdl(buf, 64, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED,
+		      MmUnlockPages(m));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT,
+		      MmUnlockPages(NULL));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT,
+		      MmProbeAndLockPages(NULL, KernelMode, IoReadAccess));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_BAD_ARGUMENT,
+		      MmProbeAndLockPages(m, KernelMode, (LOCK_OPERATION)7));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_BAD_ARGUMENT,
+		      MmProbeAndLockPages(m, (KPROCESSOR_MODE)5, IoReadAccess));
+
+	KUNIT_EXPECT_EQ(test, MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_ALREADY_LOCKED,
+		      MmProbeAndLockPages(m, KernelMode, IoWriteAccess));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_LOCKED,
+		      IoFreeMdl(m));
+	KUNIT_EXPECT_TRUE(test, m->MdlFlags & MDL_PAGES_LOCKED); /* still there, still locked */
+	EXPECT_NO_REPORT(test, MmUnlockPages(m));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED,
+		      MmUnlockPages(m));
+	KUNIT_EXPECT_EQ(test, refs(buf), ref0);
+
+	/* Nonpaged-pool MDLs are described, not locked. */
+	MmBuildMdlForNonPagedPool(m);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_WRONG_KIND,
+		      MmProbeAndLockPages(m, KernelMode, IoReadAccess));
+	IoFreeMdl(m);
+
+	/* Raised with no __try: reported as unhandled, the call returns. */
+	m = IoAllocateMdl(buf, 64, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	EXPECT_REPORT(test, KMODE_EXCEPTION_NOT_HANDLED, (ULONG)STATUS_ACCESS_VIOLATION,
+		      MmProbeAndLockPages(m, UserMode, IoReadAccess));
+	KUNIT_EXPECT_FALSE(test, m->MdlFlags & MDL_PAGES_LOCKED);
+	IoFreeMdl(m);
+	kfree(buf);
+}
+
+static DEFINE_SPINLOCK(lock_test_lock);
+
+static void lock_unlock_under_spinlock(struct kunit *test)
+{
+	char *buf = kmalloc(2 * PAGE_SIZE, GFP_KERNEL);
+	unsigned long flags;
+	NTSTATUS status;
+	int ref0;
+	PMDL m;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	ref0 = refs(buf);
+	m = IoAllocateMdl(buf, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	spin_lock_irqsave(&lock_test_lock, flags);
+	status = MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess); /* nonpageable: fine */
+	if (status == STATUS_SUCCESS)
+		MmUnlockPages(m);
+	spin_unlock_irqrestore(&lock_test_lock, flags);
+	KUNIT_EXPECT_EQ(test, status, STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, refs(buf), ref0);
+	IoFreeMdl(m);
+	kfree(buf);
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+/* A user address space for this test thread (kunit_vm_mmap attaches one). */
+static unsigned long user_map(struct kunit *test, unsigned long pages, unsigned long prot)
+{
+	unsigned long addr = kunit_vm_mmap(test, NULL, 0, pages * PAGE_SIZE, prot,
+					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
+
+	KUNIT_ASSERT_NE_MSG(test, addr, 0UL, "kunit_vm_mmap failed");
+	KUNIT_ASSERT_LT(test, addr, (unsigned long)TASK_SIZE_MAX);
+	return addr;
+}
+
+static void lock_user_memory(struct kunit *test)
+{
+	unsigned long u = user_map(test, 4, PROT_READ | PROT_WRITE);
+	char val = 0;
+	struct page *pg;
+	int ref0;
+	PMDL m;
+
+	/* Fault the pages in with known contents. */
+	KUNIT_ASSERT_EQ(test, clear_user((void __user *)u, 4 * PAGE_SIZE), 0UL);
+	KUNIT_ASSERT_EQ(test, put_user((char)0x42, (char __user *)(u + PAGE_SIZE + 5)), 0);
+	m = IoAllocateMdl((PVOID)(u + 16), 3 * PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_EQ(test, lock_status(m, UserMode, IoWriteAccess), STATUS_SUCCESS);
+	KUNIT_EXPECT_TRUE(test, m->MdlFlags & MDL_PAGES_LOCKED);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)m->Process, (void *)current->mm);
+	/* The PFN array names the pages the process sees. */
+	pg = pfn_to_page(MmGetMdlPfnArray(m)[1]);
+	ref0 = page_ref_count(pg);
+	KUNIT_EXPECT_EQ(test, ((char *)page_address(pg))[5], 0x42);
+	((char *)page_address(pg))[6] = 0x17;
+	KUNIT_EXPECT_EQ(test, get_user(val, (char __user *)(u + PAGE_SIZE + 6)), 0);
+	KUNIT_EXPECT_EQ(test, val, 0x17);
+	MmUnlockPages(m);
+	/* A pin counts GUP_PIN_COUNTING_BIAS references; they are gone now. */
+	KUNIT_EXPECT_LT(test, page_ref_count(pg), ref0);
+	KUNIT_EXPECT_FALSE(test, m->MdlFlags & MDL_PAGES_LOCKED);
+
+	/* KernelMode probes of user addresses lock them too (trusted caller). */
+	KUNIT_EXPECT_EQ(test, lock_status(m, KernelMode, IoReadAccess), STATUS_SUCCESS);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+}
+
+static void lock_user_read_only_and_holes(struct kunit *test)
+{
+	unsigned long ro = user_map(test, 2, PROT_READ);
+	unsigned long rw = user_map(test, 3, PROT_READ | PROT_WRITE);
+	PMDL m;
+
+	m = IoAllocateMdl((PVOID)ro, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, lock_status(m, UserMode, IoWriteAccess), STATUS_ACCESS_VIOLATION);
+	KUNIT_EXPECT_FALSE(test, m->MdlFlags & MDL_PAGES_LOCKED);
+	KUNIT_EXPECT_EQ(test, lock_status(m, UserMode, IoReadAccess), STATUS_SUCCESS);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+
+	/* Unmap the middle page: the range has a hole. */
+	KUNIT_ASSERT_EQ(test, vm_munmap(rw + PAGE_SIZE, PAGE_SIZE), 0);
+	m = IoAllocateMdl((PVOID)rw, 3 * PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, lock_status(m, UserMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
+	KUNIT_EXPECT_EQ(test, MmshimLockedMdlCount(), 0UL);
+	IoFreeMdl(m);
+}
+#else
+static void lock_user_memory(struct kunit *test)
+{
+	kunit_skip(test, "needs kunit_vm_mmap (Linux 6.12+); covered by tests/vm user programs");
+}
+
+static void lock_user_read_only_and_holes(struct kunit *test)
+{
+	kunit_skip(test, "needs kunit_vm_mmap (Linux 6.12+)");
+}
+#endif
+
+static struct kunit_case lock_cases[] = {
+	KUNIT_CASE(lock_kernel_kmalloc),
+	KUNIT_CASE(lock_kernel_vmalloc_and_stack),
+	KUNIT_CASE(lock_kernel_read_only),
+	KUNIT_CASE(lock_raises_and_leaves_nothing),
+	KUNIT_CASE(lock_misuse_is_reported),
+	KUNIT_CASE(lock_unlock_under_spinlock),
+	KUNIT_CASE(lock_user_memory),
+	KUNIT_CASE(lock_user_read_only_and_holes),
+	{}
+};
+
+static struct kunit_suite lock_suite = {
+	.name = "mmshim_lock",
+	.init = mmshim_test_init,
+	.exit = mmshim_test_exit,
+	.test_cases = lock_cases,
+};
+kunit_test_suite(lock_suite);

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-2.0
+// lock.h - the core's record of MDLs locked by MmProbeAndLockPages.
+#pragma once
+
+#include "support.h"
+
+namespace mmshim::lock {
+
+// Whether MmProbeAndLockPages locked this MDL and MmUnlockPages has not
+// unlocked it yet. Never dereferences mdl.
+bool is_locked(const MDL *mdl);
+
+// Module unload: unlock and report whatever drivers left locked.
+void release_all_at_unload();
+
+} // namespace mmshim::lock

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+// lock_test.cpp - MmProbeAndLockPages / MmUnlockPages / MmshimProbeAndLockPages
+// on the fake platform: which pages are pinned or referenced, that every
+// failure releases everything, flags and fields, and misuse reports.
+#include "test_support.h"
+
+using namespace mmshim_test;
+using uptr = ULONG_PTR;
+
+namespace {
+
+class LockTest : public CoreTest {
+protected:
+	void SetUp() override
+	{
+		CoreTest::SetUp();
+		fake::set_kernel_space_start(0x0000800000000000ULL);
+		fake::map_direct(kKernel, 16 * 4096, kKernelPfn);
+		fake::set_user_writable(kUser, kUser + 8 * 4096);
+		fake::set_user_readable(kUserRo, kUserRo + 4 * 4096);
+	}
+	static constexpr uptr kKernel = 0xffff888000100000ULL;
+	static constexpr unsigned long long kKernelPfn = 0x100;
+	static constexpr uptr kUser = 0x10000000;
+	static constexpr uptr kUserRo = 0x20000000;
+};
+
+PMDL Mdl(uptr va, ULONG len)
+{
+	return IoAllocateMdl(reinterpret_cast<PVOID>(va), len, FALSE, FALSE, nullptr);
+}
+
+TEST_F(LockTest, UserRangeIsPinnedAndUnpinnedDirty)
+{
+	PMDL m = Mdl(kUser + 0x10, 2 * 4096);
+	ASSERT_NE(m, nullptr);
+	EXPECT_EQ(MmshimProbeAndLockPages(m, UserMode, IoWriteAccess), STATUS_SUCCESS);
+	EXPECT_EQ(fake::live_pins(), 1u);
+	EXPECT_TRUE(m->MdlFlags & MDL_PAGES_LOCKED);
+	EXPECT_TRUE(m->MdlFlags & MDL_WRITE_OPERATION);
+	EXPECT_EQ(reinterpret_cast<uptr>(m->Process), fake::kFakeProcess);
+	for (int i = 0; i < 3; i++)
+		EXPECT_EQ(MmGetMdlPfnArray(m)[i], fake::kUserPfnBase + (kUser >> 12) + i);
+	EXPECT_EQ(MmshimLockedMdlCount(), 1u);
+	MmUnlockPages(m);
+	EXPECT_EQ(fake::live_pins(), 0u);
+	ASSERT_EQ(fake::unpins().size(), 1u);
+	EXPECT_EQ(fake::unpins()[0].first, 3u);
+	EXPECT_TRUE(fake::unpins()[0].second); // written to: dirty
+	EXPECT_FALSE(m->MdlFlags & MDL_PAGES_LOCKED);
+	IoFreeMdl(m);
+}
+
+TEST_F(LockTest, ReadLockIsNotDirtyAndClearsWriteOperation)
+{
+	PMDL m = Mdl(kUserRo, 4096);
+	m->MdlFlags |= MDL_WRITE_OPERATION;
+	EXPECT_EQ(MmshimProbeAndLockPages(m, UserMode, IoReadAccess), STATUS_SUCCESS);
+	EXPECT_FALSE(m->MdlFlags & MDL_WRITE_OPERATION);
+	MmUnlockPages(m);
+	ASSERT_EQ(fake::unpins().size(), 1u);
+	EXPECT_FALSE(fake::unpins()[0].second);
+	IoFreeMdl(m);
+}
+
+TEST_F(LockTest, FailuresLeaveNothingLocked)
+{
+	PMDL m = Mdl(kUserRo, 4096);
+	EXPECT_EQ(MmshimProbeAndLockPages(m, UserMode, IoWriteAccess), STATUS_ACCESS_VIOLATION);
+	IoFreeMdl(m);
+	m = Mdl(kUser + 7 * 4096, 2 * 4096); // runs off the end of the mapping
+	EXPECT_EQ(MmshimProbeAndLockPages(m, UserMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
+	IoFreeMdl(m);
+	m = Mdl(kKernel, 4096);
+	EXPECT_EQ(MmshimProbeAndLockPages(m, UserMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
+	EXPECT_EQ(static_cast<int>(m->MdlFlags), MDL_ALLOCATED_FIXED_SIZE);
+	IoFreeMdl(m);
+	m = Mdl(0x0000800000000000ULL - 4096, 2 * 4096); // user/kernel boundary
+	EXPECT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
+	IoFreeMdl(m);
+	m = Mdl(kKernel + 15 * 4096, 2 * 4096); // second page unmapped
+	EXPECT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
+	IoFreeMdl(m);
+	m = Mdl(kKernel, 4096);
+	ASSERT_NE(m, nullptr);
+	fake::fail_next_allocs(1); // the lock record
+	EXPECT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoReadAccess), STATUS_INSUFFICIENT_RESOURCES);
+	IoFreeMdl(m);
+	EXPECT_EQ(fake::live_pins(), 0u);
+	EXPECT_EQ(fake::page_refs(kKernelPfn), 0);
+	EXPECT_EQ(fake::page_refs(kKernelPfn + 15), 0);
+	EXPECT_EQ(MmshimLockedMdlCount(), 0u);
+}
+
+TEST_F(LockTest, KernelRangeIsReferencedAndChecksWritability)
+{
+	fake::set_kva_read_only(kKernel + 4 * 4096, kKernel + 5 * 4096);
+	PMDL m = Mdl(kKernel + 3 * 4096, 2 * 4096);
+	EXPECT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoModifyAccess), STATUS_ACCESS_VIOLATION);
+	EXPECT_EQ(fake::page_refs(kKernelPfn + 3), 0);
+	EXPECT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoReadAccess), STATUS_SUCCESS);
+	EXPECT_EQ(fake::page_refs(kKernelPfn + 3), 1);
+	EXPECT_EQ(fake::page_refs(kKernelPfn + 4), 1);
+	EXPECT_EQ(m->Process, nullptr);
+	// The driver scribbles on the PFN array; unlock still drops what was taken.
+	MmGetMdlPfnArray(m)[0] = 0xdead;
+	MmUnlockPages(m);
+	EXPECT_EQ(fake::page_refs(kKernelPfn + 3), 0);
+	EXPECT_EQ(fake::page_refs(kKernelPfn + 4), 0);
+	IoFreeMdl(m);
+}
+
+TEST_F(LockTest, MisuseIsReportedAndRefused)
+{
+	PMDL m = Mdl(kKernel, 100);
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED,
+				   [&] { MmUnlockPages(m); }));
+	ASSERT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoReadAccess), STATUS_SUCCESS);
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_ALREADY_LOCKED,
+				   [&] { MmProbeAndLockPages(m, KernelMode, IoReadAccess); }));
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_LOCKED,
+				   [&] { IoFreeMdl(m); }));
+	EXPECT_EQ(MmshimLiveMdlCount(), 1u);
+	MmUnlockPages(m);
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED,
+				   [&] { MmUnlockPages(m); }));
+	m->MdlFlags |= MDL_PAGES_LOCKED; // locked "by hand"
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_ALREADY_LOCKED,
+				   [&] { MmProbeAndLockPages(m, KernelMode, IoReadAccess); }));
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED,
+				   [&] { MmUnlockPages(m); }));
+	m->MdlFlags = MDL_PARTIAL;
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_WRONG_KIND,
+				   [&] { MmProbeAndLockPages(m, KernelMode, IoReadAccess); }));
+	m->MdlFlags = 0;
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_BAD_ARGUMENT,
+				   [&] { MmProbeAndLockPages(m, 3, IoReadAccess); }));
+	EXPECT_EQ(MmshimProbeAndLockPages(m, KernelMode, static_cast<LOCK_OPERATION>(9)),
+		  STATUS_INVALID_PARAMETER);
+	IoFreeMdl(m);
+}
+
+TEST_F(LockTest, UserLockAtDispatchIsRefused)
+{
+	PMDL m = Mdl(kUser, 4096);
+	fake::set_may_sleep(false);
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_IRQL_TOO_HIGH, [&] {
+		EXPECT_EQ(MmshimProbeAndLockPages(m, UserMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
+	}));
+	fake::set_may_sleep(true);
+	EXPECT_EQ(fake::live_pins(), 0u);
+	IoFreeMdl(m);
+}
+
+TEST_F(LockTest, UnloadReleasesLeftoverLocks)
+{
+	AllowLeaks();
+	PMDL m = Mdl(kUser, 4096);
+	ASSERT_EQ(MmshimProbeAndLockPages(m, UserMode, IoReadAccess), STATUS_SUCCESS);
+	const size_t before = fake::reports().size();
+	mmshim_core_exit();
+	EXPECT_EQ(fake::live_pins(), 0u);
+	bool saw = false;
+	for (size_t i = before; i < fake::reports().size(); i++)
+		saw |= fake::reports()[i].params[0] == MMSHIM_VRF_LOCKS_LEAKED_AT_UNLOAD;
+	EXPECT_TRUE(saw);
+	ASSERT_EQ(mmshim_core_init(), 0);
+}
+
+} // namespace
