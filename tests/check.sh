@@ -6,7 +6,7 @@
 #   real-6.1     mmshim.ko + example driver on Debian's stock 6.1 kernel (qemu)
 #   real-6.12    the same on 6.12
 #   dkms         dkms add + build against both Debian header packages
-# Prints a summary per layer and ends with "N passed, N failed"; exits
+# Prints a summary per layer and ends with "N passed, N failed, N skipped"; exits
 # non-zero on any failure. MMSHIM_LAYERS="host dkms" runs a subset.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +22,7 @@ if ! tests/deps.sh all; then
 	exit 1
 fi
 
-total_p=0 total_f=0
+total_p=0 total_f=0 total_s=0
 summary=()
 for layer in $layers; do
 	case $layer in
@@ -36,17 +36,16 @@ for layer in $layers; do
 	t0=$(date +%s)
 	"${cmd[@]}" 2>&1 | tee "$logs/$layer.log"
 	line=$(grep '^LAYER-RESULT ' "$logs/$layer.log" | tail -1)
-	if [ -z "$line" ]; then
-		p=0 f=1
-	else
-		read -r _ _ p f <<< "$line"
-	fi
-	total_p=$((total_p + p)) total_f=$((total_f + f))
-	summary+=("$(printf '%-11s %4d passed %4d failed  (%ds)' "$layer" "$p" "$f" $(( $(date +%s) - t0 )))")
+	p=0 f=1 s=0
+	[ -n "$line" ] && read -r _ _ p f s <<< "$line"
+	s=${s:-0}
+	total_p=$((total_p + p)) total_f=$((total_f + f)) total_s=$((total_s + s))
+	summary+=("$(printf '%-11s %4d passed %4d failed %3d skipped  (%ds)' "$layer" "$p" "$f" "$s" \
+		$(( $(date +%s) - t0 )))")
 done
 
 echo
 echo "=== summary ($(( $(date +%s) - start ))s, logs in build/logs/)"
 printf '%s\n' "${summary[@]}"
-echo "$total_p passed, $total_f failed"
+echo "$total_p passed, $total_f failed, $total_s skipped"
 [ "$total_f" -eq 0 ]

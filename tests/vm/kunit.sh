@@ -2,15 +2,15 @@
 # kunit.sh VERSION - KUnit layer for one kernel (6.1 or 6.12): build (or
 # reuse) the debug kernel, build mmshim.ko and mmshim_kunit.ko against it,
 # boot qemu, parse the suites' KTAP with the kernel's own kunit.py, and check
-# the console. Last line: "LAYER-RESULT kunit-VERSION <passed> <failed>".
+# the console. Last line: "LAYER-RESULT kunit-VERSION <passed> <failed> <skipped>".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 ver=$1
 name=kunit-$ver
 out=$BUILD/$name
 mkdir -p "$out"
-passed=0 failed=0
-result() { echo "LAYER-RESULT $name $passed $failed"; exit 0; }
+passed=0 failed=0 skipped=0
+result() { echo "LAYER-RESULT $name $passed $failed $skipped"; exit 0; }
 fail() { echo "FAIL $name: $*"; failed=$((failed + 1)); }
 
 kdir=$("$REPO/tests/vm/kernel-build.sh" "$ver") || { fail "kernel build"; result; }
@@ -56,6 +56,8 @@ else
 	p=$(echo "$line" | sed -n 's/.*passed: \([0-9]*\).*/\1/p')
 	f=$(echo "$line" | sed -n 's/.*failed: \([0-9]*\).*/\1/p')
 	e=$(echo "$line" | sed -n 's/.*errors: \([0-9]*\).*/\1/p')
+	s=$(echo "$line" | sed -n 's/.*skipped: \([0-9]*\).*/\1/p')
+	skipped=${s:-0}
 	passed=$((passed + ${p:-0}))
 	failed=$((failed + ${f:-0} + ${e:-0}))
 	if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ] && [ "${e:-0}" -eq 0 ]; then fail "kunit.py parse rc=$rc"; fi
