@@ -16,6 +16,7 @@
 #include <mmshim/seh.h>
 #include <mmshim/mdl.h>
 #include <mmshim/lock.h>
+#include <mmshim/map.h>
 #include <mmshim/pool.h>
 #include <mmshim/probe.h>
 #include <mmshim/verifier.h>

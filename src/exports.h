@@ -19,6 +19,12 @@
 	X(MmUnlockPages)                  \
 	X(MmshimProbeAndLockPages)        \
 	X(MmshimLockedMdlCount)           \
+	/* system mappings (src/core/map.cpp) */ \
+	X(MmMapLockedPagesSpecifyCache)   \
+	X(MmMapLockedPages)               \
+	X(MmUnmapLockedPages)             \
+	X(IoBuildPartialMdl)              \
+	X(MmshimMappedMdlCount)           \
 	/* pool (src/core/pool.cpp) */    \
 	X(ExAllocatePool2)                \
 	X(ExAllocatePoolWithTag)          \

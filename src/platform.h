@@ -103,6 +103,24 @@ int mmshim_plat_kva_writable(const void *va);
  * thread. Atomic-safe. */
 void *mmshim_plat_current_process(void);
 
+/* ---- system mappings (MmMapLockedPagesSpecifyCache) ---------------------- */
+
+enum mmshim_cache { MMSHIM_CACHE_WB = 0, MMSHIM_CACHE_UC = 1, MMSHIM_CACHE_WC = 2 };
+
+/* Linear-map address of RAM frame @pfn, NULL if it is not RAM. Atomic-safe. */
+void *mmshim_plat_pfn_to_linear(unsigned long long pfn);
+
+/*
+ * Map @count RAM frames at contiguous kernel addresses, never executable,
+ * read-only if @read_only, with cache type @cache. Returns the page-aligned
+ * address and a handle for mmshim_plat_unmap_frames(), or NULL. May sleep.
+ */
+void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count,
+			     unsigned int cache, int read_only, void **handle);
+
+/* Remove a mapping; deferred to a worker in atomic context. Atomic-safe. */
+void mmshim_plat_unmap_frames(void *handle);
+
 /* ---- locks ------------------------------------------------------------- */
 
 enum mmshim_lock_id {
@@ -111,6 +129,7 @@ enum mmshim_lock_id {
 	MMSHIM_LOCK_VERIFIER,
 	MMSHIM_LOCK_SEH,
 	MMSHIM_LOCK_PAGES,
+	MMSHIM_LOCK_MAP,
 	MMSHIM_LOCK_COUNT
 };
 

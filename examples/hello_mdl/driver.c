@@ -77,13 +77,9 @@ NTSTATUS HelloMdlStart(VOID)
 		HelloLog("  PFN[%u] = 0x%lx  (physical address 0x%lx)\n", i, (unsigned long)Pfns[i],
 			 (unsigned long)Pfns[i] << PAGE_SHIFT);
 
-	/*
-	 * A nonpaged-pool MDL is mapped already: its system address is
-	 * MappedSystemVa (what MmGetSystemAddressForMdlSafe returns for it once
-	 * mmshim implements MmMapLockedPagesSpecifyCache).
-	 */
-	SystemVa = (PUCHAR)Mdl->MappedSystemVa;
-	HelloLog("  system address (MappedSystemVa) = %px (buffer + 0x%lx)\n", SystemVa,
+	/* A nonpaged-pool MDL is mapped already: the macro returns MappedSystemVa. */
+	SystemVa = (PUCHAR)MmGetSystemAddressForMdlSafe(Mdl, NormalPagePriority);
+	HelloLog("  MmGetSystemAddressForMdlSafe = %px (buffer + 0x%lx)\n", SystemVa,
 		 (unsigned long)(SystemVa - Buffer));
 	SystemVa[0] = 0x5a;
 	HelloLog("  a byte written through the system address is %s in the buffer\n",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // core.cpp - start and stop of the core, called by the glue's module init/exit.
 #include "lock.h"
+#include "map.h"
 #include "mdl.h"
 #include "pool.h"
 #include "verifier.h"
@@ -15,6 +16,7 @@ extern "C" void mmshim_core_exit(void)
 {
 	// Drivers that used mmshim are unloaded by now (they hold a module
 	// reference); whatever they left is reported and released.
+	mmshim::map::release_all_at_unload();
 	mmshim::lock::release_all_at_unload();
 	mmshim::mdl::release_all_at_unload();
 	mmshim::pool::release_all_at_unload();

@@ -7,6 +7,7 @@
 // driver has written into the MDL since, and refuses an MDL without a
 // record (double unlock, never locked, locked by hand).
 #include "lock.h"
+#include "map.h"
 #include "mdl.h"
 #include "seh.h"
 #include "verifier.h"
@@ -186,19 +187,8 @@ bool is_locked(const MDL *mdl)
 
 void release_all_at_unload()
 {
-	uptr leaked = 0;
-	for (;;) {
-		Record *r;
-		{
-			LockGuard guard(MMSHIM_LOCK_PAGES);
-			KeyedLink *l = g_locked.pop();
-			if (!l)
-				break;
-			r = from_link<Record>(l);
-		}
-		leaked++;
-		release(r);
-	}
+	const uptr leaked = drain(g_locked, MMSHIM_LOCK_PAGES,
+				  [](KeyedLink *l) { release(from_link<Record>(l)); });
 	if (leaked)
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_LOCKS_LEAKED_AT_UNLOAD, 0,
 				 leaked, 0, "mmshim unload",
@@ -250,7 +240,7 @@ extern "C" VOID MmUnlockPages(PMDL MemoryDescriptorList)
 				 "the MDL is not locked by MmProbeAndLockPages (double unlock?)", caller);
 		return;
 	}
-	// (Once mmshim maps MDLs, an existing system mapping is dropped here first.)
+	map::drop(m); // an existing system mapping goes first, as on Windows
 	lock::release(r);
 	m->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);
 }

@@ -8,6 +8,7 @@
 // Nothing private is kept in MDL fields: drivers own and rewrite them.
 #include "mdl.h"
 #include "lock.h"
+#include "map.h"
 #include "verifier.h"
 
 namespace mmshim::mdl {
@@ -87,19 +88,8 @@ int init()
 
 void release_all_at_unload()
 {
-	uptr leaked = 0;
-	for (;;) {
-		Header *h;
-		{
-			LockGuard guard(MMSHIM_LOCK_MDL);
-			RegistryLink *l = g_live.pop();
-			if (!l)
-				break;
-			h = from_link<Header>(l);
-		}
-		leaked++;
-		release_storage(h);
-	}
+	const uptr leaked = drain(g_live, MMSHIM_LOCK_MDL,
+				  [](RegistryLink *l) { release_storage(from_link<Header>(l)); });
 	if (leaked)
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_LEAKED_AT_UNLOAD, 0,
 				 leaked, 0, "mmshim unload",
@@ -198,12 +188,24 @@ extern "C" VOID IoFreeMdl(PMDL Mdl)
 		return;
 	}
 	Header *h = mdl::header_of(Mdl);
-	bool ours;
-	{
+	const bool aligned = (reinterpret_cast<uptr>(Mdl) % alignof(MDL)) == 0;
+	bool registered = false;
+	if (aligned) {
 		LockGuard guard(MMSHIM_LOCK_MDL);
-		ours = (reinterpret_cast<uptr>(Mdl) % alignof(MDL)) == 0 && mdl::g_live.remove(&h->link);
+		registered = mdl::g_live.contains(&h->link);
 	}
-	if (!ours) {
+	if (registered) {
+		// A mapped partial MDL is unmapped, as MmPrepareMdlForReuse does;
+		// any other mapped MDL is unmapped too, but that is a driver bug.
+		const bool partial = (Mdl->MdlFlags & MDL_PARTIAL) != 0;
+		if (map::drop(Mdl) && !partial)
+			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_MAPPED,
+					 reinterpret_cast<uptr>(Mdl), 0, 0, routine,
+					 "freeing an MDL that is still mapped; mmshim unmaps it first", caller);
+		LockGuard guard(MMSHIM_LOCK_MDL);
+		registered = mdl::g_live.remove(&h->link);
+	}
+	if (!registered) {
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_ALLOCATED,
 				 reinterpret_cast<uptr>(Mdl), 0, 0, routine,
 				 "MDL was not allocated by IoAllocateMdl, or was already freed", caller);

@@ -195,21 +195,15 @@ unsigned rows_by_tag(mmshim_pool_row *rows, unsigned max)
 
 void release_all_at_unload()
 {
-	SIZE_T blocks = 0, bytes = 0;
-	for (;;) {
-		void *block;
-		{
-			LockGuard guard(MMSHIM_LOCK_POOL);
-			RegistryLink *l = g_live.pop();
-			if (!l)
-				break;
-			Header *h = from_link<Header>(l);
-			blocks++;
-			bytes += h->size;
-			g_live_bytes -= h->size;
-			block = h->block;
-		}
-		mmshim_plat_free(block);
+	SIZE_T bytes = 0;
+	const SIZE_T blocks = drain(g_live, MMSHIM_LOCK_POOL, [&](RegistryLink *l) {
+		Header *h = from_link<Header>(l);
+		bytes += h->size;
+		mmshim_plat_free(h->block);
+	});
+	{
+		LockGuard guard(MMSHIM_LOCK_POOL);
+		g_live_bytes -= bytes;
 	}
 	if (blocks)
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_POOL_LEAKED_AT_UNLOAD, 0,

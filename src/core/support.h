@@ -194,6 +194,25 @@ private:
 	uptr count_ = 0;
 };
 
+// Take every record out of `table` (an AddressRegistry or KeyedTable), one
+// at a time under `lock`, and hand each to `release` with the lock dropped.
+// Returns how many there were. For module unload.
+template <typename Table, typename Fn> uptr drain(Table &table, mmshim_lock_id lock, Fn &&release)
+{
+	uptr n = 0;
+	for (;;) {
+		decltype(table.pop()) link;
+		{
+			LockGuard guard(lock);
+			link = table.pop();
+		}
+		if (!link)
+			return n;
+		n++;
+		release(link);
+	}
+}
+
 // Recover the enclosing object from its embedded RegistryLink (first member).
 template <typename T> inline T *from_link(const RegistryLink *l)
 {

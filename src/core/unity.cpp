@@ -19,5 +19,6 @@
 #include "seh.cpp"
 #include "probe.cpp"
 #include "lock.cpp"
+#include "map.cpp"
 #include "core.cpp"
 #include "rt.cpp"

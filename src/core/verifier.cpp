@@ -35,6 +35,10 @@ const char *code_name(ULONG code, uptr p1)
 		return "DRIVER_VERIFIER_DETECTED_VIOLATION";
 	case SYSTEM_PTE_MISUSE:
 		return "SYSTEM_PTE_MISUSE";
+	case NO_MORE_SYSTEM_PTES:
+		return "NO_MORE_SYSTEM_PTES";
+	case INVALID_MDL_RANGE:
+		return "INVALID_MDL_RANGE";
 	default:
 		return "bug check";
 	}

@@ -3,8 +3,15 @@
 #ifndef MMSHIM_GLUE_H
 #define MMSHIM_GLUE_H
 
-void mmshim_glue_memory_exit(void);
-void mmshim_glue_pages_exit(void);
+#include <linux/llist.h>
+
+/* defer.c: ordered teardown queue for work Linux forbids in atomic context */
+struct mmshim_deferred {
+	struct llist_node node;
+	void (*fn)(struct mmshim_deferred *d);
+};
+void mmshim_defer(struct mmshim_deferred *d);
+void mmshim_defer_flush(void);
 void mmshim_debugfs_init(void);
 void mmshim_debugfs_exit(void);
 

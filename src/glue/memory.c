@@ -6,8 +6,6 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
-#include <linux/llist.h>
-#include <linux/workqueue.h>
 #include <linux/ioport.h>
 #include <linux/preempt.h>
 #include <linux/sched/task_stack.h>
@@ -54,40 +52,30 @@ void *mmshim_plat_alloc(mmshim_size size, unsigned int flags)
 	return kvmalloc(size, GFP_KERNEL | gfp);
 }
 
-static LLIST_HEAD(mmshim_deferred_frees);
-
-static void mmshim_deferred_free_fn(struct work_struct *work)
+static void mmshim_deferred_vfree(struct mmshim_deferred *d)
 {
-	struct llist_node *node, *next;
-
-	llist_for_each_safe(node, next, llist_del_all(&mmshim_deferred_frees))
-		vfree(node);
+	vfree(d);
 }
-static DECLARE_WORK(mmshim_deferred_free_work, mmshim_deferred_free_fn);
 
 /**
  * mmshim_plat_free() - free a block from mmshim_plat_alloc().
  * @block: the block, or NULL
  *
  * Never sleeps: vfree() may, so a vmalloc'ed block freed in atomic context
- * is queued (its first bytes become the list node) and freed by a worker.
+ * is queued (its first bytes become the queue entry) and freed by a worker.
  */
 void mmshim_plat_free(void *block)
 {
 	if (!block)
 		return;
 	if (is_vmalloc_addr(block) && !mmshim_plat_may_sleep()) {
-		llist_add((struct llist_node *)block, &mmshim_deferred_frees);
-		schedule_work(&mmshim_deferred_free_work);
+		struct mmshim_deferred *d = block;
+
+		d->fn = mmshim_deferred_vfree;
+		mmshim_defer(d);
 		return;
 	}
 	kvfree(block);
-}
-
-/** mmshim_glue_memory_exit() - finish deferred frees (module exit, sleeps). */
-void mmshim_glue_memory_exit(void)
-{
-	flush_work(&mmshim_deferred_free_work);
 }
 
 static struct kmem_cache *mmshim_mdl_cache;

@@ -20,8 +20,7 @@ static void __exit mmshim_exit(void)
 {
 	mmshim_debugfs_exit();
 	mmshim_core_exit();
-	mmshim_glue_pages_exit();
-	mmshim_glue_memory_exit();
+	mmshim_defer_flush();
 	pr_info("mmshim: unloaded\n");
 }
 

@@ -5,8 +5,6 @@
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/llist.h>
-#include <linux/workqueue.h>
 #include <linux/sched.h>
 #include <linux/overflow.h>
 #include <asm/pgtable.h>
@@ -14,7 +12,7 @@
 #include "glue.h"
 
 struct mmshim_pin {
-	struct llist_node node;
+	struct mmshim_deferred deferred;
 	unsigned long npages;
 	int dirty;
 	struct page *pages[];
@@ -72,16 +70,10 @@ static void mmshim_unpin_now(struct mmshim_pin *pin)
 	kvfree(pin);
 }
 
-static LLIST_HEAD(mmshim_deferred_unpins);
-
-static void mmshim_deferred_unpin_fn(struct work_struct *work)
+static void mmshim_deferred_unpin(struct mmshim_deferred *d)
 {
-	struct llist_node *node, *next;
-
-	llist_for_each_safe(node, next, llist_del_all(&mmshim_deferred_unpins))
-		mmshim_unpin_now(container_of(node, struct mmshim_pin, node));
+	mmshim_unpin_now(container_of(d, struct mmshim_pin, deferred));
 }
-static DECLARE_WORK(mmshim_deferred_unpin_work, mmshim_deferred_unpin_fn);
 
 /**
  * mmshim_plat_unpin_user() - unpin_user_pages_dirty_lock() and free.
@@ -101,14 +93,8 @@ void mmshim_plat_unpin_user(void *handle, int dirty)
 		mmshim_unpin_now(pin);
 		return;
 	}
-	llist_add(&pin->node, &mmshim_deferred_unpins);
-	schedule_work(&mmshim_deferred_unpin_work);
-}
-
-/** mmshim_glue_pages_exit() - finish deferred unpins (module exit). */
-void mmshim_glue_pages_exit(void)
-{
-	flush_work(&mmshim_deferred_unpin_work);
+	pin->deferred.fn = mmshim_deferred_unpin;
+	mmshim_defer(&pin->deferred);
 }
 
 /**

@@ -71,6 +71,14 @@ struct State {
 	std::vector<std::pair<unsigned long, bool>> unpinned;
 	std::unordered_map<unsigned long long, long> page_refs;
 	std::vector<std::pair<uptr, uptr>> read_only_kva;
+	struct Mapping {
+		std::vector<unsigned long long> pfns;
+		unsigned cache;
+		bool read_only;
+	};
+	std::unordered_map<void *, Mapping> mappings; // handle (== va) -> mapping
+	unsigned map_fail = 0;
+	uptr next_vmap = 0;
 	std::vector<const unsigned long *> seh_resumes;
 };
 
@@ -143,6 +151,18 @@ void set_user_readable(uptr lo, uptr hi)
 }
 void set_kva_read_only(uptr lo, uptr hi) { state().read_only_kva.push_back({lo, hi}); }
 std::size_t live_pins() { return state().pins.size(); }
+std::size_t live_mappings() { return state().mappings.size(); }
+bool mapping_read_only(const void *va)
+{
+	auto it = state().mappings.find(const_cast<void *>(va));
+	return it != state().mappings.end() && it->second.read_only;
+}
+std::vector<unsigned long long> mapping_pfns(const void *va)
+{
+	auto it = state().mappings.find(const_cast<void *>(va));
+	return it == state().mappings.end() ? std::vector<unsigned long long>{} : it->second.pfns;
+}
+void fail_next_maps(unsigned count) { state().map_fail = count; }
 const std::vector<std::pair<unsigned long, bool>> &unpins() { return state().unpinned; }
 long page_refs(unsigned long long pfn) { return state().page_refs[pfn]; }
 const std::vector<const unsigned long *> &seh_resumes() { return state().seh_resumes; }
@@ -481,6 +501,38 @@ int mmshim_plat_kva_writable(const void *va)
 void *mmshim_plat_current_process(void)
 {
 	return reinterpret_cast<void *>(fake::kFakeProcess);
+}
+
+void *mmshim_plat_pfn_to_linear(unsigned long long pfn)
+{
+	if (!mmshim_plat_pfn_is_ram(pfn))
+		return nullptr;
+	return reinterpret_cast<void *>(fake::kLinearBase + (pfn << 12));
+}
+
+void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count, unsigned int cache,
+			     int read_only, void **handle)
+{
+	fake::State &s = fake::state();
+	if (!s.may_sleep)
+		fake::violation("mmshim_plat_map_frames in atomic context");
+	if (s.map_fail) {
+		s.map_fail--;
+		return nullptr;
+	}
+	// A fresh kernel-looking address; nothing is behind it.
+	void *va = reinterpret_cast<void *>(fake::kVmapBase + s.next_vmap);
+	s.next_vmap += (count + 1) * 4096;
+	s.mappings[va] = {std::vector<unsigned long long>(pfns, pfns + count), cache, read_only != 0};
+	*handle = va;
+	return va;
+}
+
+void mmshim_plat_unmap_frames(void *handle)
+{
+	fake::State &s = fake::state();
+	if (!s.mappings.erase(handle))
+		fake::violation("mmshim_plat_unmap_frames of an unknown handle");
 }
 
 int mmshim_plat_user_range_writable(mmshim_uptr addr, mmshim_size len)

@@ -68,6 +68,14 @@ void set_kva_read_only(uptr lo, uptr hi);
 constexpr unsigned long long kUserPfnBase = 0x800000;
 constexpr unsigned long kFakeProcess = 0x5eed;
 std::size_t live_pins();
+// System mappings: linear-map addresses are kLinearBase + (pfn << 12);
+// other mappings get a fresh page-aligned address (their handle).
+constexpr unsigned long long kLinearBase = 0xffff888000000000ULL;
+constexpr unsigned long long kVmapBase = 0xffffc90040000000ULL;
+std::size_t live_mappings();
+bool mapping_read_only(const void *va);
+std::vector<unsigned long long> mapping_pfns(const void *va);
+void fail_next_maps(unsigned count);
 const std::vector<std::pair<unsigned long, bool>> &unpins(); // (pages, dirty) per unpin
 long page_refs(unsigned long long pfn); // references mmshim holds
 // Contexts the core asked to resume at (the host never jumps).

@@ -124,6 +124,7 @@ protected:
 		}
 		EXPECT_EQ(fake::live_allocs(), 0u) << "mmshim_core_exit left heap blocks";
 		EXPECT_EQ(fake::live_pins(), 0u) << "mmshim_core_exit left user pages pinned";
+		EXPECT_EQ(fake::live_mappings(), 0u) << "mmshim_core_exit left system mappings";
 		EXPECT_EQ(fake::live_cache_objects(), 0u) << "mmshim_core_exit left MDL cache objects";
 		EXPECT_FALSE(fake::cache_exists()) << "mmshim_core_exit kept the MDL cache";
 		for (const auto &r : fake::reports())

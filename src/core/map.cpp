@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+// map.cpp - MmMapLockedPagesSpecifyCache, MmMapLockedPages,
+// MmUnmapLockedPages (system addresses), IoBuildPartialMdl.
+//
+// Mappings are built from the PFN array (the truth: hand-built MDLs work)
+// and recorded by MDL address, so unmapping releases exactly what was
+// mapped. Physically contiguous RAM is returned through the linear map with
+// no page-table work at all; other MDLs are mapped with vm_map_ram (small)
+// or vmap (large, or read-only).
+#include "map.h"
+#include "mdl.h"
+#include "verifier.h"
+
+namespace mmshim::map {
+namespace {
+
+struct Mapping {
+	KeyedLink link; // key: the MDL's address
+	uptr base;      // page-aligned system address
+	void *handle;   // platform mapping, nullptr for the linear map
+};
+
+constinit KeyedTable<1024> g_mapped;
+
+uptr key_of(const MDL *mdl) { return reinterpret_cast<uptr>(mdl); }
+
+void report(uptr p1, uptr p2, uptr p3, uptr p4, const char *routine, const char *what, void *caller)
+{
+	verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, p1, p2, p3, p4, routine, what, caller);
+}
+
+void release(Mapping *mp)
+{
+	if (mp->handle)
+		mmshim_plat_unmap_frames(mp->handle);
+	mmshim_plat_free(mp);
+}
+
+void clear_mapping_flags(MDL *m)
+{
+	m->MdlFlags &= ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_FREE_EXTRA_PTES);
+}
+
+bool contiguous(const PFN_NUMBER *pfns, uptr n)
+{
+	for (uptr i = 1; i < n; i++)
+		if (pfns[i] != pfns[0] + i)
+			return false;
+	return true;
+}
+
+PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priority,
+		 const char *routine, void *caller)
+{
+	const auto mdl = reinterpret_cast<uptr>(m);
+	if (m->MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL) {
+		report(MMSHIM_VRF_MDL_WRONG_KIND, mdl, static_cast<USHORT>(m->MdlFlags), 0, routine,
+		       "a nonpaged-pool MDL is mapped already: use MmGetSystemAddressForMdlSafe", caller);
+		return nullptr;
+	}
+	if (!(m->MdlFlags & (MDL_PAGES_LOCKED | MDL_PARTIAL))) {
+		report(MMSHIM_VRF_MDL_NOT_LOCKED, mdl, static_cast<USHORT>(m->MdlFlags), 0, routine,
+		       "only locked MDLs (or partial MDLs of locked ones) can be mapped", caller);
+		return nullptr;
+	}
+	bool mapped;
+	{
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		mapped = g_mapped.find(key_of(m)) != nullptr;
+	}
+	if (mapped || (m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA)) {
+		report(MMSHIM_VRF_MDL_ALREADY_MAPPED, mdl, reinterpret_cast<uptr>(m->MappedSystemVa), 0,
+		       routine, "the MDL is already mapped into system space", caller);
+		return nullptr;
+	}
+	uptr pages;
+	if (!mdl::described_span(m, &pages) || pages == 0) {
+		report(MMSHIM_VRF_MDL_CORRUPT, mdl, reinterpret_cast<uptr>(m->StartVa), m->ByteCount,
+		       routine, "MDL StartVa/ByteOffset/ByteCount do not describe a mappable range", caller);
+		return nullptr;
+	}
+	const uptr capacity = mdl::capacity_pages(m);
+	if (pages > capacity) {
+		report(MMSHIM_VRF_MDL_TOO_SMALL, mdl, pages, capacity, routine,
+		       "the MDL's PFN array is too small for the range it describes", caller);
+		return nullptr;
+	}
+	if (cache < MmNonCached || cache >= MmMaximumCacheType) {
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_INVALID_FLAGS, mdl, static_cast<uptr>(cache),
+				 0, routine, "invalid MEMORY_CACHING_TYPE", caller);
+		return nullptr;
+	}
+	const PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
+	for (uptr i = 0; i < pages; i++) {
+		if (!mmshim_plat_pfn_to_linear(pfns[i])) {
+			verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, i, pfns[i], routine,
+					 "a frame is not RAM: device memory is mapped with MmMapIoSpace", caller);
+			return nullptr;
+		}
+	}
+	const bool read_only = (priority & MdlMappingNoWrite) != 0;
+	const bool may_sleep = mmshim_plat_may_sleep();
+
+	auto *mp = static_cast<Mapping *>(
+		mmshim_plat_alloc(sizeof(Mapping), may_sleep ? 0 : MMSHIM_ALLOC_ATOMIC));
+	if (mp) {
+		mp->handle = nullptr;
+		if (!read_only && contiguous(pfns, pages)) {
+			// The linear map already maps these frames, cached, RW, NX.
+			mp->base = reinterpret_cast<uptr>(mmshim_plat_pfn_to_linear(pfns[0]));
+		} else if (!may_sleep) {
+			verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, pages, 0, routine,
+					 "mapping a non-contiguous (or read-only) MDL in atomic context is "
+					 "not supported yet",
+					 caller);
+			mmshim_plat_free(mp);
+			return nullptr;
+		} else {
+			// RAM is always mapped cached: an uncached alias of RAM that
+			// the linear map caches breaks x86 PAT rules.
+			void *va = mmshim_plat_map_frames(reinterpret_cast<const unsigned long long *>(pfns),
+							  pages, MMSHIM_CACHE_WB, read_only, &mp->handle);
+			mp->base = reinterpret_cast<uptr>(va);
+			if (!va) {
+				mmshim_plat_free(mp);
+				mp = nullptr;
+			}
+		}
+	}
+	if (!mp) {
+		if (bugcheck && !(m->MdlFlags & MDL_MAPPING_CAN_FAIL))
+			verifier::report(NO_MORE_SYSTEM_PTES, 0, pages, 0, 0, routine,
+					 "mapping failed with BugCheckOnFailure set; returning NULL instead",
+					 caller);
+		return nullptr;
+	}
+	{
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		g_mapped.insert(&mp->link, key_of(m));
+	}
+	m->MappedSystemVa = reinterpret_cast<PVOID>(mp->base + m->ByteOffset);
+	m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA | ((m->MdlFlags & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0);
+	return m->MappedSystemVa;
+}
+
+// The checks both map routines share, then map_system.
+PVOID map_entry(MDL *m, KPROCESSOR_MODE mode, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priority,
+		const char *routine, void *caller)
+{
+	if (!m) {
+		report(MMSHIM_VRF_NULL_ARGUMENT, 0, 0, 0, routine, "NULL MDL", caller);
+		return nullptr;
+	}
+	if (mode != KernelMode) {
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, reinterpret_cast<uptr>(m),
+				 static_cast<uptr>(mode), 0, routine, "user-mode mappings are not supported yet",
+				 caller);
+		return nullptr;
+	}
+	return map_system(m, cache, bugcheck, priority, routine, caller);
+}
+
+} // namespace
+
+bool drop(MDL *mdl)
+{
+	Mapping *mp;
+	{
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		KeyedLink *l = g_mapped.take(key_of(mdl));
+		mp = l ? from_link<Mapping>(l) : nullptr;
+	}
+	if (!mp)
+		return false;
+	release(mp);
+	clear_mapping_flags(mdl);
+	return true;
+}
+
+void release_all_at_unload()
+{
+	const uptr leaked = drain(g_mapped, MMSHIM_LOCK_MAP,
+				  [](KeyedLink *l) { release(from_link<Mapping>(l)); });
+	if (leaked)
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MAPPINGS_LEAKED_AT_UNLOAD, 0, leaked, 0,
+				 "mmshim unload", "MDLs were still mapped; mmshim unmaps them now", nullptr);
+}
+
+} // namespace mmshim::map
+
+using namespace mmshim;
+
+extern "C" PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode,
+					      MEMORY_CACHING_TYPE CacheType, PVOID RequestedAddress,
+					      ULONG BugCheckOnFailure, ULONG Priority)
+{
+	(void)RequestedAddress; // meaningful for UserMode only
+	return map::map_entry(MemoryDescriptorList, AccessMode, CacheType, BugCheckOnFailure, Priority,
+			      "MmMapLockedPagesSpecifyCache", MMSHIM_CALLER());
+}
+
+extern "C" PVOID MmMapLockedPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode)
+{
+	return map::map_entry(MemoryDescriptorList, AccessMode, MmCached, TRUE, HighPagePriority,
+			      "MmMapLockedPages", MMSHIM_CALLER());
+}
+
+extern "C" VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "MmUnmapLockedPages";
+	MDL *m = MemoryDescriptorList;
+	const auto addr = reinterpret_cast<uptr>(BaseAddress);
+	if (!m) {
+		map::report(MMSHIM_VRF_NULL_ARGUMENT, addr, 0, 0, routine, "NULL MDL", caller);
+		return;
+	}
+	if (addr < mmshim_plat_kernel_space_start()) {
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, addr, reinterpret_cast<uptr>(m),
+				 0, routine, "user-mode mappings are not supported yet", caller);
+		return;
+	}
+	map::Mapping *mp;
+	{
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		KeyedLink *l = map::g_mapped.find(map::key_of(m));
+		mp = l ? from_link<map::Mapping>(l) : nullptr;
+		// Windows drivers pass MappedSystemVa (with the byte offset); the
+		// page-aligned base is accepted too.
+		if (mp && addr != mp->base + m->ByteOffset && addr != mp->base)
+			mp = nullptr;
+		else if (mp)
+			map::g_mapped.take(map::key_of(m));
+	}
+	if (!mp) {
+		map::report(MMSHIM_VRF_MDL_NOT_MAPPED, reinterpret_cast<uptr>(m), addr, 0, routine,
+			    "this address is not a system mapping of this MDL made by mmshim", caller);
+		return;
+	}
+	map::release(mp);
+	map::clear_mapping_flags(m);
+}
+
+extern "C" VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULONG Length)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "IoBuildPartialMdl";
+	if (!SourceMdl || !TargetMdl) {
+		map::report(MMSHIM_VRF_NULL_ARGUMENT, reinterpret_cast<uptr>(SourceMdl),
+			    reinterpret_cast<uptr>(TargetMdl), 0, routine, "NULL MDL", caller);
+		return;
+	}
+	const uptr src_va = reinterpret_cast<uptr>(MmGetMdlVirtualAddress(SourceMdl));
+	const uptr va = reinterpret_cast<uptr>(VirtualAddress);
+	const uptr offset = va - src_va;
+	uptr src_pages;
+	if (!mdl::described_span(SourceMdl, &src_pages) || va < src_va || offset >= SourceMdl->ByteCount ||
+	    (Length != 0 && Length > SourceMdl->ByteCount - offset)) {
+		verifier::report(INVALID_MDL_RANGE, reinterpret_cast<uptr>(SourceMdl), va, Length, 0, routine,
+				 "the range is not inside the source MDL (pass an address from "
+				 "MmGetMdlVirtualAddress, not a system address)",
+				 caller);
+		return;
+	}
+	if (Length == 0)
+		Length = static_cast<ULONG>(SourceMdl->ByteCount - offset);
+	const uptr pages = span_pages(va, Length);
+	const uptr capacity = mdl::capacity_pages(TargetMdl);
+	if (pages > capacity) {
+		map::report(MMSHIM_VRF_MDL_TOO_SMALL, reinterpret_cast<uptr>(TargetMdl), pages, capacity,
+			    routine, "the target MDL's PFN array is too small for the range", caller);
+		return;
+	}
+	bool target_mapped;
+	{
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		target_mapped = map::g_mapped.find(map::key_of(TargetMdl)) != nullptr;
+	}
+	if (target_mapped) {
+		map::report(MMSHIM_VRF_MDL_ALREADY_MAPPED, reinterpret_cast<uptr>(TargetMdl), 0, 0, routine,
+			    "the target still has its own mapping: call MmPrepareMdlForReuse first", caller);
+		return;
+	}
+	const uptr start = va & ~kPageMask;
+	const uptr first = (start - reinterpret_cast<uptr>(SourceMdl->StartVa)) >> PAGE_SHIFT;
+	for (uptr i = 0; i < pages; i++)
+		MmGetMdlPfnArray(TargetMdl)[i] = MmGetMdlPfnArray(SourceMdl)[first + i];
+	TargetMdl->StartVa = reinterpret_cast<PVOID>(start);
+	TargetMdl->ByteOffset = BYTE_OFFSET(va);
+	TargetMdl->ByteCount = Length;
+	TargetMdl->Process = SourceMdl->Process;
+	TargetMdl->MappedSystemVa = static_cast<PCHAR>(SourceMdl->MappedSystemVa) + offset;
+	TargetMdl->MdlFlags = static_cast<CSHORT>(
+		(TargetMdl->MdlFlags & (MDL_ALLOCATED_FIXED_SIZE | MDL_ALLOCATED_MUST_SUCCEED)) |
+		(SourceMdl->MdlFlags & (MDL_IO_PAGE_READ | MDL_SOURCE_IS_NONPAGED_POOL |
+					MDL_MAPPED_TO_SYSTEM_VA | MDL_IO_SPACE)) |
+		MDL_PARTIAL);
+}
+
+extern "C" SIZE_T MmshimMappedMdlCount(VOID)
+{
+	LockGuard guard(MMSHIM_LOCK_MAP);
+	return map::g_mapped.count();
+}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+// map_test.cpp - system mappings and partial MDLs on the fake platform:
+// which primitive is chosen (linear map vs mapping), NoWrite, flags and
+// fields, failure handling, unmapping on unlock and free, partial MDLs.
+#include "test_support.h"
+
+#include <vector>
+
+using namespace mmshim_test;
+using uptr = ULONG_PTR;
+
+namespace {
+
+class MapTest : public CoreTest {
+protected:
+	void SetUp() override
+	{
+		CoreTest::SetUp();
+		fake::set_kernel_space_start(0x0000800000000000ULL);
+		fake::map_direct(kKernel, 8 * 4096, kPfn);
+		fake::map_vmalloc(kVmalloc, {0x900, 0x700, 0x800, 0x500});
+	}
+	// An MDL locked with MmshimProbeAndLockPages.
+	PMDL Locked(uptr va, ULONG len)
+	{
+		PMDL m = IoAllocateMdl(reinterpret_cast<PVOID>(va), len, FALSE, FALSE, nullptr);
+		EXPECT_NE(m, nullptr);
+		EXPECT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+		return m;
+	}
+	static constexpr uptr kKernel = 0xffff888000100000ULL;
+	static constexpr unsigned long long kPfn = 0x100;
+	static constexpr uptr kVmalloc = 0xffffc90000200000ULL;
+};
+
+TEST_F(MapTest, ContiguousRamUsesTheLinearMap)
+{
+	PMDL m = Locked(kKernel + 0x30, 2 * 4096);
+	PVOID va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	EXPECT_EQ(reinterpret_cast<uptr>(va), fake::kLinearBase + (kPfn << 12) + 0x30);
+	EXPECT_EQ(fake::live_mappings(), 0u); // no page-table work
+	EXPECT_EQ(m->MappedSystemVa, va);
+	EXPECT_TRUE(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA);
+	EXPECT_EQ(MmGetSystemAddressForMdlSafe(m, NormalPagePriority), va);
+	MmUnmapLockedPages(va, m);
+	EXPECT_FALSE(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA);
+	EXPECT_EQ(m->MappedSystemVa, va); // not reset, as on Windows
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+}
+
+TEST_F(MapTest, ScatteredPagesAreMappedInOrder)
+{
+	PMDL m = Locked(kVmalloc + 8, 3 * 4096);
+	auto *va = static_cast<PUCHAR>(MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, nullptr, FALSE,
+								     NormalPagePriority));
+	ASSERT_NE(va, nullptr);
+	EXPECT_EQ(reinterpret_cast<uptr>(va) & 0xfff, 8u);
+	EXPECT_EQ(fake::mapping_pfns(va - 8), (std::vector<unsigned long long>{0x900, 0x700, 0x800, 0x500}));
+	EXPECT_EQ(MmshimMappedMdlCount(), 1u);
+	MmUnlockPages(m); // drops the mapping first
+	EXPECT_EQ(fake::live_mappings(), 0u);
+	EXPECT_EQ(MmshimMappedMdlCount(), 0u);
+	EXPECT_FALSE(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA);
+	IoFreeMdl(m);
+}
+
+TEST_F(MapTest, NoWriteNeverUsesTheWritableLinearMap)
+{
+	PMDL m = Locked(kKernel, 4096);
+	PVOID va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority | MdlMappingNoWrite);
+	ASSERT_NE(va, nullptr);
+	EXPECT_TRUE(fake::mapping_read_only(va));
+	MmUnmapLockedPages(va, m);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+}
+
+TEST_F(MapTest, FailureLeavesTheMdlUntouchedAndHonoursBugCheckOnFailure)
+{
+	PMDL m = Locked(kVmalloc, 2 * 4096);
+	const CSHORT flags = m->MdlFlags;
+	fake::fail_next_maps(1);
+	EXPECT_TRUE(NoReport([&] {
+		EXPECT_EQ(MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, nullptr, FALSE, 0), nullptr);
+	}));
+	EXPECT_EQ(m->MdlFlags, flags);
+	EXPECT_EQ(m->MappedSystemVa, nullptr);
+	fake::fail_next_maps(1);
+	EXPECT_TRUE(ReportsExactly(NO_MORE_SYSTEM_PTES, 0, [&] { EXPECT_EQ(MmMapLockedPages(m, KernelMode), nullptr); }));
+	fake::fail_next_maps(1);
+	m->MdlFlags |= MDL_MAPPING_CAN_FAIL;
+	EXPECT_TRUE(NoReport([&] {
+		EXPECT_EQ(MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, nullptr, TRUE, 0), nullptr);
+	}));
+	fake::fail_next_allocs(1); // the mapping record
+	EXPECT_EQ(MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, nullptr, FALSE, 0), nullptr);
+	EXPECT_EQ(fake::live_mappings(), 0u);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+}
+
+TEST_F(MapTest, AtomicContext)
+{
+	PMDL a = Locked(kKernel, 2 * 4096);
+	PMDL b = Locked(kVmalloc, 2 * 4096);
+	fake::set_may_sleep(false);
+	EXPECT_NE(MmGetSystemAddressForMdlSafe(a, NormalPagePriority), nullptr);
+	EXPECT_TRUE(ReportsExactly(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
+				   [&] { EXPECT_EQ(MmGetSystemAddressForMdlSafe(b, NormalPagePriority), nullptr); }));
+	MmUnlockPages(a);
+	fake::set_may_sleep(true);
+	MmUnlockPages(b);
+	IoFreeMdl(a);
+	IoFreeMdl(b);
+}
+
+TEST_F(MapTest, MisuseIsReported)
+{
+	PMDL m = IoAllocateMdl(reinterpret_cast<PVOID>(kKernel), 4096, FALSE, FALSE, nullptr);
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED,
+				   [&] { EXPECT_EQ(MmMapLockedPages(m, KernelMode), nullptr); }));
+	ASSERT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoReadAccess), STATUS_SUCCESS);
+	EXPECT_TRUE(ReportsExactly(MMSHIM_CALL_FAILED, MMSHIM_FAIL_INVALID_FLAGS, [&] {
+		MmMapLockedPagesSpecifyCache(m, KernelMode, static_cast<MEMORY_CACHING_TYPE>(-1), nullptr, FALSE, 0);
+	}));
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_MAPPED,
+				   [&] { MmUnmapLockedPages(reinterpret_cast<PVOID>(kKernel), m); }));
+	PVOID va = MmMapLockedPages(m, KernelMode);
+	ASSERT_NE(va, nullptr);
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_ALREADY_MAPPED,
+				   [&] { MmMapLockedPages(m, KernelMode); }));
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_MAPPED, [&] {
+		MmUnmapLockedPages(static_cast<PUCHAR>(va) + 1, m);
+	}));
+	EXPECT_TRUE(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA); // still mapped
+	fake::add_io_pfn(kPfn); // now the frame is device memory
+	MmUnmapLockedPages(va, m);
+	EXPECT_TRUE(ReportsExactly(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
+				   [&] { EXPECT_EQ(MmMapLockedPages(m, KernelMode), nullptr); }));
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+}
+
+TEST_F(MapTest, PartialMdls)
+{
+	PMDL src = Locked(kVmalloc + 0x20, 4 * 4096 - 0x20);
+	PMDL part = IoAllocateMdl(reinterpret_cast<PVOID>(kVmalloc), 4 * 4096, FALSE, FALSE, nullptr);
+	IoBuildPartialMdl(src, part, reinterpret_cast<PVOID>(kVmalloc + 4096 + 0x10), 4096);
+	EXPECT_EQ(part->MdlFlags, MDL_PARTIAL | MDL_ALLOCATED_FIXED_SIZE);
+	EXPECT_EQ(part->ByteOffset, 0x10u);
+	EXPECT_EQ(part->ByteCount, 4096u);
+	EXPECT_EQ(MmGetMdlPfnArray(part)[0], 0x700u);
+	EXPECT_EQ(MmGetMdlPfnArray(part)[1], 0x800u);
+	PVOID va = MmGetSystemAddressForMdlSafe(part, NormalPagePriority);
+	ASSERT_NE(va, nullptr);
+	EXPECT_TRUE(part->MdlFlags & MDL_PARTIAL_HAS_BEEN_MAPPED);
+	MmPrepareMdlForReuse(part);
+	EXPECT_EQ(fake::live_mappings(), 0u);
+	EXPECT_FALSE(part->MdlFlags & (MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_MAPPED_TO_SYSTEM_VA));
+	// Out of range: INVALID_MDL_RANGE, target unchanged.
+	EXPECT_TRUE(ReportsExactly(INVALID_MDL_RANGE, reinterpret_cast<uptr>(src), [&] {
+		IoBuildPartialMdl(src, part, reinterpret_cast<PVOID>(kVmalloc + 0x10), 16);
+	}));
+	EXPECT_TRUE(ReportsExactly(INVALID_MDL_RANGE, reinterpret_cast<uptr>(src), [&] {
+		IoBuildPartialMdl(src, part, reinterpret_cast<PVOID>(kVmalloc + 3 * 4096), 4097);
+	}));
+	EXPECT_EQ(part->ByteCount, 4096u);
+	// Mapped again, then freed: IoFreeMdl unmaps a mapped partial MDL.
+	ASSERT_NE(MmGetSystemAddressForMdlSafe(part, NormalPagePriority), nullptr);
+	EXPECT_TRUE(NoReport([&] { IoFreeMdl(part); }));
+	EXPECT_EQ(fake::live_mappings(), 0u);
+	MmUnlockPages(src);
+	IoFreeMdl(src);
+}
+
+} // namespace
