@@ -10,6 +10,7 @@
 #include <linux/mm.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/delay.h>
 #include <asm/pgtable.h>
 #include "mmshim_kunit.h"
 
@@ -271,14 +272,25 @@ static DEFINE_SPINLOCK(map_test_lock);
 
 /* DISPATCH_LEVEL: contiguous MDLs map through the linear map; unmapping a
  * vmap'ed MDL is deferred; nothing sleeps. Checked after the lock drops. */
+static void wait_for_pool(struct kunit *test)
+{
+	int i;
+
+	for (i = 0; i < 100 && MmshimAtomicMapFreePages() != 1024; i++)
+		msleep(10);
+	KUNIT_EXPECT_EQ(test, MmshimAtomicMapFreePages(), 1024UL);
+}
+
 static void map_atomic_context(struct kunit *test)
 {
 	u8 *buf = kmalloc(2 * PAGE_SIZE, GFP_KERNEL);
-	u8 *store = kunit_kzalloc(test, MmSizeOfMdl(NULL, 2 * PAGE_SIZE), GFP_KERNEL);
-	struct page *p0 = alloc_page(GFP_KERNEL);
-	ULONG unsupported = MmshimVerifierReportCount(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED);
-	PVOID contiguous, scattered, scattered_atomic;
+	u8 *store = kunit_kzalloc(test, MmSizeOfMdl(NULL, 1025 * PAGE_SIZE), GFP_KERNEL);
+	struct page *p0 = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	u8 *contiguous, *scattered, *read_only, *atomic, *too_big;
+	bool ro_writable = true, ro_nx = false;
+	unsigned int level, cycles_ok = 0, i;
 	unsigned long flags;
+	u8 seen0 = 0, seen1 = 0;
 	PMDL a, b = (PMDL)store;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
@@ -290,24 +302,65 @@ static void map_atomic_context(struct kunit *test)
 	MmGetMdlPfnArray(b)[0] = page_to_pfn(p0);
 	MmGetMdlPfnArray(b)[1] = page_to_pfn(p0);
 	b->MdlFlags |= MDL_PAGES_LOCKED;
-	scattered = MmGetSystemAddressForMdlSafe(b, NormalPagePriority);
+	scattered = MmGetSystemAddressForMdlSafe(b, NormalPagePriority); /* vm_map_ram */
 	KUNIT_ASSERT_NOT_NULL(test, scattered);
 
 	spin_lock_irqsave(&map_test_lock, flags);
+	/* Contiguous: the linear map. */
 	contiguous = MmGetSystemAddressForMdlSafe(a, NormalPagePriority);
 	if (contiguous)
 		MmUnmapLockedPages(contiguous, a);
-	MmUnmapLockedPages(scattered, b); /* vunmap/vm_unmap_ram deferred */
-	scattered_atomic = MmGetSystemAddressForMdlSafe(b, NormalPagePriority);
+	/* Read-only: the VA pool. */
+	read_only = MmGetSystemAddressForMdlSafe(a, NormalPagePriority | MdlMappingNoWrite);
+	if (read_only) {
+		pte_t *pte = lookup_address((unsigned long)read_only, &level);
+
+		ro_writable = !pte || pte_write(*pte);
+		ro_nx = pte && (pte_flags(*pte) & _PAGE_NX);
+		MmUnmapLockedPages(read_only, a);
+	}
+	/* Non-contiguous: the VA pool; both pages show the same memory. */
+	MmUnmapLockedPages(scattered, b); /* vm_unmap_ram deferred to a worker */
+	atomic = MmGetSystemAddressForMdlSafe(b, NormalPagePriority);
+	if (atomic) {
+		atomic[0] = 0x5a;
+		atomic[PAGE_SIZE + 1] = 0xa5;
+		seen0 = ((u8 *)page_address(p0))[0];
+		seen1 = ((u8 *)page_address(p0))[1];
+		MmUnmapLockedPages(atomic, b);
+	}
+	/* Map/unmap cycles reuse nothing that may still be in a TLB. */
+	for (i = 0; i < 200; i++) {
+		u8 *va = MmGetSystemAddressForMdlSafe(b, NormalPagePriority);
+
+		if (!va)
+			break;
+		cycles_ok += va[0] == 0x5a && va[PAGE_SIZE + 1] == 0xa5;
+		MmUnmapLockedPages(va, b);
+	}
 	MmUnlockPages(a);
 	spin_unlock_irqrestore(&map_test_lock, flags);
 
-	KUNIT_EXPECT_PTR_EQ(test, contiguous, (PVOID)buf);
-	/* Not yet: a non-contiguous MDL cannot be mapped in atomic context. */
-	KUNIT_EXPECT_NULL(test, scattered_atomic);
-	KUNIT_EXPECT_EQ(test, MmshimVerifierReportCount(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED),
-			unsupported + 1);
+	KUNIT_EXPECT_PTR_EQ(test, contiguous, buf);
+	KUNIT_ASSERT_NOT_NULL(test, read_only);
+	KUNIT_EXPECT_FALSE(test, ro_writable);
+	KUNIT_EXPECT_TRUE(test, ro_nx);
+	KUNIT_ASSERT_NOT_NULL(test, atomic);
+	KUNIT_EXPECT_EQ(test, seen0, 0x5a);
+	KUNIT_EXPECT_EQ(test, seen1, 0xa5);
+	KUNIT_EXPECT_EQ(test, cycles_ok, 200U);
 	KUNIT_EXPECT_EQ(test, MmshimMappedMdlCount(), 0UL);
+	wait_for_pool(test);
+
+	/* More pages than the pool has: NULL (no report without BugCheckOnFailure). */
+	MmInitializeMdl(b, NULL, 1025 * PAGE_SIZE);
+	for (i = 0; i < 1025; i++)
+		MmGetMdlPfnArray(b)[i] = page_to_pfn(p0);
+	b->MdlFlags |= MDL_PAGES_LOCKED;
+	spin_lock_irqsave(&map_test_lock, flags);
+	too_big = MmMapLockedPagesSpecifyCache(b, KernelMode, MmCached, NULL, FALSE, NormalPagePriority);
+	spin_unlock_irqrestore(&map_test_lock, flags);
+	KUNIT_EXPECT_NULL(test, too_big);
 	IoFreeMdl(a);
 	kfree(buf);
 	__free_page(p0);

@@ -25,6 +25,7 @@
 	X(MmUnmapLockedPages)             \
 	X(IoBuildPartialMdl)              \
 	X(MmshimMappedMdlCount)           \
+	X(MmshimAtomicMapFreePages)       \
 	/* pool (src/core/pool.cpp) */    \
 	X(ExAllocatePool2)                \
 	X(ExAllocatePoolWithTag)          \

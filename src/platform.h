@@ -121,6 +121,23 @@ void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count,
 /* Remove a mapping; deferred to a worker in atomic context. Atomic-safe. */
 void mmshim_plat_unmap_frames(void *handle);
 
+/* ---- atomic-context VA pool ------------------------------------------- */
+
+/* Reserve @pages pages of kernel VA with page tables in place and every entry
+ * empty; returns the base or NULL. Sleeps (module load). */
+void *mmshim_plat_vapool_create(mmshim_size pages);
+/* Release it (all entries must be empty). Sleeps (module unload). */
+void mmshim_plat_vapool_destroy(void);
+/* Write PTEs for @count RAM frames at pool page @index: cached, NX, RO if
+ * @read_only. The entries must be empty and flushed. Atomic-safe. */
+void mmshim_plat_vapool_map(mmshim_size index, const unsigned long long *pfns,
+			    mmshim_size count, int read_only);
+/* Clear @count entries at @index (no TLB flush). Atomic-safe. */
+void mmshim_plat_vapool_unmap(mmshim_size index, mmshim_size count);
+/* Schedule a TLB flush of all CPUs; the worker calls
+ * mmshim_core_vapool_flush_begin/end around it. Atomic-safe. */
+void mmshim_plat_vapool_request_flush(void);
+
 /* ---- locks ------------------------------------------------------------- */
 
 enum mmshim_lock_id {
@@ -130,6 +147,7 @@ enum mmshim_lock_id {
 	MMSHIM_LOCK_SEH,
 	MMSHIM_LOCK_PAGES,
 	MMSHIM_LOCK_MAP,
+	MMSHIM_LOCK_VAPOOL,
 	MMSHIM_LOCK_COUNT
 };
 
@@ -199,6 +217,11 @@ struct mmshim_pool_row {
 	unsigned long blocks;
 	unsigned long bytes;
 };
+/* VA pool: pages unmapped before _begin become free after _end (the glue
+ * flushes every TLB in between). Called from the glue's flush worker. */
+void mmshim_core_vapool_flush_begin(void);
+void mmshim_core_vapool_flush_end(void);
+
 /* Live pool usage grouped by tag; returns the number of rows. */
 unsigned int mmshim_core_pool_rows(struct mmshim_pool_row *rows, unsigned int max);
 

@@ -35,6 +35,9 @@ VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULO
 
 /* mmshim extension: MDLs currently mapped into system space by mmshim. */
 SIZE_T MmshimMappedMdlCount(VOID);
+/* mmshim extension: free pages of the VA pool used for mappings made with a
+ * spinlock held (pages unmapped recently return after a TLB flush). */
+SIZE_T MmshimAtomicMapFreePages(VOID);
 
 MMSHIM_EXTERN_C_END
 

@@ -2,6 +2,7 @@
 // core.cpp - start and stop of the core, called by the glue's module init/exit.
 #include "lock.h"
 #include "map.h"
+#include "vapool.h"
 #include "mdl.h"
 #include "pool.h"
 #include "verifier.h"
@@ -9,7 +10,13 @@
 extern "C" int mmshim_core_init(void)
 {
 	mmshim::verifier::reset();
-	return mmshim::mdl::init();
+	int rc = mmshim::mdl::init();
+	if (rc)
+		return rc;
+	rc = mmshim::vapool::init();
+	if (rc)
+		mmshim::mdl::exit();
+	return rc;
 }
 
 extern "C" void mmshim_core_exit(void)
@@ -20,5 +27,6 @@ extern "C" void mmshim_core_exit(void)
 	mmshim::lock::release_all_at_unload();
 	mmshim::mdl::release_all_at_unload();
 	mmshim::pool::release_all_at_unload();
+	mmshim::vapool::exit();
 	mmshim::mdl::exit();
 }

@@ -9,6 +9,7 @@
 // or vmap (large, or read-only).
 #include "map.h"
 #include "mdl.h"
+#include "vapool.h"
 #include "verifier.h"
 
 namespace mmshim::map {
@@ -17,8 +18,12 @@ namespace {
 struct Mapping {
 	KeyedLink link; // key: the MDL's address
 	uptr base;      // page-aligned system address
-	void *handle;   // platform mapping, nullptr for the linear map
+	void *handle;   // platform mapping (vm_map_ram/vmap), or nullptr
+	uptr pool_index; // first VA-pool page, or kNotPool
+	uptr pages;
 };
+
+constexpr uptr kNotPool = ~uptr(0);
 
 constinit KeyedTable<1024> g_mapped;
 
@@ -33,6 +38,8 @@ void release(Mapping *mp)
 {
 	if (mp->handle)
 		mmshim_plat_unmap_frames(mp->handle);
+	else if (mp->pool_index != kNotPool)
+		vapool::unmap(mp->pool_index, mp->pages);
 	mmshim_plat_free(mp);
 }
 
@@ -105,16 +112,18 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 		mmshim_plat_alloc(sizeof(Mapping), may_sleep ? 0 : MMSHIM_ALLOC_ATOMIC));
 	if (mp) {
 		mp->handle = nullptr;
+		mp->pool_index = kNotPool;
+		mp->pages = pages;
 		if (!read_only && contiguous(pfns, pages)) {
 			// The linear map already maps these frames, cached, RW, NX.
 			mp->base = reinterpret_cast<uptr>(mmshim_plat_pfn_to_linear(pfns[0]));
 		} else if (!may_sleep) {
-			verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, pages, 0, routine,
-					 "mapping a non-contiguous (or read-only) MDL in atomic context is "
-					 "not supported yet",
-					 caller);
-			mmshim_plat_free(mp);
-			return nullptr;
+			// vmap may sleep: use the VA pool, whose page tables exist.
+			mp->base = vapool::map(pfns, pages, read_only, &mp->pool_index);
+			if (!mp->base) {
+				mmshim_plat_free(mp);
+				mp = nullptr;
+			}
 		} else {
 			// RAM is always mapped cached: an uncached alias of RAM that
 			// the linear map caches breaks x86 PAT rules.

@@ -20,5 +20,6 @@
 #include "probe.cpp"
 #include "lock.cpp"
 #include "map.cpp"
+#include "vapool.cpp"
 #include "core.cpp"
 #include "rt.cpp"

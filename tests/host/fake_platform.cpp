@@ -79,6 +79,9 @@ struct State {
 	std::unordered_map<void *, Mapping> mappings; // handle (== va) -> mapping
 	unsigned map_fail = 0;
 	uptr next_vmap = 0;
+	bool vapool = false;
+	std::vector<unsigned long long> vapool_ptes; // 0 = empty
+	unsigned long vapool_flush_requests = 0;
 	std::vector<const unsigned long *> seh_resumes;
 };
 
@@ -163,6 +166,13 @@ std::vector<unsigned long long> mapping_pfns(const void *va)
 	return it == state().mappings.end() ? std::vector<unsigned long long>{} : it->second.pfns;
 }
 void fail_next_maps(unsigned count) { state().map_fail = count; }
+unsigned long long vapool_pte(std::size_t index) { return state().vapool_ptes.at(index); }
+unsigned long vapool_flush_requests() { return state().vapool_flush_requests; }
+void run_vapool_flush()
+{
+	mmshim_core_vapool_flush_begin();
+	mmshim_core_vapool_flush_end();
+}
 const std::vector<std::pair<unsigned long, bool>> &unpins() { return state().unpinned; }
 long page_refs(unsigned long long pfn) { return state().page_refs[pfn]; }
 const std::vector<const unsigned long *> &seh_resumes() { return state().seh_resumes; }
@@ -533,6 +543,48 @@ void mmshim_plat_unmap_frames(void *handle)
 	fake::State &s = fake::state();
 	if (!s.mappings.erase(handle))
 		fake::violation("mmshim_plat_unmap_frames of an unknown handle");
+}
+
+void *mmshim_plat_vapool_create(mmshim_size pages)
+{
+	fake::State &s = fake::state();
+	if (s.vapool)
+		fake::violation("mmshim_plat_vapool_create twice");
+	s.vapool = true;
+	s.vapool_ptes.assign(pages, 0);
+	return reinterpret_cast<void *>(fake::kVapoolBase);
+}
+
+void mmshim_plat_vapool_destroy(void)
+{
+	fake::State &s = fake::state();
+	for (auto pte : s.vapool_ptes)
+		if (pte)
+			fake::violation("mmshim_plat_vapool_destroy with pages still mapped");
+	s.vapool = false;
+}
+
+void mmshim_plat_vapool_map(mmshim_size index, const unsigned long long *pfns, mmshim_size count,
+			    int read_only)
+{
+	fake::State &s = fake::state();
+	for (mmshim_size i = 0; i < count; i++) {
+		if (s.vapool_ptes.at(index + i))
+			fake::violation("mmshim_plat_vapool_map over a live entry");
+		s.vapool_ptes[index + i] = pfns[i] | (read_only ? 1ULL << 63 : 0);
+	}
+}
+
+void mmshim_plat_vapool_unmap(mmshim_size index, mmshim_size count)
+{
+	fake::State &s = fake::state();
+	for (mmshim_size i = 0; i < count; i++)
+		s.vapool_ptes.at(index + i) = 0;
+}
+
+void mmshim_plat_vapool_request_flush(void)
+{
+	fake::state().vapool_flush_requests++;
 }
 
 int mmshim_plat_user_range_writable(mmshim_uptr addr, mmshim_size len)

@@ -76,6 +76,12 @@ std::size_t live_mappings();
 bool mapping_read_only(const void *va);
 std::vector<unsigned long long> mapping_pfns(const void *va);
 void fail_next_maps(unsigned count);
+// The atomic-context VA pool: entries are pfn (bit 63 = read-only), 0 = empty.
+constexpr unsigned long long kVapoolBase = 0xffffc900c0000000ULL;
+unsigned long long vapool_pte(std::size_t index);
+unsigned long vapool_flush_requests();
+void run_vapool_flush(); // what the glue's flush worker does
+
 const std::vector<std::pair<unsigned long, bool>> &unpins(); // (pages, dirty) per unpin
 long page_refs(unsigned long long pfn); // references mmshim holds
 // Contexts the core asked to resume at (the host never jumps).

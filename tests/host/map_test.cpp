@@ -100,19 +100,54 @@ TEST_F(MapTest, FailureLeavesTheMdlUntouchedAndHonoursBugCheckOnFailure)
 	IoFreeMdl(m);
 }
 
-TEST_F(MapTest, AtomicContext)
+TEST_F(MapTest, AtomicContextUsesTheVaPool)
 {
 	PMDL a = Locked(kKernel, 2 * 4096);
-	PMDL b = Locked(kVmalloc, 2 * 4096);
+	PMDL b = Locked(kVmalloc + 4, 2 * 4096);
 	fake::set_may_sleep(false);
-	EXPECT_NE(MmGetSystemAddressForMdlSafe(a, NormalPagePriority), nullptr);
-	EXPECT_TRUE(ReportsExactly(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
-				   [&] { EXPECT_EQ(MmGetSystemAddressForMdlSafe(b, NormalPagePriority), nullptr); }));
-	MmUnlockPages(a);
+	EXPECT_EQ(reinterpret_cast<uptr>(MmGetSystemAddressForMdlSafe(a, NormalPagePriority)),
+		  fake::kLinearBase + (kPfn << 12));
+	auto *va = static_cast<PUCHAR>(MmGetSystemAddressForMdlSafe(b, NormalPagePriority));
+	ASSERT_NE(va, nullptr);
+	EXPECT_EQ(reinterpret_cast<uptr>(va), fake::kVapoolBase + 4);
+	EXPECT_EQ(fake::vapool_pte(0), 0x900u);
+	EXPECT_EQ(fake::vapool_pte(2), 0x800u);
+	EXPECT_EQ(fake::live_mappings(), 0u); // no vmap
+	EXPECT_EQ(MmshimAtomicMapFreePages(), 1024u - 3);
+	MmUnmapLockedPages(va, b);
+	EXPECT_EQ(fake::vapool_pte(0), 0u);
+	EXPECT_EQ(fake::vapool_flush_requests(), 1u);
+	// Unmapped but not flushed: not reused yet.
+	EXPECT_EQ(MmshimAtomicMapFreePages(), 1024u - 3);
+	va = static_cast<PUCHAR>(MmGetSystemAddressForMdlSafe(b, NormalPagePriority | MdlMappingNoWrite));
+	EXPECT_EQ(reinterpret_cast<uptr>(va), fake::kVapoolBase + 3 * 4096 + 4);
+	EXPECT_EQ(fake::vapool_pte(3), 0x900u | (1ULL << 63)); // read-only
+	MmUnlockPages(b); // unmaps first
+	fake::run_vapool_flush();
+	EXPECT_EQ(MmshimAtomicMapFreePages(), 1024u);
 	fake::set_may_sleep(true);
-	MmUnlockPages(b);
+	MmUnlockPages(a);
 	IoFreeMdl(a);
 	IoFreeMdl(b);
+}
+
+TEST_F(MapTest, VaPoolExhaustionFailsCleanly)
+{
+	// A hand-built MDL bigger than the pool, mapped in atomic context.
+	std::vector<unsigned char> store(MmSizeOfMdl(nullptr, 1025 * 4096));
+	auto *m = reinterpret_cast<PMDL>(store.data());
+	MmInitializeMdl(m, nullptr, 1025 * 4096);
+	for (int i = 0; i < 1025; i++)
+		MmGetMdlPfnArray(m)[i] = kPfn + (i % 2) * 4; // never contiguous
+	m->MdlFlags |= MDL_PAGES_LOCKED;
+	fake::set_may_sleep(false);
+	EXPECT_TRUE(NoReport([&] {
+		EXPECT_EQ(MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, nullptr, FALSE, 0), nullptr);
+	}));
+	EXPECT_TRUE(ReportsExactly(NO_MORE_SYSTEM_PTES, 0, [&] { EXPECT_EQ(MmMapLockedPages(m, KernelMode), nullptr); }));
+	EXPECT_EQ(m->MdlFlags, MDL_PAGES_LOCKED);
+	EXPECT_EQ(MmshimAtomicMapFreePages(), 1024u);
+	fake::set_may_sleep(true);
 }
 
 TEST_F(MapTest, MisuseIsReported)
