@@ -9,6 +9,18 @@ mount -t debugfs none /sys/kernel/debug
 # Structured output for the harness goes to the second serial port.
 exec 3>/dev/ttyS1
 echo clear > /sys/kernel/debug/kmemleak 2>/dev/null
+# Fault injection for tasks that ask for it (kunit/fault_test.c sets
+# current->make_it_fail): every slab and page allocation they make fails.
+for f in failslab fail_page_alloc; do
+	d=/sys/kernel/debug/$f
+	[ -d $d ] || continue
+	echo Y > $d/task-filter
+	echo 100 > $d/probability
+	echo -1 > $d/times
+	echo 0 > $d/verbose
+	echo N > $d/ignore-gfp-wait
+done
+[ -e /sys/kernel/debug/fail_page_alloc/min-order ] && echo 0 > /sys/kernel/debug/fail_page_alloc/min-order
 echo "MMSHIM-STEP insmod mmshim" >&3
 insmod /mmshim.ko || echo "MMSHIM-FAIL insmod mmshim.ko" >&3
 echo "MMSHIM-STEP insmod mmshim_kunit" >&3
