@@ -195,8 +195,6 @@ void mmshim_plat_report(const struct mmshim_plat_report *report);
 /* Informational log line from the core (pr_info). Atomic-safe. */
 void mmshim_plat_log(const char *message, unsigned long value);
 
-/* C++ ABI hook: a pure virtual function was called. */
-void mmshim_plat_pure_virtual_called(void);
 
 /* ---- provided by the core ---------------------------------------------- */
 

@@ -22,4 +22,3 @@
 #include "map.cpp"
 #include "vapool.cpp"
 #include "core.cpp"
-#include "rt.cpp"

@@ -51,9 +51,3 @@ void mmshim_plat_log(const char *message, unsigned long value)
 {
 	pr_info("mmshim: %s %lu\n", message, value);
 }
-
-/** mmshim_plat_pure_virtual_called() - C++ ABI hook; WARNs (a core bug). */
-void mmshim_plat_pure_virtual_called(void)
-{
-	WARN(1, "mmshim: pure virtual function called\n");
-}

@@ -436,10 +436,6 @@ void mmshim_plat_log(const char *message, unsigned long value)
 			      std::to_string(value));
 }
 
-void mmshim_plat_pure_virtual_called(void)
-{
-	fake::violation("pure virtual function called");
-}
 
 // One host thread: a fixed key. The host cannot switch stacks, so a resume
 // request is recorded and refused (the core then reports a stale frame).
