@@ -4,6 +4,7 @@
 #   make                 build mmshim.ko against KDIR
 #   make demo            boot a Debian kernel in qemu, load mmshim + the example driver
 #   make check           every test layer (host, KUnit, real kernels, DKMS)
+#   make bench           mmshim vs raw Linux primitives, ratios (in qemu)
 #
 # KDIR defaults to the running kernel's build tree, else the newest Debian
 # linux-headers-*-amd64 tree installed.
@@ -32,4 +33,7 @@ demo:
 host-test:
 	tests/host/run.sh
 
-.PHONY: all modules clean check demo host-test
+bench:
+	tests/vm/bench.sh
+
+.PHONY: all modules clean check demo host-test bench

@@ -70,7 +70,8 @@ enum mmshim_kva_kind {
  */
 enum mmshim_kva_kind mmshim_plat_kva_to_pfn(const void *va, unsigned long long *pfn);
 
-/* Non-zero if @pfn is system RAM with a struct page. Atomic-safe. */
+/* Non-zero if @pfn has a struct page (memory the kernel manages, Windows'
+ * "in the PFN database"); zero for device memory. O(1). Atomic-safe. */
 int mmshim_plat_pfn_is_ram(unsigned long long pfn);
 
 /* ---- locking pages (MmProbeAndLockPages) ------------------------------ */

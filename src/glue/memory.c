@@ -147,10 +147,16 @@ enum mmshim_kva_kind mmshim_plat_kva_to_pfn(const void *va, unsigned long long *
 	return MMSHIM_KVA_INVALID;
 }
 
-/** mmshim_plat_pfn_is_ram() - pfn_valid() and page_is_ram(). Atomic-safe. */
+/**
+ * mmshim_plat_pfn_is_ram() - pfn_valid(): the frame has a struct page.
+ *
+ * That is Linux's counterpart of "in the PFN database", which is what
+ * Windows' MDL_IO_SPACE tests; it is O(1), where page_is_ram() walks the
+ * resource tree for every frame. Atomic-safe.
+ */
 int mmshim_plat_pfn_is_ram(unsigned long long pfn)
 {
-	return pfn_valid(pfn) && page_is_ram(pfn);
+	return pfn_valid(pfn);
 }
 
 /**

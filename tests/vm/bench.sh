@@ -1,0 +1,23 @@
+#!/bin/bash
+# bench.sh - make bench: build mmshim and bench/mmshim_bench.ko against
+# Debian's stock 6.12 headers (a production kernel, not the debug one), boot
+# it in qemu, and print each case's time per operation for mmshim and for
+# the raw Linux primitive measured in the same run, with their ratio.
+# MMSHIM_BENCH_KERNEL=6.1 picks the other series.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+"$REPO/tests/deps.sh" vm
+series=${MMSHIM_BENCH_KERNEL:-6.12}
+out=$BUILD/bench-$series
+read -r ABI hdr vmlinuz < <("$REPO/tests/vm/debian-kernel.sh" "$series")
+mkdir -p "$out"
+stage_sources "$out/mmshim"
+build_module "$hdr" "$out/mmshim" > "$out/build.log" 2>&1
+build_module "$hdr" "$out/mmshim/bench" MMSHIM_DIR="$out/mmshim" >> "$out/build.log" 2>&1
+echo "mmshim mmshim_bench" > "$out/modules.txt"
+make_initramfs "$out/initrd.gz" "$REPO/tests/vm/stock-init.sh" "$out/modules.txt" \
+	"$out/mmshim/mmshim.ko" "$out/mmshim/bench/mmshim_bench.ko"
+log "bench: booting Debian $ABI in qemu (accelerator: ${MMSHIM_ACCEL:-probed})"
+run_vm "$vmlinuz" "$out/initrd.gz" "$out/console.log" "$out/output.log" "quiet"
+tr -d '\r' < "$out/output.log" | sed -n 's/^\[ *[0-9.]*\] bench: //p' | tee "$out/results.txt"
+grep -q '^end' "$out/results.txt" || { echo "bench: no results (see $out/)" >&2; exit 1; }
