@@ -3,7 +3,7 @@
  * lock_test.c - KUnit suite "mmshim_lock": MmProbeAndLockPages,
  * MmUnlockPages and MmshimProbeAndLockPages on kernel memory (kmalloc,
  * vmalloc, stack, read-only vmap), and on user memory of a real address
- * space where KUnit can create one (kunit_vm_mmap, Linux 6.12 and later).
+ * space (the loading process's, borrowed with kthread_use_mm).
  * Every refused or raising call is checked for leaked page references.
  */
 #include <linux/slab.h>
@@ -13,7 +13,8 @@
 #include <linux/spinlock.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
+#include <linux/kthread.h>
+#include <linux/sched/mm.h>
 #include "mmshim_kunit.h"
 
 /* Lock in __try; returns the raised status or STATUS_SUCCESS. */
@@ -256,32 +257,77 @@ static void lock_unlock_under_spinlock(struct kunit *test)
 	kfree(buf);
 }
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-/* A user address space for this test thread (kunit_vm_mmap attaches one). */
-static unsigned long user_map(struct kunit *test, unsigned long pages, unsigned long prot)
-{
-	unsigned long addr = kunit_vm_mmap(test, NULL, 0, pages * PAGE_SIZE, prot,
-					   MAP_ANONYMOUS | MAP_PRIVATE, 0);
+/*
+ * User memory. KUnit test cases run in kernel threads, which have no user
+ * address space; the suite borrows the one of the process that loads the
+ * test module (insmod, blocked in init_module while the suites run) and each
+ * user test attaches it with kthread_use_mm() and maps scratch memory there.
+ * Nothing between attach and detach may ASSERT (an abort would leave the
+ * thread holding the address space), so these tests use EXPECT and goto.
+ */
+static struct mm_struct *lock_test_user_mm;
 
-	KUNIT_ASSERT_NE_MSG(test, addr, 0UL, "kunit_vm_mmap failed");
-	KUNIT_ASSERT_LT(test, addr, (unsigned long)TASK_SIZE_MAX);
-	return addr;
+static int lock_suite_init(struct kunit_suite *suite)
+{
+	if (current->mm) {
+		mmget(current->mm);
+		lock_test_user_mm = current->mm;
+	}
+	return 0;
+}
+
+static void lock_suite_exit(struct kunit_suite *suite)
+{
+	if (lock_test_user_mm)
+		mmput(lock_test_user_mm);
+	lock_test_user_mm = NULL;
+}
+
+static bool user_attach(struct kunit *test)
+{
+	if (!lock_test_user_mm) {
+		kunit_skip(test, "the test module was not loaded by a user process");
+		return false;
+	}
+	kthread_use_mm(lock_test_user_mm);
+	return true;
+}
+
+static void user_detach(void)
+{
+	kthread_unuse_mm(lock_test_user_mm);
+}
+
+static unsigned long user_map(unsigned long pages, unsigned long prot)
+{
+	unsigned long addr = vm_mmap(NULL, 0, pages * PAGE_SIZE, prot, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+
+	return IS_ERR_VALUE(addr) ? 0 : addr;
 }
 
 static void lock_user_memory(struct kunit *test)
 {
-	unsigned long u = user_map(test, 4, PROT_READ | PROT_WRITE);
+	unsigned long u;
 	char val = 0;
 	struct page *pg;
 	int ref0;
-	PMDL m;
+	PMDL m = NULL;
 
+	if (!user_attach(test))
+		return;
+	u = user_map(4, PROT_READ | PROT_WRITE);
+	KUNIT_EXPECT_NE(test, u, 0UL);
+	if (!u)
+		goto out;
 	/* Fault the pages in with known contents. */
-	KUNIT_ASSERT_EQ(test, clear_user((void __user *)u, 4 * PAGE_SIZE), 0UL);
-	KUNIT_ASSERT_EQ(test, put_user((char)0x42, (char __user *)(u + PAGE_SIZE + 5)), 0);
+	KUNIT_EXPECT_EQ(test, clear_user((void __user *)u, 4 * PAGE_SIZE), 0UL);
+	KUNIT_EXPECT_EQ(test, put_user((char)0x42, (char __user *)(u + PAGE_SIZE + 5)), 0);
 	m = IoAllocateMdl((PVOID)(u + 16), 3 * PAGE_SIZE, FALSE, FALSE, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	KUNIT_ASSERT_EQ(test, lock_status(m, UserMode, IoWriteAccess), STATUS_SUCCESS);
+	KUNIT_EXPECT_NOT_NULL(test, m);
+	if (!m || lock_status(m, UserMode, IoWriteAccess) != STATUS_SUCCESS) {
+		KUNIT_FAIL(test, "could not lock the user buffer");
+		goto out;
+	}
 	KUNIT_EXPECT_TRUE(test, m->MdlFlags & MDL_PAGES_LOCKED);
 	KUNIT_EXPECT_PTR_EQ(test, (void *)m->Process, (void *)current->mm);
 	/* The PFN array names the pages the process sees. */
@@ -298,43 +344,55 @@ static void lock_user_memory(struct kunit *test)
 
 	/* KernelMode probes of user addresses lock them too (trusted caller). */
 	KUNIT_EXPECT_EQ(test, lock_status(m, KernelMode, IoReadAccess), STATUS_SUCCESS);
-	MmUnlockPages(m);
-	IoFreeMdl(m);
+	if (m->MdlFlags & MDL_PAGES_LOCKED)
+		MmUnlockPages(m);
+out:
+	if (m)
+		IoFreeMdl(m);
+	if (u)
+		vm_munmap(u, 4 * PAGE_SIZE);
+	user_detach();
 }
 
 static void lock_user_read_only_and_holes(struct kunit *test)
 {
-	unsigned long ro = user_map(test, 2, PROT_READ);
-	unsigned long rw = user_map(test, 3, PROT_READ | PROT_WRITE);
+	unsigned long ro, rw;
 	PMDL m;
 
+	if (!user_attach(test))
+		return;
+	ro = user_map(2, PROT_READ);
+	rw = user_map(3, PROT_READ | PROT_WRITE);
+	KUNIT_EXPECT_NE(test, ro, 0UL);
+	KUNIT_EXPECT_NE(test, rw, 0UL);
+	if (!ro || !rw)
+		goto out;
+
 	m = IoAllocateMdl((PVOID)ro, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	KUNIT_EXPECT_EQ(test, lock_status(m, UserMode, IoWriteAccess), STATUS_ACCESS_VIOLATION);
-	KUNIT_EXPECT_FALSE(test, m->MdlFlags & MDL_PAGES_LOCKED);
-	KUNIT_EXPECT_EQ(test, lock_status(m, UserMode, IoReadAccess), STATUS_SUCCESS);
-	MmUnlockPages(m);
-	IoFreeMdl(m);
+	if (m) {
+		KUNIT_EXPECT_EQ(test, lock_status(m, UserMode, IoWriteAccess), STATUS_ACCESS_VIOLATION);
+		KUNIT_EXPECT_FALSE(test, m->MdlFlags & MDL_PAGES_LOCKED);
+		KUNIT_EXPECT_EQ(test, lock_status(m, UserMode, IoReadAccess), STATUS_SUCCESS);
+		if (m->MdlFlags & MDL_PAGES_LOCKED)
+			MmUnlockPages(m);
+		IoFreeMdl(m);
+	}
 
 	/* Unmap the middle page: the range has a hole. */
-	KUNIT_ASSERT_EQ(test, vm_munmap(rw + PAGE_SIZE, PAGE_SIZE), 0);
+	KUNIT_EXPECT_EQ(test, vm_munmap(rw + PAGE_SIZE, PAGE_SIZE), 0);
 	m = IoAllocateMdl((PVOID)rw, 3 * PAGE_SIZE, FALSE, FALSE, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	KUNIT_EXPECT_EQ(test, lock_status(m, UserMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
-	KUNIT_EXPECT_EQ(test, MmshimLockedMdlCount(), 0UL);
-	IoFreeMdl(m);
+	if (m) {
+		KUNIT_EXPECT_EQ(test, lock_status(m, UserMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
+		KUNIT_EXPECT_EQ(test, MmshimLockedMdlCount(), 0UL);
+		IoFreeMdl(m);
+	}
+out:
+	if (ro)
+		vm_munmap(ro, 2 * PAGE_SIZE);
+	if (rw)
+		vm_munmap(rw, 3 * PAGE_SIZE);
+	user_detach();
 }
-#else
-static void lock_user_memory(struct kunit *test)
-{
-	kunit_skip(test, "needs kunit_vm_mmap (Linux 6.12+); covered by tests/vm user programs");
-}
-
-static void lock_user_read_only_and_holes(struct kunit *test)
-{
-	kunit_skip(test, "needs kunit_vm_mmap (Linux 6.12+)");
-}
-#endif
 
 static struct kunit_case lock_cases[] = {
 	KUNIT_CASE(lock_kernel_kmalloc),
@@ -350,6 +408,8 @@ static struct kunit_case lock_cases[] = {
 
 static struct kunit_suite lock_suite = {
 	.name = "mmshim_lock",
+	.suite_init = lock_suite_init,
+	.suite_exit = lock_suite_exit,
 	.init = mmshim_test_init,
 	.exit = mmshim_test_exit,
 	.test_cases = lock_cases,
