@@ -62,14 +62,17 @@ static pgprot_t mmshim_map_prot(unsigned int cache, int read_only)
 void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count,
 			     unsigned int cache, int read_only, void **handle)
 {
+	struct page *small[MMSHIM_VM_MAP_RAM_MAX];
 	struct mmshim_mapping *m;
-	struct page **pages;
+	struct page **pages = small;
 	mmshim_size i;
 
 	if (!count || count > UINT_MAX)
 		return NULL;
 	m = kmalloc(sizeof(*m), GFP_KERNEL | __GFP_NOWARN);
-	pages = kvmalloc_array(count, sizeof(*pages), GFP_KERNEL | __GFP_NOWARN);
+	/* Small mappings (the common case) need no array allocation. */
+	if (count > ARRAY_SIZE(small))
+		pages = kvmalloc_array(count, sizeof(*pages), GFP_KERNEL | __GFP_NOWARN);
 	if (!m || !pages)
 		goto fail;
 	for (i = 0; i < count; i++)
@@ -84,11 +87,13 @@ void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count,
 	}
 	if (!m->va)
 		goto fail;
-	kvfree(pages);
+	if (pages != small)
+		kvfree(pages);
 	*handle = m;
 	return m->va;
 fail:
-	kvfree(pages);
+	if (pages != small)
+		kvfree(pages);
 	kfree(m);
 	return NULL;
 }
