@@ -14,6 +14,7 @@
 #include <linux/sched.h>
 #include <linux/uaccess.h>
 #include <linux/kthread.h>
+#include <linux/workqueue.h>
 #include <linux/sched/mm.h>
 #include "mmshim_kunit.h"
 
@@ -354,6 +355,55 @@ out:
 	user_detach();
 }
 
+struct unlock_work {
+	struct work_struct work;
+	PMDL mdl;
+};
+
+static void unlock_in_worker(struct work_struct *work)
+{
+	MmUnlockPages(container_of(work, struct unlock_work, work)->mdl);
+}
+
+/* As Windows drivers do (KMDOD unlocks in a worker): another thread unlocks. */
+static void lock_unlock_from_another_thread(struct kunit *test)
+{
+	struct unlock_work w;
+	unsigned long u;
+	struct page *pg = NULL;
+	int ref_locked = 0;
+	PMDL m = NULL;
+
+	if (!user_attach(test))
+		return;
+	u = user_map(2, PROT_READ | PROT_WRITE);
+	KUNIT_EXPECT_NE(test, u, 0UL);
+	if (!u)
+		goto out;
+	KUNIT_EXPECT_EQ(test, clear_user((void __user *)u, 2 * PAGE_SIZE), 0UL);
+	m = IoAllocateMdl((PVOID)u, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+	if (!m || lock_status(m, UserMode, IoWriteAccess) != STATUS_SUCCESS) {
+		KUNIT_FAIL(test, "could not lock the user buffer");
+		goto out;
+	}
+	pg = pfn_to_page(MmGetMdlPfnArray(m)[0]);
+	ref_locked = page_ref_count(pg);
+	w.mdl = m;
+	INIT_WORK_ONSTACK(&w.work, unlock_in_worker);
+	schedule_work(&w.work);
+	flush_work(&w.work);
+	destroy_work_on_stack(&w.work);
+	KUNIT_EXPECT_FALSE(test, m->MdlFlags & MDL_PAGES_LOCKED);
+	KUNIT_EXPECT_LT(test, page_ref_count(pg), ref_locked);
+	KUNIT_EXPECT_EQ(test, MmshimLockedMdlCount(), 0UL);
+out:
+	if (m)
+		IoFreeMdl(m);
+	if (u)
+		vm_munmap(u, 2 * PAGE_SIZE);
+	user_detach();
+}
+
 static void lock_user_read_only_and_holes(struct kunit *test)
 {
 	unsigned long ro, rw;
@@ -403,6 +453,7 @@ static struct kunit_case lock_cases[] = {
 	KUNIT_CASE(lock_unlock_under_spinlock),
 	KUNIT_CASE(lock_user_memory),
 	KUNIT_CASE(lock_user_read_only_and_holes),
+	KUNIT_CASE(lock_unlock_from_another_thread),
 	{}
 };
 
