@@ -7,7 +7,7 @@
  * The macros are spelled as in the Windows headers, so ported code that
  * pokes at MDL fields behaves as it did on Windows. Routines that mmshim does
  * not implement yet are deliberately not declared: a port that calls one
- * fails to compile instead of calling a silent stub.
+ * fails to compile instead of calling a silent placeholder.
  */
 #ifndef MMSHIM_MDL_H
 #define MMSHIM_MDL_H
