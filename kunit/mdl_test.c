@@ -235,7 +235,7 @@ static void mdl_build_vmalloc(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	build_and_check(test, v, 6 * PAGE_SIZE);
 	build_and_check(test, v + 10, 5 * PAGE_SIZE);
-	/* vmalloc pages are scattered: the PFNs must not just be consecutive. */
+	/* Every page resolved to a real frame (0 would mean a failed lookup). */
 	for (i = 0; i < 6; i++)
 		KUNIT_EXPECT_NE(test, kva_pfn(v + i * PAGE_SIZE), 0UL);
 	vfree(v);

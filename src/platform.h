@@ -21,6 +21,10 @@ extern "C" {
 typedef unsigned long mmshim_uptr;
 typedef unsigned long mmshim_size;
 
+/* The one Linux errno the core needs to recognise or return (core init and
+ * pinning report it negated, as Linux does). */
+#define MMSHIM_ENOMEM 12
+
 /* ---- context ----------------------------------------------------------- */
 
 /* Non-zero if the caller may sleep (Windows IRQL <= APC_LEVEL). Atomic-safe. */
@@ -193,8 +197,6 @@ struct mmshim_plat_report {
  * configured, a stack dump or WARN. Atomic-safe. */
 void mmshim_plat_report(const struct mmshim_plat_report *report);
 
-/* Informational log line from the core (pr_info). Atomic-safe. */
-void mmshim_plat_log(const char *message, unsigned long value);
 
 
 /* ---- provided by the core ---------------------------------------------- */

@@ -79,7 +79,7 @@ Outcome lock_user(MDL *m, uptr pages, bool write, Record **out, const char *rout
 				      reinterpret_cast<unsigned long long *>(MmGetMdlPfnArray(m)), &error);
 	if (!r->pin) {
 		mmshim_plat_free(r);
-		return raise_status(error == -12 /* ENOMEM */ ? STATUS_INSUFFICIENT_RESOURCES
+		return raise_status(error == -MMSHIM_ENOMEM ? STATUS_INSUFFICIENT_RESOURCES
 							    : STATUS_ACCESS_VIOLATION);
 	}
 	r->kind = Kind::kUser;

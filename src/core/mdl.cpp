@@ -20,10 +20,8 @@ struct Header {
 	RegistryLink link;
 	uptr capacity; // PFN entries after the MDL
 	Source source;
-	ULONG reserved;
-	void *caller;
 };
-static_assert(sizeof(Header) == 32);
+static_assert(sizeof(Header) == 24);
 
 constexpr uptr kCacheObjectSize = sizeof(Header) + sizeof(MDL) + kFixedPages * sizeof(PFN_NUMBER);
 
@@ -156,8 +154,6 @@ extern "C" PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN Second
 		h->source = mdl::Source::kHeap;
 		h->capacity = pages;
 	}
-	h->caller = caller;
-	h->reserved = 0;
 
 	MDL *m = mdl::mdl_of(h);
 	MmInitializeMdl(m, VirtualAddress, Length);

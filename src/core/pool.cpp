@@ -23,7 +23,6 @@ struct alignas(16) Header {
 	SIZE_T size;   // bytes the driver asked for
 	ULONG tag;
 	ULONG kind;    // kPaged ...
-	void *caller;
 	ULONG64 magic; // kMagic ^ address: for crash dumps only, never trusted
 };
 static_assert(sizeof(Header) == 48 && alignof(Header) == 16);
@@ -93,7 +92,6 @@ void *allocate(const Request &req)
 	h->size = req.size;
 	h->tag = req.tag;
 	h->kind = req.paged ? kPaged : 0;
-	h->caller = req.caller;
 	h->magic = kMagic ^ user;
 	{
 		LockGuard guard(MMSHIM_LOCK_POOL);

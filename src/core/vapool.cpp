@@ -23,7 +23,7 @@ int init()
 	for (auto &s : g_state)
 		s = kFree;
 	g_base = reinterpret_cast<uptr>(mmshim_plat_vapool_create(kPages));
-	return g_base ? 0 : -12; // -ENOMEM
+	return g_base ? 0 : -MMSHIM_ENOMEM;
 }
 
 void exit()

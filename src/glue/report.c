@@ -45,9 +45,3 @@ void mmshim_plat_report(const struct mmshim_plat_report *r)
 	else if (verifier_backtrace)
 		dump_stack();
 }
-
-/** mmshim_plat_log() - pr_info a core message with one value. Atomic-safe. */
-void mmshim_plat_log(const char *message, unsigned long value)
-{
-	pr_info("mmshim: %s %lu\n", message, value);
-}

@@ -62,7 +62,6 @@ struct State {
 	unsigned long acquisitions = 0;
 
 	std::vector<Report> reports;
-	std::vector<std::string> log;
 	std::vector<std::string> violations;
 
 	uptr writable_lo = 0, writable_hi = 0;
@@ -222,7 +221,6 @@ unsigned long lock_acquisitions() { return state().acquisitions; }
 
 const std::vector<Report> &reports() { return state().reports; }
 void clear_reports() { state().reports.clear(); }
-const std::vector<std::string> &log_lines() { return state().log; }
 const std::vector<std::string> &violations() { return state().violations; }
 
 } // namespace fake
@@ -430,11 +428,6 @@ void mmshim_plat_report(const struct mmshim_plat_report *r)
 	state().reports.push_back(std::move(rep));
 }
 
-void mmshim_plat_log(const char *message, unsigned long value)
-{
-	state().log.push_back(std::string(message ? message : "(null)") + " " +
-			      std::to_string(value));
-}
 
 
 // One host thread: a fixed key. The host cannot switch stacks, so a resume

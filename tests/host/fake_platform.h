@@ -139,7 +139,6 @@ struct Report {
 };
 const std::vector<Report> &reports();
 void clear_reports();
-const std::vector<std::string> &log_lines();
 
 // ---- context-rule violations found by the fake -------------------------------
 const std::vector<std::string> &violations();
