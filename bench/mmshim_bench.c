@@ -2,10 +2,13 @@
 /*
  * mmshim_bench.c - benchmark module for `make bench`. At load (in the
  * insmod process, which has a user address space) it times each mmshim
- * operation and the raw Linux primitive it stands in for, alternating
- * rounds so both see the same conditions, and prints
+ * operation and the raw Linux primitive it stands in for, in many short
+ * alternating rounds so both see the same conditions, and prints
  *   bench: <case> pages=<n> mmshim=<ns/op> linux=<ns/op> ratio=<mmshim/linux>
- * then fails the load on purpose (-ECANCELED) so nothing stays loaded.
+ * where each figure is the median over the rounds (the ratio is the median
+ * of the per-round ratios), so a burst of host noise in a few rounds (qemu
+ * TCG on a shared machine) does not move the result. The load then fails
+ * on purpose (-ECANCELED) so nothing stays loaded.
  */
 #include <linux/module.h>
 #include <linux/ktime.h>
@@ -15,71 +18,154 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/numa.h>
+#include <linux/sort.h>
 #include <wdm.h>
 
-#define ROUNDS 5
+#define ROUNDS 31
 
 static const unsigned int bench_pages[] = { 1, 4, 16, 64, 256 };
 
-static void report(const char *name, unsigned int pages, u64 ours, u64 raw, unsigned int iters)
-{
-	u64 ours_ns = div_u64(ours, iters), raw_ns = div_u64(raw, iters);
-	u64 milli = raw ? div64_u64(ours * 1000, raw) : 0;
+/* Per-round times (ns) of one case, mmshim and Linux, and their ratio x1000. */
+struct rounds {
+	u64 ours[ROUNDS], raw[ROUNDS], milli[ROUNDS];
+	unsigned int n;
+};
 
+static void record(struct rounds *r, u64 ours, u64 raw)
+{
+	if (r->n >= ROUNDS || !raw)
+		return;
+	r->ours[r->n] = ours;
+	r->raw[r->n] = raw;
+	r->milli[r->n] = div64_u64(ours * 1000, raw);
+	r->n++;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static u64 median(u64 *v, unsigned int n)
+{
+	sort(v, n, sizeof(*v), cmp_u64, NULL);
+	return v[n / 2];
+}
+
+static void report(const char *name, unsigned int pages, struct rounds *r, unsigned int iters)
+{
+	u64 milli;
+
+	if (!r->n) {
+		pr_info("bench: %-22s pages=%-3u failed\n", name, pages);
+		return;
+	}
+	milli = median(r->milli, r->n);
 	pr_info("bench: %-22s pages=%-3u mmshim=%llu linux=%llu ratio=%llu.%03llu\n", name, pages,
-		ours_ns, raw_ns, milli / 1000, milli % 1000);
+		div_u64(median(r->ours, r->n), iters), div_u64(median(r->raw, r->n), iters),
+		milli / 1000, milli % 1000);
 }
 
 static unsigned int iterations(unsigned int pages)
 {
-	return pages >= 64 ? 200 : 2000;
+	return pages >= 64 ? 40 : 300;
 }
 
-/* Kernel-space mapping of scattered (vmalloc) pages: mmshim vs vm_map_ram/vmap. */
+/* One case: what is timed, on what. */
+struct bench_ctx {
+	PMDL mdl;
+	struct page **pgs;
+	unsigned long user;
+	unsigned int pages;
+};
+
+typedef void (*bench_fn)(struct bench_ctx *c, unsigned int iters);
+
+static u64 time_it(bench_fn fn, struct bench_ctx *c, unsigned int iters)
+{
+	u64 t = ktime_get_ns();
+
+	fn(c, iters);
+	return ktime_get_ns() - t;
+}
+
+/*
+ * ROUNDS rounds of `iters` calls each of ours and raw, alternating which
+ * goes first so that lazily deferred work (vunmap's purge, for one) left by
+ * one side is paid by each side equally often. Prints the medians.
+ */
+static void run_case(const char *name, struct bench_ctx *c, bench_fn ours, bench_fn raw)
+{
+	unsigned int iters = iterations(c->pages), r;
+	struct rounds *res = kzalloc(sizeof(*res), GFP_KERNEL);
+
+	if (!res)
+		return;
+	ours(c, iters); /* warm up both */
+	raw(c, iters);
+	for (r = 0; r < ROUNDS; r++) {
+		u64 a, b;
+
+		if (r & 1) {
+			b = time_it(raw, c, iters);
+			a = time_it(ours, c, iters);
+		} else {
+			a = time_it(ours, c, iters);
+			b = time_it(raw, c, iters);
+		}
+		record(res, a, b);
+	}
+	report(name, c->pages, res, iters);
+	kfree(res);
+}
+
+static void ours_map(struct bench_ctx *c, unsigned int iters)
+{
+	while (iters--) {
+		void *va = MmGetSystemAddressForMdlSafe(c->mdl, NormalPagePriority);
+
+		MmUnmapLockedPages(va, c->mdl);
+	}
+}
+
+static void raw_vm_map_ram(struct bench_ctx *c, unsigned int iters)
+{
+	while (iters--)
+		vm_unmap_ram(vm_map_ram(c->pgs, c->pages, NUMA_NO_NODE), c->pages);
+}
+
+static void raw_vmap(struct bench_ctx *c, unsigned int iters)
+{
+	while (iters--)
+		vunmap(vmap(c->pgs, c->pages, VM_MAP, PAGE_KERNEL));
+}
+
+/* Kernel-space mapping of scattered (vmalloc) or contiguous pages: mmshim vs vm_map_ram/vmap. */
 static void bench_map(unsigned int pages, bool contiguous)
 {
-	unsigned int iters = iterations(pages), r, i;
-	struct page **pgs = kvmalloc_array(pages, sizeof(*pgs), GFP_KERNEL);
+	struct bench_ctx c = { .pages = pages };
 	void *buf = contiguous ? (void *)__get_free_pages(GFP_KERNEL, get_order(pages * PAGE_SIZE))
 			       : vmalloc(pages * PAGE_SIZE);
-	u64 ours = 0, raw = 0, t;
-	PMDL mdl;
+	unsigned int i;
 
-	if (!pgs || !buf)
+	c.pgs = kvmalloc_array(pages, sizeof(*c.pgs), GFP_KERNEL);
+	if (!c.pgs || !buf)
 		goto out;
 	for (i = 0; i < pages; i++)
-		pgs[i] = contiguous ? virt_to_page(buf + i * PAGE_SIZE)
-				    : vmalloc_to_page(buf + i * PAGE_SIZE);
-	mdl = IoAllocateMdl(buf, pages * PAGE_SIZE, FALSE, FALSE, NULL);
-	if (!mdl || MmshimProbeAndLockPages(mdl, KernelMode, IoWriteAccess) != STATUS_SUCCESS)
+		c.pgs[i] = contiguous ? virt_to_page(buf + i * PAGE_SIZE)
+				      : vmalloc_to_page(buf + i * PAGE_SIZE);
+	c.mdl = IoAllocateMdl(buf, pages * PAGE_SIZE, FALSE, FALSE, NULL);
+	if (!c.mdl)
 		goto out;
-	for (r = 0; r < ROUNDS; r++) {
-		t = ktime_get_ns();
-		for (i = 0; i < iters; i++) {
-			void *va = MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority);
-
-			MmUnmapLockedPages(va, mdl);
-		}
-		ours += ktime_get_ns() - t;
-		t = ktime_get_ns();
-		for (i = 0; i < iters; i++) {
-			void *va;
-
-			if (pages <= 16) {
-				va = vm_map_ram(pgs, pages, NUMA_NO_NODE);
-				vm_unmap_ram(va, pages);
-			} else {
-				va = vmap(pgs, pages, VM_MAP, PAGE_KERNEL);
-				vunmap(va);
-			}
-		}
-		raw += ktime_get_ns() - t;
+	if (MmshimProbeAndLockPages(c.mdl, KernelMode, IoWriteAccess) == STATUS_SUCCESS) {
+		run_case(contiguous ? "map+unmap contiguous"
+				    : (pages <= 16 ? "map+unmap vs vm_map_ram" : "map+unmap vs vmap"),
+			 &c, ours_map, pages <= 16 ? raw_vm_map_ram : raw_vmap);
+		MmUnlockPages(c.mdl);
 	}
-	report(contiguous ? "map+unmap contiguous" : (pages <= 16 ? "map+unmap vs vm_map_ram"
-								     : "map+unmap vs vmap"),
-	       pages, ours, raw, iters * ROUNDS);
-	MmUnlockPages(mdl);
-	IoFreeMdl(mdl);
+	IoFreeMdl(c.mdl);
 out:
 	if (buf) {
 		if (contiguous)
@@ -87,46 +173,45 @@ out:
 		else
 			vfree(buf);
 	}
-	kvfree(pgs);
+	kvfree(c.pgs);
+}
+
+static void ours_lock(struct bench_ctx *c, unsigned int iters)
+{
+	while (iters--)
+		if (MmshimProbeAndLockPages(c->mdl, UserMode, IoWriteAccess) == STATUS_SUCCESS)
+			MmUnlockPages(c->mdl);
+}
+
+static void raw_pin(struct bench_ctx *c, unsigned int iters)
+{
+	while (iters--) {
+		int n = pin_user_pages_fast(c->user, c->pages, FOLL_WRITE, c->pgs);
+
+		if (n > 0)
+			unpin_user_pages_dirty_lock(c->pgs, n, true);
+	}
 }
 
 /* User buffer: MmProbeAndLockPages + MmUnlockPages vs pin_user_pages_fast + unpin. */
 static void bench_lock(unsigned int pages)
 {
-	unsigned int iters = iterations(pages), r, i;
-	struct page **pgs = kvmalloc_array(pages, sizeof(*pgs), GFP_KERNEL);
-	unsigned long user = vm_mmap(NULL, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
-				     MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	u64 ours = 0, raw = 0, t;
-	PMDL mdl;
+	struct bench_ctx c = { .pages = pages };
 
-	if (!pgs || IS_ERR_VALUE(user) || clear_user((void __user *)user, pages * PAGE_SIZE))
+	c.pgs = kvmalloc_array(pages, sizeof(*c.pgs), GFP_KERNEL);
+	c.user = vm_mmap(NULL, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	if (!c.pgs || IS_ERR_VALUE(c.user) || clear_user((void __user *)c.user, pages * PAGE_SIZE))
 		goto out;
-	mdl = IoAllocateMdl((PVOID)user, pages * PAGE_SIZE, FALSE, FALSE, NULL);
-	if (!mdl)
+	c.mdl = IoAllocateMdl((PVOID)c.user, pages * PAGE_SIZE, FALSE, FALSE, NULL);
+	if (!c.mdl)
 		goto out;
-	for (r = 0; r < ROUNDS; r++) {
-		t = ktime_get_ns();
-		for (i = 0; i < iters; i++) {
-			if (MmshimProbeAndLockPages(mdl, UserMode, IoWriteAccess) == STATUS_SUCCESS)
-				MmUnlockPages(mdl);
-		}
-		ours += ktime_get_ns() - t;
-		t = ktime_get_ns();
-		for (i = 0; i < iters; i++) {
-			int n = pin_user_pages_fast(user, pages, FOLL_WRITE, pgs);
-
-			if (n > 0)
-				unpin_user_pages_dirty_lock(pgs, n, true);
-		}
-		raw += ktime_get_ns() - t;
-	}
-	report("probe+lock+unlock", pages, ours, raw, iters * ROUNDS);
-	IoFreeMdl(mdl);
+	run_case("probe+lock+unlock", &c, ours_lock, raw_pin);
+	IoFreeMdl(c.mdl);
 out:
-	if (!IS_ERR_VALUE(user))
-		vm_munmap(user, pages * PAGE_SIZE);
-	kvfree(pgs);
+	if (!IS_ERR_VALUE(c.user))
+		vm_munmap(c.user, pages * PAGE_SIZE);
+	kvfree(c.pgs);
 }
 
 static int __init mmshim_bench_init(void)

@@ -45,7 +45,10 @@ static void fault_every_allocation_fails_cleanly(struct kunit *test)
 	mdl_small = IoAllocateMdl(buf, 100, FALSE, FALSE, NULL);
 	mdl_big = IoAllocateMdl(buf, 100 * PAGE_SIZE, FALSE, FALSE, NULL);
 	lock_status = MmshimProbeAndLockPages(kernel_mdl, KernelMode, IoReadAccess);
-	mapped = MmGetSystemAddressForMdlSafe(locked_mdl, NormalPagePriority);
+	/* Read-only: always a vmap, which must allocate its VA (a plain map
+	 * may succeed without allocating: a recycled record, and room left in
+	 * vm_map_ram's current block or the linear map). */
+	mapped = MmGetSystemAddressForMdlSafe(locked_mdl, NormalPagePriority | MdlMappingNoWrite);
 	fail_allocations(false);
 
 	KUNIT_EXPECT_NULL(test, pool_small);

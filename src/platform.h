@@ -81,18 +81,30 @@ int mmshim_plat_pfn_is_ram(unsigned long long pfn);
 /* ---- locking pages (MmProbeAndLockPages) ------------------------------ */
 
 /*
+ * User pins live in storage the core allocates with its lock record, so a
+ * lock costs one allocation: mmshim_plat_pin_size() bytes (8-byte aligned),
+ * 0 if @npages is too large.
+ */
+mmshim_size mmshim_plat_pin_size(mmshim_size npages);
+
+/*
  * Pin @npages pages of the current process's address space from the page
  * aligned user address @start (pin_user_pages_fast, FOLL_WRITE if @write,
- * which breaks copy-on-write and fails on read-only mappings) and store
- * their frames in @pfns. Returns an opaque pin handle; on failure NULL with
- * *@error a negative errno and nothing left pinned. May sleep.
+ * which breaks copy-on-write and fails on read-only mappings) into @pin.
+ * Returns 0, or a negative errno with nothing left pinned. May sleep.
  */
-void *mmshim_plat_pin_user(mmshim_uptr start, mmshim_size npages, int write,
-			   unsigned long long *pfns, int *error);
+int mmshim_plat_pin_user(void *pin, mmshim_uptr start, mmshim_size npages, int write);
 
-/* Unpin a handle's pages (marked dirty if @dirty) and free it. Atomic-safe:
- * in atomic context the unpin is handed to a worker. */
-void mmshim_plat_unpin_user(void *handle, int dirty);
+/* The pinned frames of @pin, into @pfns. Atomic-safe. */
+void mmshim_plat_pin_frames(const void *pin, unsigned long long *pfns);
+
+/*
+ * Unpin @pin's pages (marked dirty if @dirty). Returns 1 when done; in
+ * atomic context the unpin is handed to a worker and 0 is returned: @pin
+ * stays in use until the worker calls mmshim_core_unpin_done(@pin).
+ * Atomic-safe.
+ */
+int mmshim_plat_unpin_user(void *pin, int dirty);
 
 /* Take a reference on the page at kernel frame @pfn if it is refcounted
  * (non-zero if taken; not for frames without a struct page or for tail
@@ -116,15 +128,32 @@ enum mmshim_cache { MMSHIM_CACHE_WB = 0, MMSHIM_CACHE_UC = 1, MMSHIM_CACHE_WC = 
 void *mmshim_plat_pfn_to_linear(unsigned long long pfn);
 
 /*
+ * How many of the first frames of @pfns are RAM with a struct page (@count
+ * when all are), and in *@contiguous whether those are consecutive. Cheaper
+ * than a mmshim_plat_pfn_is_ram() per frame: validity is looked up once per
+ * memory subsection. Atomic-safe.
+ */
+mmshim_size mmshim_plat_frames_ram(const unsigned long long *pfns, mmshim_size count,
+				   int *contiguous);
+
+/* The platform's state for one mapping, kept inside the core's mapping
+ * record so that mapping allocates nothing of its own. */
+struct mmshim_map_state {
+	mmshim_uptr opaque[4];
+};
+
+/*
  * Map @count RAM frames at contiguous kernel addresses, never executable,
- * read-only if @read_only, with cache type @cache. Returns the page-aligned
- * address and a handle for mmshim_plat_unmap_frames(), or NULL. May sleep.
+ * read-only if @read_only, with cache type @cache, recording what to undo in
+ * @state. Returns the page-aligned address, or NULL. May sleep.
  */
 void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count,
-			     unsigned int cache, int read_only, void **handle);
+			     unsigned int cache, int read_only, struct mmshim_map_state *state);
 
-/* Remove a mapping; deferred to a worker in atomic context. Atomic-safe. */
-void mmshim_plat_unmap_frames(void *handle);
+/* Remove a mapping. Returns 1 when done; in atomic context the unmap is
+ * handed to a worker and 0 is returned: @state stays in use until the
+ * worker calls mmshim_core_map_state_done(@state). Atomic-safe. */
+int mmshim_plat_unmap_frames(struct mmshim_map_state *state);
 
 /* ---- atomic-context VA pool ------------------------------------------- */
 
@@ -222,6 +251,11 @@ struct mmshim_pool_row {
  * flushes every TLB in between). Called from the glue's flush worker. */
 void mmshim_core_vapool_flush_begin(void);
 void mmshim_core_vapool_flush_end(void);
+
+/* A deferred unmap (mmshim_plat_unmap_frames) or unpin
+ * (mmshim_plat_unpin_user) has finished: the core may reuse the storage. */
+void mmshim_core_map_state_done(struct mmshim_map_state *state);
+void mmshim_core_unpin_done(void *pin);
 
 /* Live pool usage grouped by tag; returns the number of rows. */
 unsigned int mmshim_core_pool_rows(struct mmshim_pool_row *rows, unsigned int max);

@@ -25,10 +25,13 @@ struct Record {
 	Kind kind;
 	bool write;
 	uptr pages;
-	void *pin; // kUser: the platform's pin handle
-	// kKernel: `pages` referenced frames follow the record
+	// After the record: kUser, the platform's pin storage; kKernel, the
+	// `pages` frames mmshim referenced.
+	void *pin() { return this + 1; }
 	PFN_NUMBER *frames() { return reinterpret_cast<PFN_NUMBER *>(this + 1); }
+	static Record *of_pin(void *pin) { return static_cast<Record *>(pin) - 1; }
 };
+static_assert(sizeof(Record) % 8 == 0, "the pin storage after a record is 8-byte aligned");
 
 constinit KeyedTable<1024> g_locked;
 
@@ -53,7 +56,8 @@ Outcome refuse(uptr p1, uptr p2, uptr p3, uptr p4, const char *routine, const ch
 void release(Record *r)
 {
 	if (r->kind == Kind::kUser) {
-		mmshim_plat_unpin_user(r->pin, r->write);
+		if (!mmshim_plat_unpin_user(r->pin(), r->write))
+			return; // a worker unpins, then mmshim_core_unpin_done frees
 	} else {
 		for (uptr i = 0; i < r->pages; i++)
 			if (r->frames()[i] & kReferenced)
@@ -62,6 +66,8 @@ void release(Record *r)
 	mmshim_plat_free(r);
 }
 
+// One allocation holds the record and the pin; the frames go into the MDL
+// only once the record is in the table (see probe_and_lock).
 Outcome lock_user(MDL *m, uptr pages, bool write, Record **out, const char *routine, void *caller)
 {
 	if (!mmshim_plat_may_sleep()) {
@@ -70,14 +76,12 @@ Outcome lock_user(MDL *m, uptr pages, bool write, Record **out, const char *rout
 				 routine, "user pages can only be locked at IRQL <= APC_LEVEL", caller);
 		return raise_status(STATUS_ACCESS_VIOLATION);
 	}
-	auto *r = static_cast<Record *>(mmshim_plat_alloc(sizeof(Record), 0));
+	const uptr pin_bytes = mmshim_plat_pin_size(pages);
+	auto *r = pin_bytes ? static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + pin_bytes, 0)) : nullptr;
 	if (!r)
 		return raise_status(STATUS_INSUFFICIENT_RESOURCES);
-	int error = 0;
-	// Frames go straight into the MDL's PFN array: scratch until success.
-	r->pin = mmshim_plat_pin_user(reinterpret_cast<uptr>(m->StartVa), pages, write,
-				      reinterpret_cast<unsigned long long *>(MmGetMdlPfnArray(m)), &error);
-	if (!r->pin) {
+	const int error = mmshim_plat_pin_user(r->pin(), reinterpret_cast<uptr>(m->StartVa), pages, write);
+	if (error) {
 		mmshim_plat_free(r);
 		return raise_status(error == -MMSHIM_ENOMEM ? STATUS_INSUFFICIENT_RESOURCES
 							    : STATUS_ACCESS_VIOLATION);
@@ -89,28 +93,28 @@ Outcome lock_user(MDL *m, uptr pages, bool write, Record **out, const char *rout
 
 Outcome lock_kernel(MDL *m, uptr pages, bool write, Record **out)
 {
-	const uptr start = reinterpret_cast<uptr>(m->StartVa);
-	PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
-	for (uptr i = 0; i < pages; i++) {
-		const void *page = reinterpret_cast<const void *>(start + i * kPageSize);
-		unsigned long long pfn = 0;
-		// Stack buffers are fine here: locking them is a normal pattern.
-		if (mmshim_plat_kva_to_pfn(page, &pfn) == MMSHIM_KVA_INVALID)
-			return raise_status(STATUS_ACCESS_VIOLATION);
-		if (write && !mmshim_plat_kva_writable(page))
-			return raise_status(STATUS_ACCESS_VIOLATION);
-		pfns[i] = static_cast<PFN_NUMBER>(pfn);
-	}
 	const uptr bytes = sizeof(Record) + pages * sizeof(PFN_NUMBER); // pages <= 2^20 + 1
 	auto *r = static_cast<Record *>(
 		mmshim_plat_alloc(bytes, mmshim_plat_may_sleep() ? 0 : MMSHIM_ALLOC_ATOMIC));
 	if (!r)
 		return raise_status(STATUS_INSUFFICIENT_RESOURCES);
+	const uptr start = reinterpret_cast<uptr>(m->StartVa);
+	for (uptr i = 0; i < pages; i++) {
+		const void *page = reinterpret_cast<const void *>(start + i * kPageSize);
+		unsigned long long pfn = 0;
+		// Stack buffers are fine here: locking them is a normal pattern.
+		if (mmshim_plat_kva_to_pfn(page, &pfn) == MMSHIM_KVA_INVALID ||
+		    (write && !mmshim_plat_kva_writable(page))) {
+			mmshim_plat_free(r);
+			return raise_status(STATUS_ACCESS_VIOLATION);
+		}
+		r->frames()[i] = static_cast<PFN_NUMBER>(pfn);
+	}
 	// Frames whose page could be referenced carry kReferenced.
 	for (uptr i = 0; i < pages; i++)
-		r->frames()[i] = pfns[i] | (mmshim_plat_get_page(pfns[i]) ? kReferenced : 0);
+		if (mmshim_plat_get_page(r->frames()[i]))
+			r->frames()[i] |= kReferenced;
 	r->kind = Kind::kKernel;
-	r->pin = nullptr;
 	*out = r;
 	return kLocked;
 }
@@ -128,7 +132,9 @@ Outcome probe_and_lock(MDL *m, KPROCESSOR_MODE mode, LOCK_OPERATION op, const ch
 		return refuse(MMSHIM_VRF_MDL_WRONG_KIND, reinterpret_cast<uptr>(m),
 			      static_cast<USHORT>(m->MdlFlags), 0, routine,
 			      "nonpaged-pool and partial MDLs are not locked with MmProbeAndLockPages", caller);
-	if ((m->MdlFlags & MDL_PAGES_LOCKED) || is_locked(m))
+	// A record without the flag (the driver cleared it) is found when the
+	// new record is entered below, before the MDL is written.
+	if (m->MdlFlags & MDL_PAGES_LOCKED)
 		return refuse(MMSHIM_VRF_MDL_ALREADY_LOCKED, reinterpret_cast<uptr>(m), 0, 0, routine,
 			      "the MDL is already locked", caller);
 	uptr pages;
@@ -158,15 +164,32 @@ Outcome probe_and_lock(MDL *m, KPROCESSOR_MODE mode, LOCK_OPERATION op, const ch
 	if (!r)
 		return o;
 
-	bool io_space = false;
-	for (uptr i = 0; i < pages; i++)
-		if (!mmshim_plat_pfn_is_ram(MmGetMdlPfnArray(m)[i]))
-			io_space = true;
 	r->write = write;
 	r->pages = pages;
+	bool taken;
 	{
 		LockGuard guard(MMSHIM_LOCK_PAGES);
-		g_locked.insert(&r->link, key_of(m));
+		taken = g_locked.find(key_of(m)) != nullptr;
+		if (!taken)
+			g_locked.insert(&r->link, key_of(m));
+	}
+	if (taken) {
+		release(r);
+		return refuse(MMSHIM_VRF_MDL_ALREADY_LOCKED, reinterpret_cast<uptr>(m), 0, 0, routine,
+			      "the MDL is already locked", caller);
+	}
+	// The frames go into the MDL now. Pinned user pages always have a
+	// struct page.
+	bool io_space = false;
+	if (r->kind == Kind::kUser) {
+		mmshim_plat_pin_frames(r->pin(), reinterpret_cast<unsigned long long *>(MmGetMdlPfnArray(m)));
+	} else {
+		for (uptr i = 0; i < pages; i++) {
+			const PFN_NUMBER pfn = r->frames()[i] & ~kReferenced;
+			MmGetMdlPfnArray(m)[i] = pfn;
+			if (!mmshim_plat_pfn_is_ram(pfn))
+				io_space = true;
+		}
 	}
 	CSHORT flags = m->MdlFlags | MDL_PAGES_LOCKED;
 	flags = write ? (flags | MDL_WRITE_OPERATION) : (flags & ~MDL_WRITE_OPERATION);
@@ -243,6 +266,11 @@ extern "C" VOID MmUnlockPages(PMDL MemoryDescriptorList)
 	map::drop(m); // an existing system mapping goes first, as on Windows
 	lock::release(r);
 	m->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);
+}
+
+extern "C" void mmshim_core_unpin_done(void *pin)
+{
+	mmshim_plat_free(lock::Record::of_pin(pin));
 }
 
 extern "C" SIZE_T MmshimLockedMdlCount(VOID)

@@ -2,11 +2,14 @@
 // map.cpp - MmMapLockedPagesSpecifyCache, MmMapLockedPages,
 // MmUnmapLockedPages (system addresses), IoBuildPartialMdl.
 //
-// Mappings are built from the PFN array (the truth: hand-built MDLs work)
-// and recorded by MDL address, so unmapping releases exactly what was
-// mapped. Physically contiguous RAM is returned through the linear map with
-// no page-table work at all; other MDLs are mapped with vm_map_ram (small)
-// or vmap (large, or read-only).
+// Mappings are built from the PFN array (the truth: hand-built MDLs work).
+// Physically contiguous RAM is returned through the linear map with no
+// page-table work and no record at all: there is nothing to undo, so the
+// MDL's flags are the whole state. Other MDLs are mapped with vm_map_ram
+// (small), vmap (large, or read-only) or, in atomic context, the VA pool,
+// and recorded by MDL address so unmapping releases exactly what was
+// mapped. Records are recycled, so a map allocates nothing in the steady
+// state.
 #include "map.h"
 #include "mdl.h"
 #include "vapool.h"
@@ -15,17 +18,23 @@
 namespace mmshim::map {
 namespace {
 
+enum class Kind : ULONG { kPool = 1, kPlatform = 2 };
+
 struct Mapping {
-	KeyedLink link; // key: the MDL's address
-	uptr base;      // page-aligned system address
-	void *handle;   // platform mapping (vm_map_ram/vmap), or nullptr
-	uptr pool_index; // first VA-pool page, or kNotPool
+	KeyedLink link;  // key: the MDL's address; `next` chains spare records
+	uptr base;       // page-aligned system address
 	uptr pages;
+	uptr pool_index; // kPool: the first VA-pool page
+	Kind kind;
+	bool busy;       // in the table while being mapped: not yet unmappable
+	mmshim_map_state state; // kPlatform: the platform's mapping
 };
 
-constexpr uptr kNotPool = ~uptr(0);
-
 constinit KeyedTable<1024> g_mapped;
+// Spare records for the next map, under MMSHIM_LOCK_MAP.
+constexpr uptr kSpareMax = 64;
+constinit KeyedLink *g_spare = nullptr;
+constinit uptr g_spare_count = 0;
 
 uptr key_of(const MDL *mdl) { return reinterpret_cast<uptr>(mdl); }
 
@@ -34,13 +43,38 @@ void report(uptr p1, uptr p2, uptr p3, uptr p4, const char *routine, const char 
 	verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, p1, p2, p3, p4, routine, what, caller);
 }
 
+Mapping *pop_spare_locked()
+{
+	if (!g_spare)
+		return nullptr;
+	auto *mp = from_link<Mapping>(g_spare);
+	g_spare = g_spare->next;
+	g_spare_count--;
+	return mp;
+}
+
+// Keep a record for reuse, or free it. Call without MMSHIM_LOCK_MAP.
+void recycle(Mapping *mp)
+{
+	{
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		if (g_spare_count < kSpareMax) {
+			mp->link.next = g_spare;
+			g_spare = &mp->link;
+			g_spare_count++;
+			return;
+		}
+	}
+	mmshim_plat_free(mp);
+}
+
 void release(Mapping *mp)
 {
-	if (mp->handle)
-		mmshim_plat_unmap_frames(mp->handle);
-	else if (mp->pool_index != kNotPool)
+	if (mp->kind == Kind::kPool)
 		vapool::unmap(mp->pool_index, mp->pages);
-	mmshim_plat_free(mp);
+	else if (!mmshim_plat_unmap_frames(&mp->state))
+		return; // a worker unmaps, then mmshim_core_map_state_done recycles
+	recycle(mp);
 }
 
 void clear_mapping_flags(MDL *m)
@@ -48,12 +82,61 @@ void clear_mapping_flags(MDL *m)
 	m->MdlFlags &= ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_FREE_EXTRA_PTES);
 }
 
-bool contiguous(const PFN_NUMBER *pfns, uptr n)
+// The page-aligned linear-map address of `m` if mmshim mapped it that way:
+// its flags say mapped (by mmshim: a partial MDL that only inherited its
+// source's mapping lacks MDL_PARTIAL_HAS_BEEN_MAPPED) and MappedSystemVa
+// is the linear address of its first frame. Otherwise 0.
+uptr linear_base(const MDL *m)
 {
-	for (uptr i = 1; i < n; i++)
-		if (pfns[i] != pfns[0] + i)
-			return false;
-	return true;
+	if (!(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) || (m->MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL) ||
+	    ((m->MdlFlags & MDL_PARTIAL) && !(m->MdlFlags & MDL_PARTIAL_HAS_BEEN_MAPPED)) ||
+	    m->ByteOffset >= kPageSize)
+		return 0;
+	const auto base = reinterpret_cast<uptr>(mmshim_plat_pfn_to_linear(MmGetMdlPfnArray(m)[0]));
+	if (!base || reinterpret_cast<uptr>(m->MappedSystemVa) != base + m->ByteOffset)
+		return 0;
+	return base;
+}
+
+// A record for `m`, in the table and busy; nullptr if `m` has a record
+// already (*conflict) or there is no memory.
+Mapping *claim(MDL *m, bool may_sleep, bool *conflict)
+{
+	*conflict = false;
+	Mapping *mp;
+	{
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		if (g_mapped.find(key_of(m))) {
+			*conflict = true;
+			return nullptr;
+		}
+		mp = pop_spare_locked();
+		if (mp) {
+			mp->busy = true;
+			g_mapped.insert(&mp->link, key_of(m));
+			return mp;
+		}
+	}
+	mp = static_cast<Mapping *>(mmshim_plat_alloc(sizeof(Mapping), may_sleep ? 0 : MMSHIM_ALLOC_ATOMIC));
+	if (!mp)
+		return nullptr;
+	{
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		if (!g_mapped.find(key_of(m))) {
+			mp->busy = true;
+			g_mapped.insert(&mp->link, key_of(m));
+			return mp;
+		}
+	}
+	*conflict = true;
+	recycle(mp);
+	return nullptr;
+}
+
+void set_mapped(MDL *m, uptr base)
+{
+	m->MappedSystemVa = reinterpret_cast<PVOID>(base + m->ByteOffset);
+	m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA | ((m->MdlFlags & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0);
 }
 
 PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priority,
@@ -70,12 +153,7 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 		       "only locked MDLs (or partial MDLs of locked ones) can be mapped", caller);
 		return nullptr;
 	}
-	bool mapped;
-	{
-		LockGuard guard(MMSHIM_LOCK_MAP);
-		mapped = g_mapped.find(key_of(m)) != nullptr;
-	}
-	if (mapped || (m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA)) {
+	if (m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) {
 		report(MMSHIM_VRF_MDL_ALREADY_MAPPED, mdl, reinterpret_cast<uptr>(m->MappedSystemVa), 0,
 		       routine, "the MDL is already mapped into system space", caller);
 		return nullptr;
@@ -98,42 +176,48 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 		return nullptr;
 	}
 	const PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
-	for (uptr i = 0; i < pages; i++) {
-		if (!mmshim_plat_pfn_to_linear(pfns[i])) {
-			verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, i, pfns[i], routine,
-					 "a frame is not RAM: device memory is mapped with MmMapIoSpace", caller);
-			return nullptr;
-		}
+	const auto *frames = reinterpret_cast<const unsigned long long *>(pfns);
+	int contiguous = 0;
+	const uptr ram = mmshim_plat_frames_ram(frames, pages, &contiguous);
+	if (ram != pages) {
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, ram, pfns[ram], routine,
+				 "a frame is not RAM: device memory is mapped with MmMapIoSpace", caller);
+		return nullptr;
 	}
 	const bool read_only = (priority & MdlMappingNoWrite) != 0;
+	if (!read_only && contiguous) {
+		// The linear map already maps these frames, cached, RW, NX.
+		set_mapped(m, reinterpret_cast<uptr>(mmshim_plat_pfn_to_linear(pfns[0])));
+		return m->MappedSystemVa;
+	}
 	const bool may_sleep = mmshim_plat_may_sleep();
-
-	auto *mp = static_cast<Mapping *>(
-		mmshim_plat_alloc(sizeof(Mapping), may_sleep ? 0 : MMSHIM_ALLOC_ATOMIC));
+	bool conflict;
+	Mapping *mp = claim(m, may_sleep, &conflict);
+	if (conflict) {
+		report(MMSHIM_VRF_MDL_ALREADY_MAPPED, mdl, reinterpret_cast<uptr>(m->MappedSystemVa), 0,
+		       routine, "the MDL is already mapped into system space", caller);
+		return nullptr;
+	}
 	if (mp) {
-		mp->handle = nullptr;
-		mp->pool_index = kNotPool;
 		mp->pages = pages;
-		if (!read_only && contiguous(pfns, pages)) {
-			// The linear map already maps these frames, cached, RW, NX.
-			mp->base = reinterpret_cast<uptr>(mmshim_plat_pfn_to_linear(pfns[0]));
-		} else if (!may_sleep) {
+		if (!may_sleep) {
 			// vmap may sleep: use the VA pool, whose page tables exist.
+			mp->kind = Kind::kPool;
 			mp->base = vapool::map(pfns, pages, read_only, &mp->pool_index);
-			if (!mp->base) {
-				mmshim_plat_free(mp);
-				mp = nullptr;
-			}
 		} else {
 			// RAM is always mapped cached: an uncached alias of RAM that
 			// the linear map caches breaks x86 PAT rules.
-			void *va = mmshim_plat_map_frames(reinterpret_cast<const unsigned long long *>(pfns),
-							  pages, MMSHIM_CACHE_WB, read_only, &mp->handle);
-			mp->base = reinterpret_cast<uptr>(va);
-			if (!va) {
-				mmshim_plat_free(mp);
-				mp = nullptr;
+			mp->kind = Kind::kPlatform;
+			mp->base = reinterpret_cast<uptr>(
+				mmshim_plat_map_frames(frames, pages, MMSHIM_CACHE_WB, read_only, &mp->state));
+		}
+		if (!mp->base) {
+			{
+				LockGuard guard(MMSHIM_LOCK_MAP);
+				g_mapped.take(key_of(m));
 			}
+			recycle(mp);
+			mp = nullptr;
 		}
 	}
 	if (!mp) {
@@ -143,12 +227,8 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 					 caller);
 		return nullptr;
 	}
-	{
-		LockGuard guard(MMSHIM_LOCK_MAP);
-		g_mapped.insert(&mp->link, key_of(m));
-	}
-	m->MappedSystemVa = reinterpret_cast<PVOID>(mp->base + m->ByteOffset);
-	m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA | ((m->MdlFlags & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0);
+	__atomic_store_n(&mp->busy, false, __ATOMIC_RELEASE);
+	set_mapped(m, mp->base);
 	return m->MappedSystemVa;
 }
 
@@ -169,19 +249,34 @@ PVOID map_entry(MDL *m, KPROCESSOR_MODE mode, MEMORY_CACHING_TYPE cache, ULONG b
 	return map_system(m, cache, bugcheck, priority, routine, caller);
 }
 
+// Takes the record of `m`'s mapping out of the table, if there is one
+// that is complete and (unless `addr` is 0) made at `addr`.
+Mapping *take_record(const MDL *m, uptr addr)
+{
+	LockGuard guard(MMSHIM_LOCK_MAP);
+	KeyedLink *l = g_mapped.find(key_of(m));
+	if (!l)
+		return nullptr;
+	auto *mp = from_link<Mapping>(l);
+	if (__atomic_load_n(&mp->busy, __ATOMIC_ACQUIRE))
+		return nullptr;
+	// Windows drivers pass MappedSystemVa (with the byte offset); the
+	// page-aligned base is accepted too.
+	if (addr && addr != mp->base + m->ByteOffset && addr != mp->base)
+		return nullptr;
+	g_mapped.take(key_of(m));
+	return mp;
+}
+
 } // namespace
 
 bool drop(MDL *mdl)
 {
-	Mapping *mp;
-	{
-		LockGuard guard(MMSHIM_LOCK_MAP);
-		KeyedLink *l = g_mapped.take(key_of(mdl));
-		mp = l ? from_link<Mapping>(l) : nullptr;
-	}
-	if (!mp)
+	Mapping *mp = g_mapped.count_relaxed() ? take_record(mdl, 0) : nullptr;
+	if (!mp && !linear_base(mdl))
 		return false;
-	release(mp);
+	if (mp)
+		release(mp);
 	clear_mapping_flags(mdl);
 	return true;
 }
@@ -193,11 +288,28 @@ void release_all_at_unload()
 	if (leaked)
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MAPPINGS_LEAKED_AT_UNLOAD, 0, leaked, 0,
 				 "mmshim unload", "MDLs were still mapped; mmshim unmaps them now", nullptr);
+	for (;;) {
+		Mapping *mp;
+		{
+			LockGuard guard(MMSHIM_LOCK_MAP);
+			mp = pop_spare_locked();
+		}
+		if (!mp)
+			break;
+		mmshim_plat_free(mp);
+	}
 }
 
 } // namespace mmshim::map
 
 using namespace mmshim;
+
+extern "C" void mmshim_core_map_state_done(struct mmshim_map_state *state)
+{
+	auto *mp = reinterpret_cast<map::Mapping *>(reinterpret_cast<uptr>(state) -
+						   __builtin_offsetof(map::Mapping, state));
+	map::recycle(mp);
+}
 
 extern "C" PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode,
 					      MEMORY_CACHING_TYPE CacheType, PVOID RequestedAddress,
@@ -229,18 +341,13 @@ extern "C" VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList)
 				 0, routine, "user-mode mappings are not supported yet", caller);
 		return;
 	}
-	map::Mapping *mp;
-	{
-		LockGuard guard(MMSHIM_LOCK_MAP);
-		KeyedLink *l = map::g_mapped.find(map::key_of(m));
-		mp = l ? from_link<map::Mapping>(l) : nullptr;
-		// Windows drivers pass MappedSystemVa (with the byte offset); the
-		// page-aligned base is accepted too.
-		if (mp && addr != mp->base + m->ByteOffset && addr != mp->base)
-			mp = nullptr;
-		else if (mp)
-			map::g_mapped.take(map::key_of(m));
+	// A linear-map address holds nothing to release.
+	const uptr linear = map::linear_base(m);
+	if (linear && (addr == linear + m->ByteOffset || addr == linear)) {
+		map::clear_mapping_flags(m);
+		return;
 	}
+	map::Mapping *mp = map::take_record(m, addr);
 	if (!mp) {
 		map::report(MMSHIM_VRF_MDL_NOT_MAPPED, reinterpret_cast<uptr>(m), addr, 0, routine,
 			    "this address is not a system mapping of this MDL made by mmshim", caller);
@@ -285,6 +392,7 @@ extern "C" VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualA
 		LockGuard guard(MMSHIM_LOCK_MAP);
 		target_mapped = map::g_mapped.find(map::key_of(TargetMdl)) != nullptr;
 	}
+	target_mapped = target_mapped || map::linear_base(TargetMdl);
 	if (target_mapped) {
 		map::report(MMSHIM_VRF_MDL_ALREADY_MAPPED, reinterpret_cast<uptr>(TargetMdl), 0, 0, routine,
 			    "the target still has its own mapping: call MmPrepareMdlForReuse first", caller);

@@ -183,6 +183,8 @@ public:
 	}
 
 	uptr count() const { return count_; }
+	// Without the lock: a hint (0 means there was nothing a moment ago).
+	uptr count_relaxed() const { return __atomic_load_n(&count_, __ATOMIC_RELAXED); }
 
 private:
 	static unsigned bucket(uptr key)

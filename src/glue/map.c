@@ -8,6 +8,8 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/numa.h>
+#include <linux/log2.h>
+#include <linux/mmzone.h>
 #include <asm/pgtable.h>
 #include "platform.h"
 #include "glue.h"
@@ -23,6 +25,8 @@ struct mmshim_mapping {
 	unsigned int count;
 	int kind;
 };
+static_assert(sizeof(struct mmshim_mapping) <= sizeof(struct mmshim_map_state));
+static_assert(__alignof__(struct mmshim_mapping) <= __alignof__(struct mmshim_map_state));
 
 /**
  * mmshim_plat_pfn_to_linear() - the linear-map address of RAM frame @pfn.
@@ -34,6 +38,47 @@ void *mmshim_plat_pfn_to_linear(unsigned long long pfn)
 	if (!mmshim_plat_pfn_is_ram(pfn))
 		return NULL;
 	return page_address(pfn_to_page(pfn));
+}
+
+/*
+ * pfn_valid() gives the same answer for every frame of a memory subsection
+ * (sparsemem tracks validity per subsection; flat memory is one range), so
+ * it is asked once per subsection, not once per frame.
+ */
+#if defined(CONFIG_SPARSEMEM) && defined(PAGES_PER_SUBSECTION)
+#define MMSHIM_VALID_SHIFT (ilog2(PAGES_PER_SUBSECTION))
+#else
+#define MMSHIM_VALID_SHIFT 0
+#endif
+
+/**
+ * mmshim_plat_frames_ram() - how many leading frames are RAM with a struct page.
+ * @pfns: frames
+ * @count: how many
+ * @contiguous: out, whether the RAM frames found are consecutive
+ *
+ * Atomic-safe.
+ */
+mmshim_size mmshim_plat_frames_ram(const unsigned long long *pfns, mmshim_size count,
+				   int *contiguous)
+{
+	unsigned long long checked = ~0ULL; /* subsection known to be valid */
+	mmshim_size i;
+	int consecutive = 1;
+
+	for (i = 0; i < count; i++) {
+		unsigned long long pfn = pfns[i];
+
+		if (pfn >> MMSHIM_VALID_SHIFT != checked) {
+			if (!pfn_valid(pfn))
+				break;
+			checked = pfn >> MMSHIM_VALID_SHIFT;
+		}
+		if (i && pfn != pfns[i - 1] + 1)
+			consecutive = 0;
+	}
+	*contiguous = consecutive;
+	return i;
 }
 
 static pgprot_t mmshim_map_prot(unsigned int cache, int read_only)
@@ -53,28 +98,28 @@ static pgprot_t mmshim_map_prot(unsigned int cache, int read_only)
  * @count: how many
  * @cache: MMSHIM_CACHE_*
  * @read_only: map without write permission
- * @handle: out, for mmshim_plat_unmap_frames()
+ * @state: where to keep what mmshim_plat_unmap_frames() undoes
  *
  * vm_map_ram() for small cached writable mappings, vmap() otherwise. The
  * mappings are never executable. Returns the page-aligned address or NULL.
- * May sleep.
+ * Allocates only a page array for mappings of more than 16 pages. May sleep.
  */
 void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count,
-			     unsigned int cache, int read_only, void **handle)
+			     unsigned int cache, int read_only, struct mmshim_map_state *state)
 {
+	struct mmshim_mapping *m = (struct mmshim_mapping *)state;
 	struct page *small[MMSHIM_VM_MAP_RAM_MAX];
-	struct mmshim_mapping *m;
 	struct page **pages = small;
 	mmshim_size i;
 
 	if (!count || count > UINT_MAX)
 		return NULL;
-	m = kmalloc(sizeof(*m), GFP_KERNEL | __GFP_NOWARN);
 	/* Small mappings (the common case) need no array allocation. */
-	if (count > ARRAY_SIZE(small))
+	if (count > ARRAY_SIZE(small)) {
 		pages = kvmalloc_array(count, sizeof(*pages), GFP_KERNEL | __GFP_NOWARN);
-	if (!m || !pages)
-		goto fail;
+		if (!pages)
+			return NULL;
+	}
 	for (i = 0; i < count; i++)
 		pages[i] = pfn_to_page(pfns[i]);
 	m->count = count;
@@ -85,17 +130,9 @@ void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count,
 		m->kind = MMSHIM_MAPPING_VMAP;
 		m->va = vmap(pages, count, VM_MAP, mmshim_map_prot(cache, read_only));
 	}
-	if (!m->va)
-		goto fail;
 	if (pages != small)
 		kvfree(pages);
-	*handle = m;
 	return m->va;
-fail:
-	if (pages != small)
-		kvfree(pages);
-	kfree(m);
-	return NULL;
 }
 
 static void mmshim_unmap_now(struct mmshim_mapping *m)
@@ -104,30 +141,34 @@ static void mmshim_unmap_now(struct mmshim_mapping *m)
 		vm_unmap_ram(m->va, m->count);
 	else
 		vunmap(m->va);
-	kfree(m);
 }
 
 static void mmshim_deferred_unmap(struct mmshim_deferred *d)
 {
-	mmshim_unmap_now(container_of(d, struct mmshim_mapping, deferred));
+	struct mmshim_mapping *m = container_of(d, struct mmshim_mapping, deferred);
+
+	mmshim_unmap_now(m);
+	mmshim_core_map_state_done((struct mmshim_map_state *)m);
 }
 
 /**
  * mmshim_plat_unmap_frames() - undo mmshim_plat_map_frames().
- * @handle: from mmshim_plat_map_frames()
+ * @state: as filled by mmshim_plat_map_frames()
  *
  * vunmap() and vm_unmap_ram() may sleep: in atomic context the unmap joins
- * the ordered teardown queue, ahead of any unpin queued after it.
- * Atomic-safe.
+ * the ordered teardown queue, ahead of any unpin queued after it, and the
+ * core hears of its end through mmshim_core_map_state_done(). Returns 1 if
+ * the unmap is done. Atomic-safe.
  */
-void mmshim_plat_unmap_frames(void *handle)
+int mmshim_plat_unmap_frames(struct mmshim_map_state *state)
 {
-	struct mmshim_mapping *m = handle;
+	struct mmshim_mapping *m = (struct mmshim_mapping *)state;
 
 	if (mmshim_plat_may_sleep()) {
 		mmshim_unmap_now(m);
-		return;
+		return 1;
 	}
 	m->deferred.fn = mmshim_deferred_unmap;
 	mmshim_defer(&m->deferred);
+	return 0;
 }

@@ -19,6 +19,8 @@ static int __init mmshim_init(void)
 static void __exit mmshim_exit(void)
 {
 	mmshim_debugfs_exit();
+	/* Deferred unmaps and unpins hand their storage back to the core. */
+	mmshim_defer_flush();
 	mmshim_core_exit();
 	mmshim_defer_flush();
 	pr_info("mmshim: unloaded\n");

@@ -18,33 +18,32 @@ struct mmshim_pin {
 	struct page *pages[];
 };
 
+/** mmshim_plat_pin_size() - bytes of pin storage for @npages, 0 on overflow. */
+mmshim_size mmshim_plat_pin_size(mmshim_size npages)
+{
+	struct mmshim_pin *pin;
+	size_t bytes = struct_size(pin, pages, npages);
+
+	return bytes == SIZE_MAX ? 0 : bytes;
+}
+
 /**
  * mmshim_plat_pin_user() - pin_user_pages_fast() over a user range.
+ * @storage: mmshim_plat_pin_size(@npages) bytes from the core
  * @start: page-aligned user address in the current process
  * @npages: pages to pin
  * @write: FOLL_WRITE (breaks COW; fails on read-only mappings)
- * @pfns: out, the pinned frames
- * @error: out, negative errno on failure
  *
  * All or nothing: a hole or a protection failure part way unpins what was
- * pinned. May sleep.
+ * pinned. Returns 0 or a negative errno. May sleep.
  */
-void *mmshim_plat_pin_user(mmshim_uptr start, mmshim_size npages, int write,
-			   unsigned long long *pfns, int *error)
+int mmshim_plat_pin_user(void *storage, mmshim_uptr start, mmshim_size npages, int write)
 {
-	struct mmshim_pin *pin;
-	unsigned long done = 0, i;
-	size_t bytes = struct_size(pin, pages, npages);
+	struct mmshim_pin *pin = storage;
+	unsigned long done = 0;
 
-	if (bytes == SIZE_MAX || !current->mm) {
-		*error = -EFAULT;
-		return NULL;
-	}
-	pin = kvmalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
-	if (!pin) {
-		*error = -ENOMEM;
-		return NULL;
-	}
+	if (!current->mm)
+		return -EFAULT;
 	while (done < npages) {
 		int chunk = min_t(unsigned long, npages - done, 1UL << 16);
 		int n = pin_user_pages_fast(start + done * PAGE_SIZE, chunk,
@@ -52,49 +51,59 @@ void *mmshim_plat_pin_user(mmshim_uptr start, mmshim_size npages, int write,
 
 		if (n <= 0) {
 			unpin_user_pages(pin->pages, done);
-			kvfree(pin);
-			*error = n ? n : -EFAULT;
-			return NULL;
+			return n ? n : -EFAULT;
 		}
 		done += n;
 	}
-	for (i = 0; i < npages; i++)
-		pfns[i] = page_to_pfn(pin->pages[i]);
 	pin->npages = npages;
-	return pin;
+	return 0;
+}
+
+/** mmshim_plat_pin_frames() - the frames @storage pinned, into @pfns. Atomic-safe. */
+void mmshim_plat_pin_frames(const void *storage, unsigned long long *pfns)
+{
+	const struct mmshim_pin *pin = storage;
+	unsigned long i;
+
+	for (i = 0; i < pin->npages; i++)
+		pfns[i] = page_to_pfn(pin->pages[i]);
 }
 
 static void mmshim_unpin_now(struct mmshim_pin *pin)
 {
 	unpin_user_pages_dirty_lock(pin->pages, pin->npages, pin->dirty);
-	kvfree(pin);
 }
 
 static void mmshim_deferred_unpin(struct mmshim_deferred *d)
 {
-	mmshim_unpin_now(container_of(d, struct mmshim_pin, deferred));
+	struct mmshim_pin *pin = container_of(d, struct mmshim_pin, deferred);
+
+	mmshim_unpin_now(pin);
+	mmshim_core_unpin_done(pin);
 }
 
 /**
- * mmshim_plat_unpin_user() - unpin_user_pages_dirty_lock() and free.
- * @handle: from mmshim_plat_pin_user()
+ * mmshim_plat_unpin_user() - unpin_user_pages_dirty_lock().
+ * @storage: as filled by mmshim_plat_pin_user()
  * @dirty: mark the pages dirty first
  *
  * Dirtying takes the page lock, which sleeps; in atomic context the pin is
- * queued for a worker instead (the pages stay pinned a little longer).
- * Atomic-safe.
+ * queued for a worker instead (the pages stay pinned a little longer) and
+ * the core hears of its end through mmshim_core_unpin_done(). Returns 1 if
+ * the pages are unpinned. Atomic-safe.
  */
-void mmshim_plat_unpin_user(void *handle, int dirty)
+int mmshim_plat_unpin_user(void *storage, int dirty)
 {
-	struct mmshim_pin *pin = handle;
+	struct mmshim_pin *pin = storage;
 
 	pin->dirty = dirty;
 	if (mmshim_plat_may_sleep()) {
 		mmshim_unpin_now(pin);
-		return;
+		return 1;
 	}
 	pin->deferred.fn = mmshim_deferred_unpin;
 	mmshim_defer(&pin->deferred);
+	return 0;
 }
 
 /**

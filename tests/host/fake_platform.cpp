@@ -82,6 +82,9 @@ struct State {
 	std::vector<unsigned long long> vapool_ptes; // 0 = empty
 	unsigned long vapool_flush_requests = 0;
 	std::vector<const unsigned long *> seh_resumes;
+	// Unmaps and unpins requested in atomic context, waiting for "the
+	// worker" (run_deferred): true = a mapping state, false = a pin.
+	std::vector<std::pair<void *, bool>> deferred;
 };
 
 State &state()
@@ -153,6 +156,31 @@ void set_user_readable(uptr lo, uptr hi)
 }
 void set_kva_read_only(uptr lo, uptr hi) { state().read_only_kva.push_back({lo, hi}); }
 std::size_t live_pins() { return state().pins.size(); }
+
+std::size_t deferred_count() { return state().deferred.size(); }
+
+void run_deferred()
+{
+	auto work = std::move(state().deferred);
+	state().deferred.clear();
+	for (auto &[p, is_map] : work) {
+		if (is_map) {
+			if (!state().mappings.erase(reinterpret_cast<void *>(
+				    static_cast<mmshim_map_state *>(p)->opaque[0])))
+				violation("deferred unmap of an unknown mapping");
+			mmshim_core_map_state_done(static_cast<mmshim_map_state *>(p));
+		} else {
+			auto it = state().pins.find(p);
+			if (it == state().pins.end()) {
+				violation("deferred unpin of storage that holds no pin");
+				continue;
+			}
+			state().unpinned.push_back({it->second.first, it->second.second});
+			state().pins.erase(it);
+			mmshim_core_unpin_done(p);
+		}
+	}
+}
 std::size_t live_mappings() { return state().mappings.size(); }
 bool mapping_read_only(const void *va)
 {
@@ -442,38 +470,66 @@ void mmshim_plat_seh_resume(const mmshim_uptr *context)
 	state().seh_resumes.push_back(context);
 }
 
-void *mmshim_plat_pin_user(mmshim_uptr start, mmshim_size npages, int write,
-			   unsigned long long *pfns, int *error)
+// Pin storage: the page count, then the frames.
+mmshim_size mmshim_plat_pin_size(mmshim_size npages)
+{
+	if (npages > (~mmshim_size(0) - 8) / 8)
+		return 0;
+	return 8 + npages * 8;
+}
+
+int mmshim_plat_pin_user(void *storage, mmshim_uptr start, mmshim_size npages, int write)
 {
 	fake::State &s = fake::state();
 	if (!s.may_sleep)
 		fake::violation("mmshim_plat_pin_user in atomic context");
+	bool inside = false;
+	const auto at = reinterpret_cast<fake::uptr>(storage);
+	for (const auto &[p, b] : s.allocs) {
+		const auto lo = reinterpret_cast<fake::uptr>(p);
+		inside = inside || (at >= lo && at + mmshim_plat_pin_size(npages) <= lo + b.size);
+	}
+	if (!inside)
+		fake::violation("mmshim_plat_pin_user storage is not inside a live block");
 	const fake::uptr end = start + npages * fake::kPageSize;
 	const bool ok = write ? (start >= s.writable_lo && end <= s.writable_hi)
 			      : ((start >= s.writable_lo && end <= s.writable_hi) ||
 				 (start >= s.readable_lo && end <= s.readable_hi));
-	if (!ok) {
-		*error = -14; // EFAULT
-		return nullptr;
-	}
+	if (!ok)
+		return -14; // EFAULT
+	auto *words = static_cast<unsigned long long *>(storage);
+	words[0] = npages;
 	for (mmshim_size i = 0; i < npages; i++)
-		pfns[i] = fake::kUserPfnBase + (start >> 12) + i;
-	void *handle = std::malloc(1);
-	s.pins[handle] = {npages, false};
-	return handle;
+		words[1 + i] = fake::kUserPfnBase + (start >> 12) + i;
+	s.pins[storage] = {npages, false};
+	return 0;
 }
 
-void mmshim_plat_unpin_user(void *handle, int dirty)
+void mmshim_plat_pin_frames(const void *storage, unsigned long long *pfns)
+{
+	if (!fake::state().pins.count(const_cast<void *>(storage)))
+		fake::violation("mmshim_plat_pin_frames of storage that holds no pin");
+	const auto *words = static_cast<const unsigned long long *>(storage);
+	for (unsigned long long i = 0; i < words[0]; i++)
+		pfns[i] = words[1 + i];
+}
+
+int mmshim_plat_unpin_user(void *storage, int dirty)
 {
 	fake::State &s = fake::state();
-	auto it = s.pins.find(handle);
+	auto it = s.pins.find(storage);
 	if (it == s.pins.end()) {
-		fake::violation("mmshim_plat_unpin_user of an unknown handle");
-		return;
+		fake::violation("mmshim_plat_unpin_user of storage that holds no pin");
+		return 1;
+	}
+	if (!s.may_sleep) { // unpinning dirty pages sleeps: "a worker" does it
+		it->second.second = dirty != 0;
+		s.deferred.push_back({storage, false});
+		return 0;
 	}
 	s.unpinned.push_back({it->second.first, dirty != 0});
 	s.pins.erase(it);
-	std::free(handle);
+	return 1;
 }
 
 int mmshim_plat_get_page(unsigned long long pfn)
@@ -509,8 +565,18 @@ void *mmshim_plat_pfn_to_linear(unsigned long long pfn)
 	return reinterpret_cast<void *>(fake::kLinearBase + (pfn << 12));
 }
 
+mmshim_size mmshim_plat_frames_ram(const unsigned long long *pfns, mmshim_size count, int *contiguous)
+{
+	mmshim_size i = 0;
+	*contiguous = 1;
+	for (; i < count && mmshim_plat_pfn_is_ram(pfns[i]); i++)
+		if (i && pfns[i] != pfns[i - 1] + 1)
+			*contiguous = 0;
+	return i;
+}
+
 void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count, unsigned int cache,
-			     int read_only, void **handle)
+			     int read_only, struct mmshim_map_state *state)
 {
 	fake::State &s = fake::state();
 	if (!s.may_sleep)
@@ -523,15 +589,21 @@ void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count, 
 	void *va = reinterpret_cast<void *>(fake::kVmapBase + s.next_vmap);
 	s.next_vmap += (count + 1) * 4096;
 	s.mappings[va] = {std::vector<unsigned long long>(pfns, pfns + count), cache, read_only != 0};
-	*handle = va;
+	state->opaque[0] = reinterpret_cast<mmshim_uptr>(va);
 	return va;
 }
 
-void mmshim_plat_unmap_frames(void *handle)
+int mmshim_plat_unmap_frames(struct mmshim_map_state *state)
 {
 	fake::State &s = fake::state();
-	if (!s.mappings.erase(handle))
-		fake::violation("mmshim_plat_unmap_frames of an unknown handle");
+	if (!s.may_sleep) { // vunmap sleeps: "a worker" does it
+		s.deferred.push_back({state, true});
+		return 0;
+	}
+	if (!s.mappings.erase(reinterpret_cast<void *>(state->opaque[0])))
+		fake::violation("mmshim_plat_unmap_frames of an unknown mapping");
+	state->opaque[0] = 0;
+	return 1;
 }
 
 void *mmshim_plat_vapool_create(mmshim_size pages)

@@ -68,6 +68,10 @@ void set_kva_read_only(uptr lo, uptr hi);
 constexpr unsigned long long kUserPfnBase = 0x800000;
 constexpr unsigned long kFakeProcess = 0x5eed;
 std::size_t live_pins();
+// Unmaps and unpins asked for in atomic context are queued (the platform
+// returns 0) until run_deferred() does them and tells the core.
+std::size_t deferred_count();
+void run_deferred();
 // System mappings: linear-map addresses are kLinearBase + (pfn << 12);
 // other mappings get a fresh page-aligned address (their handle).
 constexpr unsigned long long kLinearBase = 0xffff888000000000ULL;

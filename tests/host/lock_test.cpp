@@ -167,4 +167,55 @@ TEST_F(LockTest, UnloadReleasesLeftoverLocks)
 	ASSERT_EQ(mmshim_core_init(), 0);
 }
 
+TEST_F(LockTest, OneAllocationPerUserLock)
+{
+	PMDL m = Mdl(kUser, 3 * 4096);
+	const auto before = fake::alloc_calls();
+	ASSERT_EQ(MmshimProbeAndLockPages(m, UserMode, IoWriteAccess), STATUS_SUCCESS);
+	EXPECT_EQ(fake::alloc_calls(), before + 1); // record and pin together
+	MmUnlockPages(m);
+	EXPECT_EQ(fake::live_pins(), 0u);
+	IoFreeMdl(m);
+}
+
+TEST_F(LockTest, UnlockInAtomicContextFinishesInTheWorker)
+{
+	PMDL m = Mdl(kUser, 2 * 4096);
+	ASSERT_EQ(MmshimProbeAndLockPages(m, UserMode, IoWriteAccess), STATUS_SUCCESS);
+	const auto blocks = fake::live_allocs();
+	fake::set_may_sleep(false);
+	EXPECT_TRUE(NoReport([&] { MmUnlockPages(m); }));
+	fake::set_may_sleep(true);
+	EXPECT_FALSE(m->MdlFlags & MDL_PAGES_LOCKED);
+	EXPECT_EQ(MmshimLockedMdlCount(), 0u);
+	// Still pinned, and the record still allocated, until the worker runs.
+	EXPECT_EQ(fake::live_pins(), 1u);
+	EXPECT_EQ(fake::deferred_count(), 1u);
+	EXPECT_EQ(fake::live_allocs(), blocks);
+	fake::run_deferred();
+	EXPECT_EQ(fake::live_pins(), 0u);
+	EXPECT_EQ(fake::live_allocs(), blocks - 1);
+	ASSERT_EQ(fake::unpins().size(), 1u);
+	EXPECT_TRUE(fake::unpins()[0].second); // dirty: locked for write
+	IoFreeMdl(m);
+}
+
+TEST_F(LockTest, RelockWithTheFlagClearedIsRefusedWithoutTouchingTheMdl)
+{
+	PMDL m = Mdl(kUser, 2 * 4096);
+	ASSERT_EQ(MmshimProbeAndLockPages(m, UserMode, IoWriteAccess), STATUS_SUCCESS);
+	const PFN_NUMBER first = MmGetMdlPfnArray(m)[0];
+	m->MdlFlags &= ~MDL_PAGES_LOCKED; // a driver "unlocking" by hand
+	m->StartVa = reinterpret_cast<PVOID>(kUser + 4 * 4096);
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_ALREADY_LOCKED, [&] {
+		EXPECT_NE(MmshimProbeAndLockPages(m, UserMode, IoWriteAccess), STATUS_SUCCESS);
+	}));
+	EXPECT_EQ(MmGetMdlPfnArray(m)[0], first); // the first lock's frames
+	EXPECT_EQ(fake::live_pins(), 1u);         // the second pin was undone
+	EXPECT_EQ(MmshimLockedMdlCount(), 1u);
+	MmUnlockPages(m);
+	EXPECT_EQ(fake::live_pins(), 0u);
+	IoFreeMdl(m);
+}
+
 } // namespace

@@ -80,6 +80,11 @@ TEST_F(MapTest, FailureLeavesTheMdlUntouchedAndHonoursBugCheckOnFailure)
 {
 	PMDL m = Locked(kVmalloc, 2 * 4096);
 	const CSHORT flags = m->MdlFlags;
+	// The first map allocates its record (later ones reuse records).
+	fake::fail_next_allocs(1);
+	EXPECT_EQ(MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, nullptr, FALSE, 0), nullptr);
+	EXPECT_EQ(m->MdlFlags, flags);
+	EXPECT_EQ(MmshimMappedMdlCount(), 0u);
 	fake::fail_next_maps(1);
 	EXPECT_TRUE(NoReport([&] {
 		EXPECT_EQ(MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, nullptr, FALSE, 0), nullptr);
@@ -93,9 +98,9 @@ TEST_F(MapTest, FailureLeavesTheMdlUntouchedAndHonoursBugCheckOnFailure)
 	EXPECT_TRUE(NoReport([&] {
 		EXPECT_EQ(MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, nullptr, TRUE, 0), nullptr);
 	}));
-	fake::fail_next_allocs(1); // the mapping record
-	EXPECT_EQ(MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, nullptr, FALSE, 0), nullptr);
 	EXPECT_EQ(fake::live_mappings(), 0u);
+	EXPECT_EQ(MmshimMappedMdlCount(), 0u);
+	EXPECT_EQ(m->MdlFlags, flags | MDL_MAPPING_CAN_FAIL);
 	MmUnlockPages(m);
 	IoFreeMdl(m);
 }
@@ -169,8 +174,10 @@ TEST_F(MapTest, MisuseIsReported)
 		MmUnmapLockedPages(static_cast<PUCHAR>(va) + 1, m);
 	}));
 	EXPECT_TRUE(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA); // still mapped
+	EXPECT_TRUE(NoReport([&] { MmUnmapLockedPages(va, m); }));
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_MAPPED,
+				   [&] { MmUnmapLockedPages(va, m); })); // twice
 	fake::add_io_pfn(kPfn); // now the frame is device memory
-	MmUnmapLockedPages(va, m);
 	EXPECT_TRUE(ReportsExactly(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
 				   [&] { EXPECT_EQ(MmMapLockedPages(m, KernelMode), nullptr); }));
 	MmUnlockPages(m);
@@ -207,6 +214,69 @@ TEST_F(MapTest, PartialMdls)
 	EXPECT_EQ(fake::live_mappings(), 0u);
 	MmUnlockPages(src);
 	IoFreeMdl(src);
+}
+
+TEST_F(MapTest, RecordsAreReusedSoRemappingAllocatesNothing)
+{
+	PMDL m = Locked(kVmalloc, 3 * 4096);
+	PVOID va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	ASSERT_NE(va, nullptr);
+	MmUnmapLockedPages(va, m);
+	const auto before = fake::alloc_calls();
+	for (int i = 0; i < 3; i++) {
+		va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+		ASSERT_NE(va, nullptr);
+		EXPECT_EQ(MmshimMappedMdlCount(), 1u);
+		MmUnmapLockedPages(va, m);
+	}
+	EXPECT_EQ(fake::alloc_calls(), before);
+	EXPECT_EQ(fake::live_mappings(), 0u);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+}
+
+TEST_F(MapTest, LinearMappingsHoldNoRecord)
+{
+	PMDL m = Locked(kKernel, 2 * 4096);
+	const auto before = fake::alloc_calls();
+	PVOID va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	ASSERT_NE(va, nullptr);
+	EXPECT_EQ(fake::alloc_calls(), before);
+	EXPECT_EQ(MmshimMappedMdlCount(), 0u); // nothing to release
+	// Still refused twice, and unmapped once.
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_ALREADY_MAPPED,
+				   [&] { MmMapLockedPages(m, KernelMode); }));
+	EXPECT_TRUE(NoReport([&] { MmUnmapLockedPages(va, m); }));
+	EXPECT_FALSE(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA);
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_MAPPED,
+				   [&] { MmUnmapLockedPages(va, m); }));
+	// MmUnlockPages clears a linear mapping's flags too.
+	ASSERT_NE(MmGetSystemAddressForMdlSafe(m, NormalPagePriority), nullptr);
+	MmUnlockPages(m);
+	EXPECT_FALSE(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA);
+	IoFreeMdl(m);
+}
+
+TEST_F(MapTest, UnmapInAtomicContextFinishesInTheWorker)
+{
+	PMDL m = Locked(kVmalloc, 2 * 4096);
+	PVOID va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	ASSERT_NE(va, nullptr);
+	fake::set_may_sleep(false);
+	EXPECT_TRUE(NoReport([&] { MmUnmapLockedPages(va, m); }));
+	fake::set_may_sleep(true);
+	EXPECT_FALSE(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA);
+	EXPECT_EQ(MmshimMappedMdlCount(), 0u);
+	EXPECT_EQ(fake::live_mappings(), 1u); // until the worker runs
+	fake::run_deferred();
+	EXPECT_EQ(fake::live_mappings(), 0u);
+	// The record came back for reuse.
+	const auto before = fake::alloc_calls();
+	va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	ASSERT_NE(va, nullptr);
+	EXPECT_EQ(fake::alloc_calls(), before);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
 }
 
 } // namespace

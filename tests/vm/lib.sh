@@ -14,7 +14,8 @@ stage_sources() {
 	local dest=$1
 	mkdir -p "$dest"
 	rsync -a --delete --exclude build --exclude .git --exclude tests \
-		--exclude docs --exclude '*.o' --exclude '*.ko' --exclude '*.cmd' \
+		--exclude docs --exclude '*.o' --exclude '*.ko' --exclude '*.cmd' --exclude '*.mod' \
+		--exclude '*.mod.c' --exclude Module.symvers --exclude modules.order \
 		"$REPO/" "$dest/"
 }
 
