@@ -15,9 +15,12 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/numa.h>
+#include <linux/smp.h>
+#include <asm/tlbflush.h>
 #include <wdm.h>
 
 #define ROUNDS 5
+#define BENCH_TAG 0x68636e42u /* "Bnch" */
 
 static const unsigned int bench_pages[] = { 1, 4, 16, 64, 256 };
 
@@ -129,6 +132,61 @@ out:
 	kvfree(pgs);
 }
 
+static void bench_flush_cpu(void *unused)
+{
+	__flush_tlb_all();
+}
+
+/*
+ * Reserved mapping (MmAllocateMappingAddress once) map+unmap vs vmap+vunmap.
+ * vunmap() defers its TLB flush (lazy purge), while a reservation reuses its
+ * VA at once and must flush every CPU on each unmap; with @eager_flush the
+ * Linux side also flushes every CPU after each vunmap, the same work.
+ */
+static void bench_reserved(unsigned int pages, bool eager_flush)
+{
+	unsigned int iters = iterations(pages), r, i;
+	struct page **pgs = kvmalloc_array(pages, sizeof(*pgs), GFP_KERNEL);
+	void *buf = vmalloc(pages * PAGE_SIZE);
+	PVOID base = MmAllocateMappingAddress(pages * PAGE_SIZE, BENCH_TAG);
+	u64 ours = 0, raw = 0, t;
+	PMDL mdl;
+
+	if (!pgs || !buf || !base)
+		goto out;
+	for (i = 0; i < pages; i++)
+		pgs[i] = vmalloc_to_page(buf + i * PAGE_SIZE);
+	mdl = IoAllocateMdl(buf, pages * PAGE_SIZE, FALSE, FALSE, NULL);
+	if (!mdl || MmshimProbeAndLockPages(mdl, KernelMode, IoWriteAccess) != STATUS_SUCCESS)
+		goto out;
+	for (r = 0; r < ROUNDS; r++) {
+		t = ktime_get_ns();
+		for (i = 0; i < iters; i++) {
+			MmMapLockedPagesWithReservedMapping(base, BENCH_TAG, mdl, MmCached);
+			MmUnmapReservedMapping(base, BENCH_TAG, mdl);
+		}
+		ours += ktime_get_ns() - t;
+		t = ktime_get_ns();
+		for (i = 0; i < iters; i++) {
+			void *va = vmap(pgs, pages, VM_MAP, PAGE_KERNEL);
+
+			vunmap(va);
+			if (eager_flush)
+				on_each_cpu(bench_flush_cpu, NULL, 1);
+		}
+		raw += ktime_get_ns() - t;
+	}
+	report(eager_flush ? "reserved vs vmap+flush" : "reserved map+unmap", pages, ours, raw,
+	       iters * ROUNDS);
+	MmUnlockPages(mdl);
+	IoFreeMdl(mdl);
+out:
+	if (base)
+		MmFreeMappingAddress(base, BENCH_TAG);
+	vfree(buf);
+	kvfree(pgs);
+}
+
 static int __init mmshim_bench_init(void)
 {
 	unsigned int i;
@@ -140,6 +198,12 @@ static int __init mmshim_bench_init(void)
 		bench_map(bench_pages[i], true);
 	for (i = 0; i < ARRAY_SIZE(bench_pages); i++)
 		bench_lock(bench_pages[i]);
+	bench_reserved(1, false);
+	bench_reserved(16, false);
+	bench_reserved(256, false);
+	bench_reserved(1, true);
+	bench_reserved(16, true);
+	bench_reserved(256, true);
 	pr_info("bench: end\n");
 	return -ECANCELED; /* measured; nothing to keep loaded */
 }
