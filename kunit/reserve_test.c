@@ -21,7 +21,7 @@
 #include <asm/pgtable.h>
 #include "mmshim_kunit.h"
 
-#define RSV_TAG 'vsRK'
+#define RSV_TAG ('vsRK')
 
 static PMDL locked_mdl(struct kunit *test, void *va, ULONG len)
 {
