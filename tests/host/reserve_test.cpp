@@ -159,6 +159,30 @@ TEST_F(ReserveTest, TagBitZeroIsIgnored)
 	Release(m);
 }
 
+// Windows unmaps by span: another MDL of the same span is accepted, and its
+// flags are the ones cleared.
+TEST_F(ReserveTest, UnmapGoesBySpan)
+{
+	PVOID base = MmAllocateMappingAddress(2 * 4096, kTag);
+	PMDL a = Locked(kVmalloc, 2 * 4096);
+	PMDL b = Locked(kVmalloc + 4096 + 12, 4096 - 12); // one page
+	PMDL c = Locked(kVmalloc + 2 * 4096 + 100, 4096 + 10); // two pages
+	ASSERT_EQ(MmMapLockedPagesWithReservedMapping(base, kTag, a, MmCached), base);
+	EXPECT_REPORT(SYSTEM_PTE_MISUSE, MMSHIM_PTE_UNMAP_PARTIAL, MmUnmapReservedMapping(base, kTag, b));
+	EXPECT_NO_REPORT(MmUnmapReservedMapping(base, kTag, c));
+	EXPECT_EQ(fake::reserve_pte(U(base)), 0u);
+	EXPECT_EQ(fake::reserve_pte(U(base) + 4096), 0u);
+	EXPECT_TRUE(a->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA); // not the MDL passed
+	a->MdlFlags &= ~MDL_MAPPED_TO_SYSTEM_VA;
+	EXPECT_EQ(U(MmMapLockedPagesWithReservedMapping(base, kTag, b, MmCached)), U(base) + 12);
+	EXPECT_EQ(fake::reserve_pte(U(base)), 0x700u);
+	MmUnmapReservedMapping(base, kTag, b);
+	MmFreeMappingAddress(base, kTag);
+	Release(a);
+	Release(b);
+	Release(c);
+}
+
 TEST_F(ReserveTest, PartialMdlOfALockedOneMaps)
 {
 	PVOID base = MmAllocateMappingAddress(2 * 4096, kTag);
