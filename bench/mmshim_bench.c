@@ -19,9 +19,12 @@
 #include <linux/uaccess.h>
 #include <linux/numa.h>
 #include <linux/sort.h>
+#include <linux/smp.h>
+#include <asm/tlbflush.h>
 #include <wdm.h>
 
 #define ROUNDS 31
+#define BENCH_TAG 0x68636e42u /* "Bnch" */
 
 static const unsigned int bench_pages[] = { 1, 4, 16, 64, 256 };
 
@@ -78,7 +81,9 @@ struct bench_ctx {
 	PMDL mdl;
 	struct page **pgs;
 	unsigned long user;
+	PVOID base;          /* reserved mapping */
 	unsigned int pages;
+	unsigned int iters;  /* calls per round; 0: by size */
 };
 
 typedef void (*bench_fn)(struct bench_ctx *c, unsigned int iters);
@@ -98,7 +103,7 @@ static u64 time_it(bench_fn fn, struct bench_ctx *c, unsigned int iters)
  */
 static void run_case(const char *name, struct bench_ctx *c, bench_fn ours, bench_fn raw)
 {
-	unsigned int iters = iterations(c->pages), r;
+	unsigned int iters = c->iters ? c->iters : iterations(c->pages), r;
 	struct rounds *res = kzalloc(sizeof(*res), GFP_KERNEL);
 
 	if (!res)
@@ -214,6 +219,61 @@ out:
 	kvfree(c.pgs);
 }
 
+static void bench_flush_cpu(void *unused)
+{
+	__flush_tlb_all();
+}
+
+static void ours_reserved(struct bench_ctx *c, unsigned int iters)
+{
+	while (iters--) {
+		MmMapLockedPagesWithReservedMapping(c->base, BENCH_TAG, c->mdl, MmCached);
+		MmUnmapReservedMapping(c->base, BENCH_TAG, c->mdl);
+	}
+}
+
+static void raw_vmap_flush(struct bench_ctx *c, unsigned int iters)
+{
+	while (iters--) {
+		vunmap(vmap(c->pgs, c->pages, VM_MAP, PAGE_KERNEL));
+		on_each_cpu(bench_flush_cpu, NULL, 1);
+	}
+}
+
+/*
+ * Reserved mapping (MmAllocateMappingAddress once) map+unmap vs vmap+vunmap.
+ * vunmap() defers its TLB flush (lazy purge), while a reservation reuses its
+ * VA at once and must flush every CPU on each unmap; with @eager_flush the
+ * Linux side also flushes every CPU after each vunmap, the same work.
+ */
+static void bench_reserved(unsigned int pages, bool eager_flush)
+{
+	struct bench_ctx c = { .pages = pages, .iters = 20 };
+	void *buf = vmalloc(pages * PAGE_SIZE);
+	unsigned int i;
+
+	c.pgs = kvmalloc_array(pages, sizeof(*c.pgs), GFP_KERNEL);
+	c.base = MmAllocateMappingAddress(pages * PAGE_SIZE, BENCH_TAG);
+	if (!c.pgs || !buf || !c.base)
+		goto out;
+	for (i = 0; i < pages; i++)
+		c.pgs[i] = vmalloc_to_page(buf + i * PAGE_SIZE);
+	c.mdl = IoAllocateMdl(buf, pages * PAGE_SIZE, FALSE, FALSE, NULL);
+	if (!c.mdl)
+		goto out;
+	if (MmshimProbeAndLockPages(c.mdl, KernelMode, IoWriteAccess) == STATUS_SUCCESS) {
+		run_case(eager_flush ? "reserved vs vmap+flush" : "reserved map+unmap", &c,
+			 ours_reserved, eager_flush ? raw_vmap_flush : raw_vmap);
+		MmUnlockPages(c.mdl);
+	}
+	IoFreeMdl(c.mdl);
+out:
+	if (c.base)
+		MmFreeMappingAddress(c.base, BENCH_TAG);
+	vfree(buf);
+	kvfree(c.pgs);
+}
+
 static int __init mmshim_bench_init(void)
 {
 	unsigned int i;
@@ -225,6 +285,12 @@ static int __init mmshim_bench_init(void)
 		bench_map(bench_pages[i], true);
 	for (i = 0; i < ARRAY_SIZE(bench_pages); i++)
 		bench_lock(bench_pages[i]);
+	bench_reserved(1, false);
+	bench_reserved(16, false);
+	bench_reserved(256, false);
+	bench_reserved(1, true);
+	bench_reserved(16, true);
+	bench_reserved(256, true);
 	pr_info("bench: end\n");
 	return -ECANCELED; /* measured; nothing to keep loaded */
 }

@@ -20,5 +20,6 @@
 #include <mmshim/pool.h>
 #include <mmshim/probe.h>
 #include <mmshim/verifier.h>
+#include <mmshim/reserve.h>
 
 #endif /* MMSHIM_WDM_H */

@@ -44,6 +44,13 @@
 	X(MmshimVerifierReportCount)      \
 	X(MmshimVerifierLastReport)       \
 	X(MmshimPoolUsage)                \
-	X(MmshimLiveMdlCount)
+	X(MmshimLiveMdlCount)             \
+	/* reserved mappings (src/core/reserve.cpp) */ \
+	X(MmAllocateMappingAddress)       \
+	X(MmFreeMappingAddress)           \
+	X(MmMapLockedPagesWithReservedMapping) \
+	X(MmUnmapReservedMapping)         \
+	X(MmshimReservedMappingCount)     \
+	X(MmshimReservedMappingFlushes)
 
 #endif /* MMSHIM_EXPORTS_H */

@@ -172,6 +172,35 @@ void mmshim_plat_vapool_unmap(mmshim_size index, mmshim_size count);
  * mmshim_core_vapool_flush_begin/end around it. Atomic-safe. */
 void mmshim_plat_vapool_request_flush(void);
 
+/* ---- reserved mappings (MmAllocateMappingAddress) ----------------------- */
+
+/*
+ * Reserve @pages pages of kernel VA with page tables in place and every entry
+ * empty; returns an opaque handle and the page-aligned base in *@base, or
+ * NULL. Sleeps.
+ */
+void *mmshim_plat_reserve_create(mmshim_size pages, mmshim_uptr *base);
+/* Release a reservation (every entry empty). Sleeps. */
+void mmshim_plat_reserve_destroy(void *handle);
+/*
+ * Write PTEs for @count RAM frames from the reservation's first page: cached,
+ * RW, NX. The entries must be empty. If the last unmap could not flush every
+ * CPU's TLB synchronously, this finishes that first. Allocates nothing.
+ * Atomic-safe; call it with no core lock held (it may need to send IPIs).
+ */
+void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshim_size count);
+/*
+ * Clear the first @count entries and flush the TLBs (all CPUs, synchronously,
+ * when the context allows IPIs; else this CPU now and the others from a
+ * worker, finished by the next map at the latest). Allocates nothing.
+ * Atomic-safe; call it with no core lock held.
+ */
+void mmshim_plat_reserve_unmap(void *handle, mmshim_size count);
+/* Since load: unmaps that flushed every CPU synchronously, unmaps that left
+ * other CPUs to a worker, and maps that reused a range before that worker
+ * had run and had to flush only their own CPU. Atomic-safe. */
+void mmshim_plat_reserve_stats(unsigned long *sync, unsigned long *deferred, unsigned long *early);
+
 /* ---- locks ------------------------------------------------------------- */
 
 enum mmshim_lock_id {
@@ -182,6 +211,7 @@ enum mmshim_lock_id {
 	MMSHIM_LOCK_PAGES,
 	MMSHIM_LOCK_MAP,
 	MMSHIM_LOCK_VAPOOL,
+	MMSHIM_LOCK_RESERVE,
 	MMSHIM_LOCK_COUNT
 };
 

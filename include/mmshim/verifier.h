@@ -60,6 +60,23 @@
 #define MMSHIM_VRF_WRONG_MAPPED_ADDRESS 0x4D530012
 #define MMSHIM_VRF_MDL_FREED_MAPPED 0x4D530013
 #define MMSHIM_VRF_MAPPINGS_LEAKED_AT_UNLOAD 0x4D530014
+/* Reserved mappings (docs/reserve.md). */
+#define MMSHIM_VRF_RESERVATIONS_LEAKED_AT_UNLOAD 0x4D530040
+#define MMSHIM_VRF_MDL_IN_RESERVATION 0x4D530041
+
+/* SYSTEM_PTE_MISUSE (0xDA) parameter 1 for reserved mappings, with the
+ * values Windows uses. */
+#define MMSHIM_PTE_ZERO_MAPPINGS 0x100       /* MmAllocateMappingAddress of 0 bytes */
+#define MMSHIM_PTE_FREE_NOT_OWNED 0x101      /* free: wrong tag or not a reservation */
+#define MMSHIM_PTE_FREE_STILL_MAPPED 0x103   /* free while an MDL is mapped in it */
+#define MMSHIM_PTE_MAP_NOT_OWNED 0x104       /* map: wrong tag */
+#define MMSHIM_PTE_MAP_INVALID_RANGE 0x105   /* map: address is not a reservation */
+#define MMSHIM_PTE_MAP_NOT_UNMAPPED 0x107    /* map into a reservation already mapped */
+#define MMSHIM_PTE_UNMAP_NOT_OWNED 0x108     /* unmap: wrong tag or not a reservation */
+#define MMSHIM_PTE_UNMAP_EMPTY 0x109         /* unmap of a reservation with nothing mapped */
+#define MMSHIM_PTE_UNMAP_TOO_MANY 0x10A      /* unmap: MDL spans more pages than reserved */
+#define MMSHIM_PTE_UNMAP_NOT_MAPPED 0x10B    /* unmap: MDL spans more pages than mapped */
+#define MMSHIM_PTE_UNMAP_PARTIAL 0x10C       /* unmap: MDL spans fewer pages than mapped */
 
 /* MMSHIM_CALL_FAILED parameter 1: why the call failed. */
 #define MMSHIM_FAIL_ZERO_LENGTH 0x01

@@ -2,6 +2,7 @@
 // core.cpp - start and stop of the core, called by the glue's module init/exit.
 #include "lock.h"
 #include "map.h"
+#include "reserve.h"
 #include "vapool.h"
 #include "mdl.h"
 #include "pool.h"
@@ -23,6 +24,7 @@ extern "C" void mmshim_core_exit(void)
 {
 	// Drivers that used mmshim are unloaded by now (they hold a module
 	// reference); whatever they left is reported and released.
+	mmshim::reserve::release_all_at_unload();
 	mmshim::map::release_all_at_unload();
 	mmshim::lock::release_all_at_unload();
 	mmshim::mdl::release_all_at_unload();

@@ -8,6 +8,7 @@
 // record (double unlock, never locked, locked by hand).
 #include "lock.h"
 #include "map.h"
+#include "reserve.h"
 #include "mdl.h"
 #include "seh.h"
 #include "verifier.h"
@@ -263,6 +264,7 @@ extern "C" VOID MmUnlockPages(PMDL MemoryDescriptorList)
 				 "the MDL is not locked by MmProbeAndLockPages (double unlock?)", caller);
 		return;
 	}
+	reserve::drop_mdl(m, routine, caller); // a reserved mapping left behind is a driver bug
 	map::drop(m); // an existing system mapping goes first, as on Windows
 	lock::release(r);
 	m->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);

@@ -9,6 +9,7 @@
 #include "mdl.h"
 #include "lock.h"
 #include "map.h"
+#include "reserve.h"
 #include "verifier.h"
 
 namespace mmshim::mdl {
@@ -194,6 +195,7 @@ extern "C" VOID IoFreeMdl(PMDL Mdl)
 		// A mapped partial MDL is unmapped, as MmPrepareMdlForReuse does;
 		// any other mapped MDL is unmapped too, but that is a driver bug.
 		const bool partial = (Mdl->MdlFlags & MDL_PARTIAL) != 0;
+		reserve::drop_mdl(Mdl, routine, caller); // still in a reservation: reported
 		if (map::drop(Mdl) && !partial)
 			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_MAPPED,
 					 reinterpret_cast<uptr>(Mdl), 0, 0, routine,

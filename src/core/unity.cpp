@@ -21,4 +21,5 @@
 #include "lock.cpp"
 #include "map.cpp"
 #include "vapool.cpp"
+#include "reserve.cpp"
 #include "core.cpp"

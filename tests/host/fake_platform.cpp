@@ -85,6 +85,14 @@ struct State {
 	// Unmaps and unpins requested in atomic context, waiting for "the
 	// worker" (run_deferred): true = a mapping state, false = a pin.
 	std::vector<std::pair<void *, bool>> deferred;
+	struct Reservation {
+		uptr base;
+		std::vector<unsigned long long> ptes; // 0 = empty
+	};
+	std::unordered_map<void *, Reservation> reservations; // handle -> range
+	uptr next_reserve = 0;
+	unsigned reserve_create_fail = 0;
+	unsigned long reserve_maps = 0, reserve_unmaps = 0;
 };
 
 State &state()
@@ -200,6 +208,18 @@ void run_vapool_flush()
 	mmshim_core_vapool_flush_begin();
 	mmshim_core_vapool_flush_end();
 }
+std::size_t live_reservations() { return state().reservations.size(); }
+unsigned long long reserve_pte(uptr va)
+{
+	for (auto &[h, r] : state().reservations)
+		if (va >= r.base && va < r.base + r.ptes.size() * kPageSize)
+			return r.ptes[(va - r.base) / kPageSize];
+	violation("test bug: reserve_pte outside every reservation");
+	return 0;
+}
+unsigned long reserve_maps() { return state().reserve_maps; }
+unsigned long reserve_unmaps() { return state().reserve_unmaps; }
+void fail_next_reserve_creates(unsigned count) { state().reserve_create_fail = count; }
 const std::vector<std::pair<unsigned long, bool>> &unpins() { return state().unpinned; }
 long page_refs(unsigned long long pfn) { return state().page_refs[pfn]; }
 const std::vector<const unsigned long *> &seh_resumes() { return state().seh_resumes; }
@@ -641,6 +661,91 @@ void mmshim_plat_vapool_unmap(mmshim_size index, mmshim_size count)
 	fake::State &s = fake::state();
 	for (mmshim_size i = 0; i < count; i++)
 		s.vapool_ptes.at(index + i) = 0;
+}
+
+void *mmshim_plat_reserve_create(mmshim_size pages, mmshim_uptr *base)
+{
+	fake::State &s = fake::state();
+	if (!fake::can_sleep_now())
+		fake::violation("mmshim_plat_reserve_create in atomic context or under a core lock");
+	if (s.reserve_create_fail) {
+		s.reserve_create_fail--;
+		return nullptr;
+	}
+	if (pages == 0 || pages > (std::size_t{1} << 20))
+		fake::violation("mmshim_plat_reserve_create of " + std::to_string(pages) + " pages");
+	// One page of unmapped VA between reservations, like vmap's guard page.
+	if (!s.next_reserve)
+		s.next_reserve = fake::kReserveBase;
+	const fake::uptr b = s.next_reserve;
+	s.next_reserve += (pages + 1) * fake::kPageSize;
+	void *handle = new char; // a unique pointer the core must hand back
+	s.reservations[handle] = {b, std::vector<unsigned long long>(pages, 0)};
+	*base = b;
+	return handle;
+}
+
+void mmshim_plat_reserve_destroy(void *handle)
+{
+	fake::State &s = fake::state();
+	if (!fake::can_sleep_now())
+		fake::violation("mmshim_plat_reserve_destroy in atomic context or under a core lock");
+	auto it = s.reservations.find(handle);
+	if (it == s.reservations.end()) {
+		fake::violation("mmshim_plat_reserve_destroy of an unknown handle");
+		return;
+	}
+	for (auto pte : it->second.ptes)
+		if (pte)
+			fake::violation("mmshim_plat_reserve_destroy with entries still mapped");
+	s.reservations.erase(it);
+	delete static_cast<char *>(handle);
+}
+
+void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshim_size count)
+{
+	fake::State &s = fake::state();
+	s.reserve_maps++;
+	if (fake::held_count())
+		fake::violation("mmshim_plat_reserve_map under a core lock");
+	auto it = s.reservations.find(handle);
+	if (it == s.reservations.end() || count > it->second.ptes.size()) {
+		fake::violation("mmshim_plat_reserve_map of an unknown handle or beyond the range");
+		return;
+	}
+	for (mmshim_size i = 0; i < count; i++) {
+		if (it->second.ptes[i])
+			fake::violation("mmshim_plat_reserve_map over a live entry");
+		it->second.ptes[i] = pfns[i];
+	}
+}
+
+void mmshim_plat_reserve_unmap(void *handle, mmshim_size count)
+{
+	fake::State &s = fake::state();
+	s.reserve_unmaps++;
+	if (fake::held_count())
+		fake::violation("mmshim_plat_reserve_unmap under a core lock");
+	auto it = s.reservations.find(handle);
+	if (it == s.reservations.end() || count > it->second.ptes.size()) {
+		fake::violation("mmshim_plat_reserve_unmap of an unknown handle or beyond the range");
+		return;
+	}
+	for (mmshim_size i = 0; i < count; i++) {
+		if (!it->second.ptes[i])
+			fake::violation("mmshim_plat_reserve_unmap of an empty entry");
+		it->second.ptes[i] = 0;
+	}
+	for (mmshim_size i = count; i < it->second.ptes.size(); i++)
+		if (it->second.ptes[i])
+			fake::violation("mmshim_plat_reserve_unmap left entries mapped past the span");
+}
+
+void mmshim_plat_reserve_stats(unsigned long *sync, unsigned long *deferred, unsigned long *early)
+{
+	*sync = fake::state().reserve_unmaps;
+	*deferred = 0;
+	*early = 0;
 }
 
 void mmshim_plat_vapool_request_flush(void)

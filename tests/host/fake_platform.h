@@ -86,6 +86,14 @@ unsigned long long vapool_pte(std::size_t index);
 unsigned long vapool_flush_requests();
 void run_vapool_flush(); // what the glue's flush worker does
 
+// Reserved mappings: ranges from kReserveBase on; entries are pfns, 0 = empty.
+constexpr unsigned long long kReserveBase = 0xffffc90200000000ULL;
+std::size_t live_reservations();
+unsigned long long reserve_pte(uptr va); // the entry for va's page
+unsigned long reserve_maps();
+unsigned long reserve_unmaps();
+void fail_next_reserve_creates(unsigned count);
+
 const std::vector<std::pair<unsigned long, bool>> &unpins(); // (pages, dirty) per unpin
 long page_refs(unsigned long long pfn); // references mmshim holds
 // Contexts the core asked to resume at (the host never jumps).

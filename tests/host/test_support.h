@@ -126,6 +126,7 @@ protected:
 		EXPECT_EQ(fake::live_pins(), 0u) << "mmshim_core_exit left user pages pinned";
 		EXPECT_EQ(fake::live_mappings(), 0u) << "mmshim_core_exit left system mappings";
 		EXPECT_EQ(fake::live_cache_objects(), 0u) << "mmshim_core_exit left MDL cache objects";
+		EXPECT_EQ(fake::live_reservations(), 0u) << "mmshim_core_exit left reserved mappings";
 		EXPECT_FALSE(fake::cache_exists()) << "mmshim_core_exit kept the MDL cache";
 		for (const auto &r : fake::reports())
 			EXPECT_EQ(r.locks_held, 0u) << "report printed under a core lock: " << Describe(r);

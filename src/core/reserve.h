@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0
+// reserve.h - the core's record of reserved mappings, for areas that must
+// drop an MDL's reserved mapping (MmUnlockPages, IoFreeMdl) and for unload.
+#pragma once
+
+#include "support.h"
+
+namespace mmshim::reserve {
+
+// If this MDL is mapped into a reservation (a driver bug when it is being
+// unlocked or freed), report it for `routine`, unmap it there (the
+// reservation stays), clear its mapping flags and return true. Atomic-safe.
+bool drop_mdl(MDL *mdl, const char *routine, void *caller);
+
+// Module unload: unmap and free whatever reservations drivers left, and
+// report them.
+void release_all_at_unload();
+
+} // namespace mmshim::reserve
