@@ -44,6 +44,8 @@
 	X(MmshimVerifierReportCount)      \
 	X(MmshimVerifierLastReport)       \
 	X(MmshimPoolUsage)                \
-	X(MmshimLiveMdlCount)
+	X(MmshimLiveMdlCount)             \
+	/* user-mode mappings (src/core/usermap.cpp) */ \
+	X(MmshimUserMappingCount)
 
 #endif /* MMSHIM_EXPORTS_H */

@@ -10,6 +10,7 @@
 #include "map.h"
 #include "mdl.h"
 #include "seh.h"
+#include "usermap.h"
 #include "verifier.h"
 
 namespace mmshim::lock {
@@ -240,6 +241,7 @@ extern "C" VOID MmUnlockPages(PMDL MemoryDescriptorList)
 				 "the MDL is not locked by MmProbeAndLockPages (double unlock?)", caller);
 		return;
 	}
+	usermap::drop_all(m, routine, caller); // user mappings must be gone already
 	map::drop(m); // an existing system mapping goes first, as on Windows
 	lock::release(r);
 	m->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);

@@ -9,6 +9,7 @@
 #include "mdl.h"
 #include "lock.h"
 #include "map.h"
+#include "usermap.h"
 #include "verifier.h"
 
 namespace mmshim::mdl {
@@ -193,6 +194,7 @@ extern "C" VOID IoFreeMdl(PMDL Mdl)
 	if (registered) {
 		// A mapped partial MDL is unmapped, as MmPrepareMdlForReuse does;
 		// any other mapped MDL is unmapped too, but that is a driver bug.
+		usermap::drop_all(Mdl, routine, caller);
 		const bool partial = (Mdl->MdlFlags & MDL_PARTIAL) != 0;
 		if (map::drop(Mdl) && !partial)
 			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_MAPPED,

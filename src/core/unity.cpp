@@ -22,3 +22,4 @@
 #include "map.cpp"
 #include "vapool.cpp"
 #include "core.cpp"
+#include "usermap.cpp"
