@@ -216,7 +216,9 @@ void *mmshim_plat_usermap_map(const unsigned long long *pfns, mmshim_size count,
 	u->mm = current->mm;
 	mmgrab(u->mm);
 	for (i = 0; i < count; i++) {
-		if (!pfn_valid(pfns[i]) || !get_page_unless_zero(pfn_to_page(pfns[i]))) {
+		/* Pages of a compound allocation are counted on its head; tail
+		 * pages of a non-compound one have no count (kernel stacks). */
+		if (!pfn_valid(pfns[i]) || !get_page_unless_zero(compound_head(pfn_to_page(pfns[i])))) {
 			u->count = i;
 			mmshim_umap_put(u);
 			*error = MMSHIM_UMAP_UNSHAREABLE;
