@@ -122,6 +122,7 @@ static int in_child(void (*fn)(int fd, void *arg), int fd, void *arg)
 }
 
 static void *readonly_buffer, *unmapped_buffer;
+static struct example_stats start; /* before any test: other modules' MDLs, earlier reports */
 static void *const kernel_address = (void *)0xffff888000001000ULL;
 
 static void test_buffered(int fd)
@@ -333,6 +334,15 @@ static void test_shared(int fd)
 	r = in_child(child_read, fd, rw);
 	check(r == SIGSEGV, "shared: not inherited by a forked child", "child ended with %d", r);
 
+	/* Unmap from the wrong process: refused, reported, nothing changed. */
+	s0 = stats(fd);
+	r = in_child(child_unmap_foreign, fd, rw);
+	s1 = stats(fd);
+	check(r == 1000 && s1.wrong_process == s0.wrong_process + 1 && is_mapped(rw) && rw[2] == 6 &&
+		      s1.user_mappings == s0.user_mappings,
+	      "shared: unmap from another process refused with a verifier report", "child %d reports %u -> %u",
+	      r, s0.wrong_process, s1.wrong_process);
+
 	/* Read-only mapping: readable, and a write faults in the process. */
 	stamp(fd, 11);
 	ro = map_shared(fd, EXAMPLE_MAP_READ_ONLY, &st);
@@ -345,15 +355,6 @@ static void test_shared(int fd)
 	r = in_child(child_write_ro, fd, NULL);
 	check(r == SIGSEGV, "shared: write to a NoWrite mapping kills the writer with SIGSEGV",
 	      "child ended with %d", r);
-
-	/* Unmap from the wrong process: refused, reported, nothing changed. */
-	s0 = stats(fd);
-	r = in_child(child_unmap_foreign, fd, rw);
-	s1 = stats(fd);
-	check(r == 1000 && s1.wrong_process == s0.wrong_process + 1 && is_mapped(rw) && rw[2] == 13 &&
-		      s1.user_mappings == s0.user_mappings,
-	      "shared: unmap from another process refused with a verifier report", "child %d reports %u -> %u",
-	      r, s0.wrong_process, s1.wrong_process);
 
 	/* A process exits with its mapping live: cleaned up, no report. */
 	s0 = stats(fd);
@@ -390,10 +391,11 @@ static void test_close_cleans_up(void)
 	check(va && !is_mapped(va), "close: the driver's cleanup removed the mapping", "");
 	fd = open(DEVICE, O_RDWR);
 	s = stats(fd);
-	check(s.user_mappings == 0 && s.locked_mdls == 0 && s.live_mdls == 1 && s.unhandled == 0,
-	      "close: nothing left: no user mapping, no locked MDL, only the driver's shared MDL, no unhandled raise",
-	      "mappings %llu locked %llu mdls %llu unhandled %u", s.user_mappings, s.locked_mdls, s.live_mdls,
-	      s.unhandled);
+	check(s.user_mappings == 0 && s.locked_mdls == start.locked_mdls && s.live_mdls == start.live_mdls &&
+		      s.unhandled == start.unhandled,
+	      "close: nothing left: no user mapping, no locked MDL, no MDL, no unhandled raise",
+	      "mappings %llu locked %llu mdls %llu (%llu at start) unhandled %u (%u at start)", s.user_mappings,
+	      s.locked_mdls, s.live_mdls, start.live_mdls, s.unhandled, start.unhandled);
 	close(fd);
 }
 
@@ -407,8 +409,11 @@ int main(void)
 		return 1;
 	}
 	readonly_buffer = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	unmapped_buffer = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	munmap(unmapped_buffer, 2 * PAGE);
+	/* Far below where mmap places things, so never reused by accident. */
+	unmapped_buffer = (void *)0x100000000000ULL;
+	if (is_mapped(unmapped_buffer))
+		printf("FAIL setup: %p is mapped\n", unmapped_buffer);
+	start = stats(fd);
 
 	test_buffered(fd);
 	test_direct(fd);

@@ -168,33 +168,42 @@ out:
 	return Status;
 }
 
+/* UserMode mappings raise on failure: keep the __try small, with nothing
+ * live across it but volatile locals. */
+static NTSTATUS MapIntoCaller(ULONG Priority, PVOID *UserVa)
+{
+	volatile NTSTATUS Status = STATUS_SUCCESS;
+	PVOID volatile Va = NULL;
+
+	__try {
+		Va = MmMapLockedPagesSpecifyCache(SharedMdl, UserMode, MmCached, NULL, FALSE, Priority);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		Status = GetExceptionCode();
+	}
+	if (NT_SUCCESS(Status) && !Va)
+		Status = STATUS_UNSUCCESSFUL; /* refused: mmshim filed a verifier report */
+	*UserVa = Va;
+	return Status;
+}
+
 static NTSTATUS MapShared(PEXAMPLE_IRP Irp)
 {
 	PEXAMPLE_FILE File = Irp->FileContext;
-	volatile NTSTATUS Status = STATUS_SUCCESS;
-	PVOID volatile UserVa = NULL;
-	volatile ULONG Priority = NormalPagePriority | MdlMappingNoExecute;
-	ULONG Flags, Slot;
+	ULONG Priority = NormalPagePriority | MdlMappingNoExecute, Slot;
+	PVOID UserVa;
+	NTSTATUS Status;
 
 	if (Irp->InputBufferLength < sizeof(ULONG) || Irp->OutputBufferLength < sizeof(ULONG64))
 		return STATUS_BUFFER_TOO_SMALL;
-	Flags = *(PULONG)Irp->SystemBuffer;
-	if (Flags & EXAMPLE_MAP_READ_ONLY)
+	if (*(PULONG)Irp->SystemBuffer & EXAMPLE_MAP_READ_ONLY)
 		Priority |= MdlMappingNoWrite;
 	for (Slot = 0; Slot < EXAMPLE_MAX_MAPPINGS && File->Mappings[Slot]; Slot++)
 		;
 	if (Slot == EXAMPLE_MAX_MAPPINGS)
 		return STATUS_INSUFFICIENT_RESOURCES;
-	/* UserMode mappings raise on failure. */
-	__try {
-		UserVa = MmMapLockedPagesSpecifyCache(SharedMdl, UserMode, MmCached, NULL, FALSE, Priority);
-	} __except (EXCEPTION_EXECUTE_HANDLER) {
-		Status = GetExceptionCode();
-	}
+	Status = MapIntoCaller(Priority, &UserVa);
 	if (!NT_SUCCESS(Status))
 		return Status;
-	if (!UserVa)
-		return STATUS_UNSUCCESSFUL;
 	File->Mappings[Slot] = UserVa;
 	*(PULONG64)Irp->SystemBuffer = (ULONG64)(ULONG_PTR)UserVa;
 	Irp->IoStatus.Information = sizeof(ULONG64);

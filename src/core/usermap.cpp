@@ -207,26 +207,32 @@ void unmap(PVOID address, MDL *m, const char *routine, void *caller)
 		return;
 	}
 	Record *r = nullptr;
+	Record *gone = nullptr;
 	Record *elsewhere = nullptr;
 	bool live = false;
 	{
 		LockGuard guard(MMSHIM_LOCK_MAP);
-		// Several processes may map one MDL at the same address: prefer
-		// the caller's own mapping, then one that is already gone.
+		// Several processes may map one MDL at the same address. The
+		// caller's own mapping wins; then, from a context without a
+		// process (exit, a worker), one that is already gone; a live one
+		// of another process is refused; else any gone one (its process
+		// is gone, its file was closed elsewhere).
 		for (Record *c = g_head; c; c = c->next) {
 			if (c->mdl != mdl || (addr != c->base + c->offset && addr != c->base))
 				continue;
 			const bool c_live = mmshim_plat_usermap_live(c->handle) != 0;
-			if (c->process == process && process) {
+			if (process && c->process == process) {
 				r = c;
 				live = c_live;
 				break;
 			}
-			if (!c_live && !r)
-				r = c;
-			else if (c_live)
+			if (!c_live)
+				gone = gone ? gone : c;
+			else
 				elsewhere = c;
 		}
+		if (!r && gone && (!process || !elsewhere))
+			r = gone;
 		if (r)
 			unlink(r);
 	}

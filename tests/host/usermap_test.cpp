@@ -142,6 +142,35 @@ TEST_F(UsermapTest, OnlyTheOwnerUnmaps)
 	IoFreeMdl(m);
 }
 
+TEST_F(UsermapTest, SameAddressInAGoneAndALiveProcess)
+{
+	PMDL m = Locked(kKernel, 4096);
+	auto *dead = reinterpret_cast<void *>(0xdead);
+	auto *parent = reinterpret_cast<void *>(fake::kFakeProcess);
+	fake::set_current_process(dead);
+	auto va = reinterpret_cast<uptr>(MapUser(m));
+	fake::process_drops_user_mapping(va); // exited
+	fake::set_current_process(parent);
+	ASSERT_EQ(reinterpret_cast<uptr>(MapUser(m, va)), va);
+	// A third, live process: the live mapping there makes it a wrong-process unmap.
+	fake::set_current_process(reinterpret_cast<void *>(0xf00d));
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_USER_MAPPING_WRONG_PROCESS,
+				   [&] { MmUnmapLockedPages(reinterpret_cast<PVOID>(va), m); }));
+	EXPECT_EQ(MmshimUserMappingCount(), 2u);
+	// The dead process's cleanup (no process context): its gone mapping goes, quietly.
+	fake::set_current_process(nullptr);
+	const size_t before = fake::reports().size();
+	MmUnmapLockedPages(reinterpret_cast<PVOID>(va), m);
+	EXPECT_EQ(fake::reports().size(), before) << DescribeSince(before);
+	EXPECT_EQ(MmshimUserMappingCount(), 1u);
+	EXPECT_TRUE(fake::user_mapping_live(va));
+	fake::set_current_process(parent);
+	MmUnmapLockedPages(reinterpret_cast<PVOID>(va), m);
+	EXPECT_EQ(MmshimUserMappingCount(), 0u);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+}
+
 TEST_F(UsermapTest, MappingsTheProcessDroppedAreForgottenQuietly)
 {
 	PMDL m = Locked(kKernel + 0, 4096);
