@@ -19,6 +19,7 @@
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 #include <linux/kthread.h>
+#include <linux/delay.h>
 #include "mmshim_kunit.h"
 
 static struct mm_struct *usermap_test_mm;
@@ -338,6 +339,39 @@ static void usermap_unlock_while_mapped(struct kunit *test)
 	detach();
 }
 
+/* The same at DISPATCH_LEVEL: the removal is queued to mmshim's worker. */
+static void usermap_unlock_while_mapped_atomic(struct kunit *test)
+{
+	DEFINE_SPINLOCK(lock);
+	unsigned long uva;
+	u8 byte = 0, *buf;
+	NTSTATUS st;
+	int tries;
+	PMDL m;
+
+	if (!attach(test))
+		return;
+	m = vmalloc_mdl(test, &buf, 2);
+	buf[0] = 0x24;
+	uva = (unsigned long)map_user(m, NULL, NormalPagePriority, &st);
+	KUNIT_ASSERT_NE(test, uva, 0UL);
+	spin_lock(&lock);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_USER_MAPPING_LIVE,
+		      MmUnlockPages(m));
+	spin_unlock(&lock);
+	KUNIT_EXPECT_EQ(test, MmshimUserMappingCount(), 0UL);
+	for (tries = 0; tries < 100; tries++) {
+		if (copy_from_user(&byte, (void __user *)uva, 1))
+			break;
+		msleep(10);
+	}
+	KUNIT_EXPECT_LT_MSG(test, tries, 100, "the process kept access to unlocked pages");
+	KUNIT_EXPECT_EQ(test, vm_munmap(uva, 2 * PAGE_SIZE), 0);
+	detach();
+	IoFreeMdl(m);
+	vfree(buf);
+}
+
 static void usermap_refusals(struct kunit *test)
 {
 	DEFINE_SPINLOCK(lock);
@@ -418,6 +452,7 @@ static struct kunit_case usermap_cases[] = {
 	KUNIT_CASE(usermap_wrong_process_refused),
 	KUNIT_CASE(usermap_gone_with_process),
 	KUNIT_CASE(usermap_unlock_while_mapped),
+	KUNIT_CASE(usermap_unlock_while_mapped_atomic),
 	KUNIT_CASE(usermap_refusals),
 	{}
 };
