@@ -441,7 +441,9 @@ static void measure(int fd)
 	}
 	raw_us = (now_us() - t0) / n;
 	close(mfd);
-	printf("INFO %d-page user mapping (MAP_SHARED ioctl + UNMAP_SHARED ioctl): %.1f us; raw mmap(memfd, MAP_SHARED|MAP_POPULATE)+munmap: %.1f us (ratio %.2f); bare ioctl round trip: %.1f us\n",
+	printf("INFO %d-page user mapping (MAP_SHARED ioctl + UNMAP_SHARED ioctl): %.1f us; "
+	       "raw mmap(memfd, MAP_SHARED|MAP_POPULATE)+munmap: %.1f us (ratio %.2f); "
+	       "bare ioctl round trip: %.1f us\n",
 	       SHARED / PAGE, map_us, raw_us, map_us / raw_us, ioctl_us);
 }
 

@@ -204,5 +204,5 @@ static void __exit example_exit(void)
 module_init(example_init);
 module_exit(example_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("mmshim example: a Windows-style driver with buffered, direct, neither and shared-memory ioctls");
+MODULE_DESCRIPTION("mmshim example: Windows-style ioctls (buffered, direct, neither, shared memory)");
 MODULE_IMPORT_NS(MMSHIM);
