@@ -165,8 +165,8 @@ static void map_misuse_is_reported(struct kunit *test)
 		      sys = MmMapLockedPagesSpecifyCache(m, KernelMode, MmMaximumCacheType, NULL,
 							 FALSE, 0));
 	KUNIT_EXPECT_NULL(test, sys);
-	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
-		      sys = MmMapLockedPagesSpecifyCache(m, UserMode, MmCached, NULL, FALSE, 0));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_BAD_ARGUMENT,
+		      sys = MmMapLockedPagesSpecifyCache(m, (KPROCESSOR_MODE)7, MmCached, NULL, FALSE, 0));
 	KUNIT_EXPECT_NULL(test, sys);
 	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_MAPPED,
 		      MmUnmapLockedPages(v, m));

@@ -51,6 +51,8 @@
 	X(MmMapLockedPagesWithReservedMapping) \
 	X(MmUnmapReservedMapping)         \
 	X(MmshimReservedMappingCount)     \
-	X(MmshimReservedMappingFlushes)
+	X(MmshimReservedMappingFlushes) \
+	/* user-mode mappings (src/core/usermap.cpp) */ \
+	X(MmshimUserMappingCount)
 
 #endif /* MMSHIM_EXPORTS_H */

@@ -257,6 +257,44 @@ struct mmshim_plat_report {
 void mmshim_plat_report(const struct mmshim_plat_report *report);
 
 
+/* ---- user-mode mappings (MmMapLockedPagesSpecifyCache UserMode) -------- */
+
+/* End of the current process's user address space (TASK_SIZE). Atomic-safe. */
+mmshim_uptr mmshim_plat_user_space_end(void);
+
+enum mmshim_usermap_error {
+	MMSHIM_UMAP_NOMEM = 1,       /* no memory for the mapping */
+	MMSHIM_UMAP_CONFLICT = 2,    /* the requested range is in use */
+	MMSHIM_UMAP_BAD_ADDRESS = 3, /* the requested range is not mappable */
+	MMSHIM_UMAP_NO_PROCESS = 4,  /* no user address space (kernel thread, exiting) */
+	MMSHIM_UMAP_UNSHAREABLE = 5, /* a frame without a page reference count */
+	MMSHIM_UMAP_FAILED = 6,      /* anything else Linux refused */
+};
+
+/*
+ * Map @count RAM frames into the current process, shared, never executable
+ * (not even by mprotect), read-only (for good) if @read_only, at @requested
+ * if non-zero (only if that range is free) or anywhere. The mapping cannot
+ * be split, moved, grown, or inherited by fork. Each frame is referenced
+ * while the mapping exists. Returns a handle and the page-aligned address in
+ * *@base, or NULL with *@error an enum mmshim_usermap_error. May sleep.
+ */
+void *mmshim_plat_usermap_map(const unsigned long long *pfns, mmshim_size count,
+			      unsigned int cache, int read_only, mmshim_uptr requested,
+			      mmshim_uptr *base, int *error);
+
+/* Non-zero while the mapping is still in its process (not munmap'ed by the
+ * process, not torn down at exit). Atomic-safe. */
+int mmshim_plat_usermap_live(void *handle);
+
+/* munmap the mapping from the current process, which must own it. May sleep. */
+void mmshim_plat_usermap_unmap(void *handle);
+
+/* The core forgets the mapping: if @revoke, first remove its page-table
+ * entries from whatever process has it (later accesses get SIGBUS); then
+ * drop the core's reference on the handle. Atomic-safe (deferred). */
+void mmshim_plat_usermap_release(void *handle, int revoke);
+
 
 /* ---- provided by the core ---------------------------------------------- */
 

@@ -77,6 +77,11 @@
 #define MMSHIM_PTE_UNMAP_TOO_MANY 0x10A      /* unmap: MDL spans more pages than reserved */
 #define MMSHIM_PTE_UNMAP_NOT_MAPPED 0x10B    /* unmap: MDL spans more pages than mapped */
 #define MMSHIM_PTE_UNMAP_PARTIAL 0x10C       /* unmap: MDL spans fewer pages than mapped */
+/* user-mode mappings (mmshim/map.h, docs/usermap.md) */
+#define MMSHIM_VRF_USER_MAPPING_WRONG_PROCESS 0x4D530020
+#define MMSHIM_VRF_USER_MAPPING_PARTIAL_PAGE 0x4D530021
+#define MMSHIM_VRF_USER_MAPPING_LIVE 0x4D530022
+#define MMSHIM_VRF_USER_MAPPINGS_LEAKED_AT_UNLOAD 0x4D530023
 
 /* MMSHIM_CALL_FAILED parameter 1: why the call failed. */
 #define MMSHIM_FAIL_ZERO_LENGTH 0x01

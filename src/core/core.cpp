@@ -7,6 +7,7 @@
 #include "mdl.h"
 #include "pool.h"
 #include "verifier.h"
+#include "usermap.h"
 
 extern "C" int mmshim_core_init(void)
 {
@@ -25,6 +26,7 @@ extern "C" void mmshim_core_exit(void)
 	// Drivers that used mmshim are unloaded by now (they hold a module
 	// reference); whatever they left is reported and released.
 	mmshim::reserve::release_all_at_unload();
+	mmshim::usermap::release_all_at_unload();
 	mmshim::map::release_all_at_unload();
 	mmshim::lock::release_all_at_unload();
 	mmshim::mdl::release_all_at_unload();

@@ -11,6 +11,7 @@
 #include "reserve.h"
 #include "mdl.h"
 #include "seh.h"
+#include "usermap.h"
 #include "verifier.h"
 
 namespace mmshim::lock {
@@ -265,6 +266,7 @@ extern "C" VOID MmUnlockPages(PMDL MemoryDescriptorList)
 		return;
 	}
 	reserve::drop_mdl(m, routine, caller); // a reserved mapping left behind is a driver bug
+	usermap::drop_all(m, routine, caller); // user mappings must be gone already
 	map::drop(m); // an existing system mapping goes first, as on Windows
 	lock::release(r);
 	m->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // map.cpp - MmMapLockedPagesSpecifyCache, MmMapLockedPages,
-// MmUnmapLockedPages (system addresses), IoBuildPartialMdl.
+// MmUnmapLockedPages (system addresses), IoBuildPartialMdl. User-mode
+// mappings are in usermap.cpp.
 //
 // Mappings are built from the PFN array (the truth: hand-built MDLs work).
 // Physically contiguous RAM is returned through the linear map with no
@@ -12,6 +13,7 @@
 // state.
 #include "map.h"
 #include "mdl.h"
+#include "usermap.h"
 #include "vapool.h"
 #include "verifier.h"
 
@@ -233,17 +235,18 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 }
 
 // The checks both map routines share, then map_system.
-PVOID map_entry(MDL *m, KPROCESSOR_MODE mode, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priority,
-		const char *routine, void *caller)
+PVOID map_entry(MDL *m, KPROCESSOR_MODE mode, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG bugcheck,
+		ULONG priority, const char *routine, void *caller)
 {
 	if (!m) {
 		report(MMSHIM_VRF_NULL_ARGUMENT, 0, 0, 0, routine, "NULL MDL", caller);
 		return nullptr;
 	}
+	if (mode == UserMode)
+		return usermap::map(m, cache, requested, priority, routine, caller);
 	if (mode != KernelMode) {
-		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, reinterpret_cast<uptr>(m),
-				 static_cast<uptr>(mode), 0, routine, "user-mode mappings are not supported yet",
-				 caller);
+		report(MMSHIM_VRF_BAD_ARGUMENT, reinterpret_cast<uptr>(m), static_cast<uptr>(mode), 0, routine,
+		       "AccessMode must be KernelMode or UserMode", caller);
 		return nullptr;
 	}
 	return map_system(m, cache, bugcheck, priority, routine, caller);
@@ -315,14 +318,13 @@ extern "C" PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCES
 					      MEMORY_CACHING_TYPE CacheType, PVOID RequestedAddress,
 					      ULONG BugCheckOnFailure, ULONG Priority)
 {
-	(void)RequestedAddress; // meaningful for UserMode only
-	return map::map_entry(MemoryDescriptorList, AccessMode, CacheType, BugCheckOnFailure, Priority,
-			      "MmMapLockedPagesSpecifyCache", MMSHIM_CALLER());
+	return map::map_entry(MemoryDescriptorList, AccessMode, CacheType, RequestedAddress, BugCheckOnFailure,
+			      Priority, "MmMapLockedPagesSpecifyCache", MMSHIM_CALLER());
 }
 
 extern "C" PVOID MmMapLockedPages(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode)
 {
-	return map::map_entry(MemoryDescriptorList, AccessMode, MmCached, TRUE, HighPagePriority,
+	return map::map_entry(MemoryDescriptorList, AccessMode, MmCached, nullptr, TRUE, HighPagePriority,
 			      "MmMapLockedPages", MMSHIM_CALLER());
 }
 
@@ -337,8 +339,7 @@ extern "C" VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList)
 		return;
 	}
 	if (addr < mmshim_plat_kernel_space_start()) {
-		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, addr, reinterpret_cast<uptr>(m),
-				 0, routine, "user-mode mappings are not supported yet", caller);
+		usermap::unmap(BaseAddress, m, routine, caller);
 		return;
 	}
 	// A linear-map address holds nothing to release.

@@ -10,6 +10,7 @@
 #include "lock.h"
 #include "map.h"
 #include "reserve.h"
+#include "usermap.h"
 #include "verifier.h"
 
 namespace mmshim::mdl {
@@ -194,6 +195,7 @@ extern "C" VOID IoFreeMdl(PMDL Mdl)
 	if (registered) {
 		// A mapped partial MDL is unmapped, as MmPrepareMdlForReuse does;
 		// any other mapped MDL is unmapped too, but that is a driver bug.
+		usermap::drop_all(Mdl, routine, caller);
 		const bool partial = (Mdl->MdlFlags & MDL_PARTIAL) != 0;
 		reserve::drop_mdl(Mdl, routine, caller); // still in a reservation: reported
 		if (map::drop(Mdl) && !partial)

@@ -23,3 +23,4 @@
 #include "vapool.cpp"
 #include "reserve.cpp"
 #include "core.cpp"
+#include "usermap.cpp"

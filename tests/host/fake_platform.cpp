@@ -149,6 +149,7 @@ void reset()
 		std::free(p);
 	s = State{};
 	s.kernel_space_start = kHostKernelSpaceStart;
+	usermap_reset();
 }
 
 void set_may_sleep(bool may_sleep) { state().may_sleep = may_sleep; }
@@ -575,7 +576,7 @@ int mmshim_plat_kva_writable(const void *va)
 
 void *mmshim_plat_current_process(void)
 {
-	return reinterpret_cast<void *>(fake::kFakeProcess);
+	return fake::current_process(); // fake_usermap.cpp
 }
 
 void *mmshim_plat_pfn_to_linear(unsigned long long pfn)

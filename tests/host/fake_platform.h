@@ -155,4 +155,21 @@ void clear_reports();
 // ---- context-rule violations found by the fake -------------------------------
 const std::vector<std::string> &violations();
 
+// ---- user-mode mappings (fake_usermap.cpp) -------------------------------
+// The current process (mmshim_plat_current_process); nullptr = a kernel
+// thread. usermap_reset() restores kFakeProcess and forgets all mappings.
+void *current_process();
+void set_current_process(void *process);
+void usermap_reset();
+inline constexpr uptr kUserMapBase = 0x7f0000000000ULL;
+inline constexpr uptr kUserSpaceEnd = 0x00007ffffffff000ULL;
+void fail_next_usermap(int error); // enum mmshim_usermap_error
+bool user_mapping_live(uptr base);
+bool user_mapping_revoked(uptr base); // page-table entries removed by mmshim
+bool user_mapping_read_only(uptr base);
+std::vector<unsigned long long> user_mapping_pfns(uptr base);
+void process_drops_user_mapping(uptr base); // munmap by the process, or its exit
+std::size_t live_user_handles();           // not yet released by the core
+unsigned long user_unmaps();               // owner unmaps done
+
 } // namespace fake

@@ -16,10 +16,17 @@ echo "examples/hello_mdl/driver.c is Windows-style code that includes only <wdm.
 echo "Kernel log of insmod mmshim.ko, insmod hello_mdl.ko, rmmod both:"
 echo
 sed -n '/^MMSHIM-DMESG-BEGIN/,/^MMSHIM-DMESG-END/p' "$o" |
-	grep -E 'mmshim: |hello_mdl: ' | sed -E 's/^\[ *[0-9.]+\] //' | grep -v 'verification failed'
+	grep -E 'mmshim: |hello_mdl: |ioctl_example: ' | sed -E 's/^\[ *[0-9.]+\] //' | grep -v 'verification failed'
 echo
 echo "/sys/kernel/debug/mmshim while the driver was loaded:"
 sed -n '/^MMSHIM-DEBUGFS-BEGIN/,/^MMSHIM-DEBUGFS-END/p' "$o" | grep -v '^MMSHIM-' | sed 's/^/  /'
 echo
+echo "examples/ioctl_driver: a Windows-style ioctl driver (buffered, direct, METHOD_NEITHER, a buffer"
+echo "shared through a user-mode mapping) and its user-space client, run in the VM:"
+echo
+sed -n '/^MMSHIM-CLIENT-BEGIN/,/^MMSHIM-CLIENT-END/p' "$o" | grep -v '^MMSHIM-' | sed 's/^/  /'
+echo
 grep -E '^MMSHIM-(OK|FAIL)' "$o" | sed 's/^MMSHIM-/  /'
+read -r cp cf < <(client_counts "$o")
+[ "$cf" -eq 0 ] || { echo "demo: the ioctl client reported $cf failure(s)" >&2; exit 1; }
 if grep -q '^MMSHIM-FAIL' "$o"; then exit 1; fi

@@ -34,6 +34,16 @@ done
 echo "MMSHIM-DEBUGFS-BEGIN" >&3
 cat /sys/kernel/debug/mmshim/verifier /sys/kernel/debug/mmshim/pool /sys/kernel/debug/mmshim/mdl >&3
 echo "MMSHIM-DEBUGFS-END" >&3
+if [ -f /ioctl_example.ko ]; then
+	if insmod /ioctl_example.ko; then
+		echo "MMSHIM-CLIENT-BEGIN" >&3
+		/mmshim_ioctl_client >&3 2>&1
+		echo "MMSHIM-CLIENT-END rc=$?" >&3
+		rmmod ioctl_example || echo "MMSHIM-FAIL rmmod ioctl_example" >&3
+	else
+		echo "MMSHIM-FAIL insmod ioctl_example.ko" >&3
+	fi
+fi
 rmmod mmshim_kunit || echo "MMSHIM-FAIL rmmod mmshim_kunit" >&3
 rmmod mmshim || echo "MMSHIM-FAIL rmmod mmshim" >&3
 if [ -e /sys/kernel/debug/kmemleak ]; then

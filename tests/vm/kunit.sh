@@ -22,11 +22,16 @@ if ! build_module "$kdir" "$out/mmshim" > "$out/build.log" 2>&1 ||
 	>> "$out/build.log" 2>&1; then
 	tail -30 "$out/build.log"; fail "module build"; result
 fi
+# The ioctl example and its client also run on the debug kernel (KASAN,
+# kmemleak, lockdep watch the driver's paths and process exits).
+build_ioctl_example "$kdir" "$out" || { tail -30 "$out/build.log"; fail "ioctl example build"; }
 w=$(build_warnings "$out/build.log")
 if [ -n "$w" ]; then echo "$w"; fail "build warnings"; fi
 
 make_initramfs "$out/initrd.gz" "$REPO/tests/vm/kunit-init.sh" \
-	"$out/mmshim/mmshim.ko" "$out/mmshim/kunit/mmshim_kunit.ko"
+	"$out/mmshim/mmshim.ko" "$out/mmshim/kunit/mmshim_kunit.ko" \
+	$(ls "$out/mmshim/examples/ioctl_driver/ioctl_example.ko" \
+	     "$out/mmshim/examples/ioctl_driver/mmshim_ioctl_client" 2>/dev/null)
 log "$name: booting $(basename "$kdir") in qemu"
 run_vm "$kdir/arch/x86/boot/bzImage" "$out/initrd.gz" "$out/console.log" "$out/output.log" \
 	"kmemleak=on"
@@ -62,6 +67,11 @@ else
 	failed=$((failed + ${f:-0} + ${e:-0}))
 	if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ] && [ "${e:-0}" -eq 0 ]; then fail "kunit.py parse rc=$rc"; fi
 fi
+
+read -r cp cf < <(client_counts "$out/output.txt")
+grep -E '^FAIL ' "$out/output.txt" | sed 's/^/  ioctl client: /'
+echo "  ioctl client: $cp passed, $cf failed"
+passed=$((passed + cp)) failed=$((failed + cf))
 
 problems=$(console_problems "$out/console.txt"; awk '/^MMSHIM-KMEMLEAK-BEGIN/{on=1; next} /^MMSHIM-KMEMLEAK-END/{on=0} on' "$out/output.txt")
 if [ -n "$problems" ]; then

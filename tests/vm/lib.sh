@@ -125,13 +125,35 @@ boot_stock() {
 	stage_sources "$out/mmshim"
 	build_module "$hdr" "$out/mmshim" > "$out/build.log" 2>&1 &&
 		build_module "$hdr" "$out/mmshim/examples/hello_mdl" MMSHIM_DIR="$out/mmshim" \
-			>> "$out/build.log" 2>&1 || { tail -30 "$out/build.log" >&2; return 1; }
-	echo "mmshim hello_mdl" > "$out/modules.txt"
+			>> "$out/build.log" 2>&1 &&
+		build_ioctl_example "$hdr" "$out" || { tail -30 "$out/build.log" >&2; return 1; }
+	echo "mmshim hello_mdl ioctl_example" > "$out/modules.txt"
 	make_initramfs "$out/initrd.gz" "$REPO/tests/vm/stock-init.sh" "$out/modules.txt" \
-		"$out/mmshim/mmshim.ko" "$out/mmshim/examples/hello_mdl/hello_mdl.ko"
+		"$out/mmshim/mmshim.ko" "$out/mmshim/examples/hello_mdl/hello_mdl.ko" \
+		"$out/mmshim/examples/ioctl_driver/ioctl_example.ko" \
+		"$out/mmshim/examples/ioctl_driver/mmshim_ioctl_client"
 	log "booting Debian $ABI in qemu"
 	run_vm "$vmlinuz" "$out/initrd.gz" "$out/console.log" "$out/output.log" "quiet"
 	tr -d '\r' < "$out/console.log" > "$out/console.txt"
 	tr -d '\r' < "$out/output.log" > "$out/output.txt" 2>/dev/null
 	return 0
+}
+
+# build_ioctl_example KDIR OUTDIR: the ioctl example driver (against the
+# staged mmshim in OUTDIR/mmshim) and its static user-space client; the
+# build log goes to OUTDIR/build.log.
+build_ioctl_example() {
+	local kdir=$1 out=$2
+	build_module "$kdir" "$out/mmshim/examples/ioctl_driver" MMSHIM_DIR="$out/mmshim" \
+		>> "$out/build.log" 2>&1 &&
+		make -C "$out/mmshim/examples/ioctl_driver" client >> "$out/build.log" 2>&1
+}
+
+# client_counts OUTPUT: "<passed> <failed>" from the ioctl client's PASS/FAIL
+# lines between MMSHIM-CLIENT-BEGIN and MMSHIM-CLIENT-END (failed is at least
+# 1 if the client did not finish).
+client_counts() {
+	awk '/^MMSHIM-CLIENT-BEGIN/{on=1; next} /^MMSHIM-CLIENT-END/{on=0}
+	     on && /^PASS /{p++} on && /^FAIL /{f++} on && /^CLIENT-RESULT /{done=1}
+	     END { if (!done) f++; print p+0, f+0 }' "$1"
 }

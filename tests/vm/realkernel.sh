@@ -34,4 +34,11 @@ check "rmmod hello_mdl frees everything" has "pool in use: 0 block(s), MDLs: 0"
 check "rmmod hello_mdl" has "MMSHIM-OK rmmod hello_mdl"
 check "rmmod mmshim" has "MMSHIM-OK rmmod mmshim"
 check "no warning, oops or lockdep report on the console" clean_console
+# The ioctl example (examples/ioctl_driver): its client's checks count one each.
+check "insmod ioctl_example" has "MMSHIM-OK insmod ioctl_example"
+check "rmmod ioctl_example" has "MMSHIM-OK rmmod ioctl_example"
+read -r cp cf < <(client_counts "$o")
+grep -E '^FAIL ' "$o" | sed 's/^/  client: /'
+echo "  client: $cp passed, $cf failed"
+passed=$((passed + cp)) failed=$((failed + cf))
 echo "LAYER-RESULT $name $passed $failed"

@@ -18,6 +18,11 @@ for m in $(cat /modules.txt); do
 		echo "MMSHIM-FAIL insmod $m" >&3
 	fi
 done
+if [ -x /mmshim_ioctl_client ] && [ -e /dev/mmshim_ioctl ]; then
+	echo "MMSHIM-CLIENT-BEGIN" >&3
+	/mmshim_ioctl_client >&3 2>&1
+	echo "MMSHIM-CLIENT-END rc=$?" >&3
+fi
 if [ -d /sys/kernel/debug/mmshim ]; then
 	echo "MMSHIM-DEBUGFS-BEGIN" >&3
 	for f in verifier pool mdl; do echo "== $f"; cat /sys/kernel/debug/mmshim/$f; done >&3

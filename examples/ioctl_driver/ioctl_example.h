@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ioctl_example.h - the contract between the example driver and its
+ * user-space client: control codes built the Windows way (CTL_CODE), and
+ * the request block the client passes to ioctl(2), which plays the part of
+ * DeviceIoControl's arguments. Included by the kernel module (after
+ * <wdm.h>) and by the client (plain C, no Windows header).
+ */
+#ifndef IOCTL_EXAMPLE_H
+#define IOCTL_EXAMPLE_H
+
+#ifndef CTL_CODE
+#define CTL_CODE(DeviceType, Function, Method, Access) \
+	(((DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
+#define METHOD_BUFFERED 0
+#define METHOD_IN_DIRECT 1
+#define METHOD_OUT_DIRECT 2
+#define METHOD_NEITHER 3
+#define FILE_ANY_ACCESS 0
+#endif
+#define EXAMPLE_METHOD(Code) ((Code) & 3)
+
+#define EXAMPLE_DEVICE_TYPE 0x8000 /* customer range */
+
+/* in: bytes; out: the same bytes, each XOR 0x5A (buffered both ways) */
+#define IOCTL_EXAMPLE_BUFFERED CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS)
+/* in: ULONG seed (buffered); out: filled with (seed + i) & 0xff through an MDL */
+#define IOCTL_EXAMPLE_DIRECT_OUT CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x801, METHOD_OUT_DIRECT, FILE_ANY_ACCESS)
+/* in: ULONG (unused); "out" buffer: read by the driver through an MDL;
+ * returned (IoStatus.Information): the sum of its bytes */
+#define IOCTL_EXAMPLE_DIRECT_IN CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x802, METHOD_IN_DIRECT, FILE_ANY_ACCESS)
+/* in: bytes (user pointer); out: them reversed (user pointer); the driver locks both */
+#define IOCTL_EXAMPLE_NEITHER CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x803, METHOD_NEITHER, FILE_ANY_ACCESS)
+/* in: ULONG flags (EXAMPLE_MAP_READ_ONLY); out: ULONG64 user address of the shared buffer */
+#define IOCTL_EXAMPLE_MAP_SHARED CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x804, METHOD_BUFFERED, FILE_ANY_ACCESS)
+/* in: ULONG64 address this handle mapped */
+#define IOCTL_EXAMPLE_UNMAP_SHARED CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x805, METHOD_BUFFERED, FILE_ANY_ACCESS)
+/* in: ULONG seed: the driver writes (seed + i) & 0xff over the shared buffer */
+#define IOCTL_EXAMPLE_SHARED_STAMP CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x806, METHOD_BUFFERED, FILE_ANY_ACCESS)
+/* out: ULONG sum of the shared buffer's bytes as the driver sees them */
+#define IOCTL_EXAMPLE_SHARED_SUM CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x807, METHOD_BUFFERED, FILE_ANY_ACCESS)
+/* out: struct example_stats */
+#define IOCTL_EXAMPLE_STATS CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x808, METHOD_BUFFERED, FILE_ANY_ACCESS)
+/* A deliberate bug, to show the verifier: in: ULONG64 address; the driver
+ * calls MmUnmapLockedPages on it without checking which process mapped it. */
+#define IOCTL_EXAMPLE_UNMAP_ANY CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x809, METHOD_BUFFERED, FILE_ANY_ACCESS)
+
+#define EXAMPLE_MAP_READ_ONLY 1u
+#define EXAMPLE_SHARED_BYTES (4 * 4096)
+#define EXAMPLE_MAX_TRANSFER (64 * 1024)
+
+/* What the client passes to ioctl(fd, code, &request). */
+struct example_request {
+	unsigned long long in;   /* input buffer (user address) */
+	unsigned long long out;  /* output buffer (user address) */
+	unsigned int in_len;
+	unsigned int out_len;
+	unsigned int returned;   /* out: IoStatus.Information */
+	int status;              /* out: the NTSTATUS the request completed with */
+};
+
+struct example_stats {
+	unsigned long long user_mappings;  /* MmshimUserMappingCount */
+	unsigned long long locked_mdls;    /* MmshimLockedMdlCount */
+	unsigned long long live_mdls;      /* MmshimLiveMdlCount */
+	unsigned int wrong_process;        /* verifier reports: unmap from the wrong process */
+	unsigned int unhandled;            /* verifier reports: exceptions no __try caught */
+	unsigned int reports;              /* all verifier reports of code 0xC4 */
+	unsigned int driver_mappings;      /* user mappings the driver has recorded */
+};
+
+#endif
