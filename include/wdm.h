@@ -20,5 +20,8 @@
 #include <mmshim/pool.h>
 #include <mmshim/probe.h>
 #include <mmshim/verifier.h>
+#include <mmshim/iospace.h>
+#include <mmshim/pagealloc.h>
+#include <mmshim/routines.h>
 
 #endif /* MMSHIM_WDM_H */

@@ -4,6 +4,7 @@
 #include "map.h"
 #include "vapool.h"
 #include "mdl.h"
+#include "pagealloc.h"
 #include "pool.h"
 #include "verifier.h"
 
@@ -24,6 +25,8 @@ extern "C" void mmshim_core_exit(void)
 	// Drivers that used mmshim are unloaded by now (they hold a module
 	// reference); whatever they left is reported and released.
 	mmshim::map::release_all_at_unload();
+	mmshim::iospace::release_all_at_unload();
+	mmshim::pagealloc::release_all_at_unload();
 	mmshim::lock::release_all_at_unload();
 	mmshim::mdl::release_all_at_unload();
 	mmshim::pool::release_all_at_unload();

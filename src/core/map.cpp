@@ -7,8 +7,15 @@
 // mapped. Physically contiguous RAM is returned through the linear map with
 // no page-table work at all; other MDLs are mapped with vm_map_ram (small)
 // or vmap (large, or read-only).
+//
+// Cache types: RAM is mapped with its memory type, which is the cache type
+// of its linear-map entry: write-back, or what MmAllocatePagesForMdlEx
+// recorded there (that type wins over the CacheType argument, as on
+// Windows; any other alias would break x86 PAT). Device frames
+// (MDL_IO_SPACE) are mapped with ioremap in the CacheType asked.
 #include "map.h"
 #include "mdl.h"
+#include "pagealloc.h"
 #include "vapool.h"
 #include "verifier.h"
 
@@ -21,6 +28,7 @@ struct Mapping {
 	void *handle;   // platform mapping (vm_map_ram/vmap), or nullptr
 	uptr pool_index; // first VA-pool page, or kNotPool
 	uptr pages;
+	bool io;        // handle is an ioremap of device frames
 };
 
 constexpr uptr kNotPool = ~uptr(0);
@@ -36,7 +44,9 @@ void report(uptr p1, uptr p2, uptr p3, uptr p4, const char *routine, const char 
 
 void release(Mapping *mp)
 {
-	if (mp->handle)
+	if (mp->handle && mp->io)
+		mmshim_plat_iounmap(mp->handle);
+	else if (mp->handle)
 		mmshim_plat_unmap_frames(mp->handle);
 	else if (mp->pool_index != kNotPool)
 		vapool::unmap(mp->pool_index, mp->pages);
@@ -98,15 +108,52 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 		return nullptr;
 	}
 	const PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
-	for (uptr i = 0; i < pages; i++) {
-		if (!mmshim_plat_pfn_to_linear(pfns[i])) {
-			verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, i, pfns[i], routine,
-					 "a frame is not RAM: device memory is mapped with MmMapIoSpace", caller);
+	const bool read_only = (priority & MdlMappingNoWrite) != 0;
+	const bool may_sleep = mmshim_plat_may_sleep();
+	unsigned type = MMSHIM_CACHE_WB;
+	uptr ram = 0;
+	for (uptr i = 0; i < pages; i++)
+		ram += mmshim_plat_pfn_to_linear(pfns[i]) != nullptr;
+	if (ram != 0 && ram != pages) {
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, ram, pages, routine,
+				 "the MDL mixes RAM and device frames", caller);
+		return nullptr;
+	}
+	if (ram == 0) {
+		// Device memory: one ioremap of the whole range, in the type asked.
+		if (!contiguous(pfns, pages) || !may_sleep) {
+			verifier::report(MMSHIM_CALL_FAILED, may_sleep ? MMSHIM_FAIL_UNSUPPORTED : MMSHIM_FAIL_IRQL,
+					 mdl, pfns[0], pages, routine,
+					 "device frames are mapped with ioremap: they must be physically contiguous and "
+					 "the caller able to sleep",
+					 caller);
+			return nullptr;
+		}
+		cache_of(cache, &type);
+	} else if (pagealloc::uncached_pages()) {
+		// Some RAM is non-cached or write-combined: use the pages' type.
+		for (uptr i = 0; i < pages; i++) {
+			int t = mmshim_plat_kva_cache(mmshim_plat_pfn_to_linear(pfns[i]));
+			t = t < 0 ? MMSHIM_CACHE_WB : t;
+			if (i == 0) {
+				type = static_cast<unsigned>(t);
+			} else if (static_cast<unsigned>(t) != type) {
+				verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_CACHE_CONFLICT, mdl, i, pfns[i],
+						 routine,
+						 "the MDL's pages have different memory types: one mapping cannot honour "
+						 "them all",
+						 caller);
+				return nullptr;
+			}
+		}
+		if (type != MMSHIM_CACHE_WB && !may_sleep && (read_only || !contiguous(pfns, pages))) {
+			verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_IRQL, mdl, type, pages, routine,
+					 "non-cached pages are mapped with vmap, which can sleep: call at IRQL <= "
+					 "APC_LEVEL",
+					 caller);
 			return nullptr;
 		}
 	}
-	const bool read_only = (priority & MdlMappingNoWrite) != 0;
-	const bool may_sleep = mmshim_plat_may_sleep();
 
 	auto *mp = static_cast<Mapping *>(
 		mmshim_plat_alloc(sizeof(Mapping), may_sleep ? 0 : MMSHIM_ALLOC_ATOMIC));
@@ -114,7 +161,21 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 		mp->handle = nullptr;
 		mp->pool_index = kNotPool;
 		mp->pages = pages;
-		if (!read_only && contiguous(pfns, pages)) {
+		mp->io = ram == 0;
+		if (mp->io) {
+			int conflict = 0;
+			void *va = mmshim_plat_ioremap(static_cast<unsigned long long>(pfns[0]) << PAGE_SHIFT,
+						       pages * kPageSize, type, read_only, &conflict, &mp->handle);
+			if (conflict)
+				verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_CACHE_CONFLICT, mdl, pfns[0], type,
+						 routine,
+						 "the device range is already mapped with another cache type", caller);
+			mp->base = reinterpret_cast<uptr>(va);
+			if (!va) {
+				mmshim_plat_free(mp);
+				mp = nullptr;
+			}
+		} else if (!read_only && contiguous(pfns, pages)) {
 			// The linear map already maps these frames, cached, RW, NX.
 			mp->base = reinterpret_cast<uptr>(mmshim_plat_pfn_to_linear(pfns[0]));
 		} else if (!may_sleep) {
@@ -125,10 +186,10 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 				mp = nullptr;
 			}
 		} else {
-			// RAM is always mapped cached: an uncached alias of RAM that
-			// the linear map caches breaks x86 PAT rules.
+			// RAM is mapped with its own memory type whatever the
+			// CacheType: an alias of another type breaks x86 PAT rules.
 			void *va = mmshim_plat_map_frames(reinterpret_cast<const unsigned long long *>(pfns),
-							  pages, MMSHIM_CACHE_WB, read_only, &mp->handle);
+							  pages, type, read_only, &mp->handle);
 			mp->base = reinterpret_cast<uptr>(va);
 			if (!va) {
 				mmshim_plat_free(mp);

@@ -9,6 +9,7 @@
 #include "mdl.h"
 #include "lock.h"
 #include "map.h"
+#include "pagealloc.h"
 #include "verifier.h"
 
 namespace mmshim::mdl {
@@ -61,6 +62,9 @@ uptr capacity_pages(const MDL *mdl)
 		if (g_live.contains(&h->link))
 			return h->capacity;
 	}
+	uptr allocated;
+	if (pagealloc::mdl_capacity(mdl, &allocated))
+		return allocated;
 	const auto size = static_cast<USHORT>(mdl->Size);
 	return size < sizeof(MDL) ? 0 : (size - sizeof(MDL)) / sizeof(PFN_NUMBER);
 }

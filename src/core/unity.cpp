@@ -21,4 +21,7 @@
 #include "lock.cpp"
 #include "map.cpp"
 #include "vapool.cpp"
+#include "iospace.cpp"
+#include "pages_alloc.cpp"
+#include "routines.cpp"
 #include "core.cpp"
