@@ -165,8 +165,7 @@ int mmshim_plat_kva_readable(const void *va)
 	unsigned int level;
 	pte_t *pte;
 
-	if (addr < TASK_SIZE_MAX ||
-	    __is_canonical_address(addr, boot_cpu_data.x86_virt_bits) != addr)
+	if (addr < TASK_SIZE_MAX || !__is_canonical_address(addr, boot_cpu_data.x86_virt_bits))
 		return 0;
 	pte = lookup_address(addr, &level);
 	return pte && pte_present(*pte);

@@ -44,9 +44,10 @@ int mmshim_plat_pages_alloc(unsigned int order, unsigned int flags, unsigned lon
 		gfp |= GFP_KERNEL;
 	if (flags & MMSHIM_PAGES_ZERO)
 		gfp |= __GFP_ZERO;
-	if (flags & MMSHIM_PAGES_DMA)
+	/* Without ZONE_DMA, GFP_DMA means any zone: DMA32 is the closest. */
+	if ((flags & MMSHIM_PAGES_DMA) && IS_ENABLED(CONFIG_ZONE_DMA))
 		gfp |= GFP_DMA;
-	else if (flags & MMSHIM_PAGES_DMA32)
+	else if (flags & (MMSHIM_PAGES_DMA | MMSHIM_PAGES_DMA32))
 		gfp |= GFP_DMA32;
 	if (flags & MMSHIM_PAGES_THIS_NODE) {
 		nid = numa_node_id();
