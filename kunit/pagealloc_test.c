@@ -178,7 +178,9 @@ static void pagealloc_sizes(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, MmshimMappedMdlCount(), 0UL);
 		KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
 		KUNIT_EXPECT_LE(test, frames_still_used(frames, count), count / 64 + 4);
-		if (pages >= 4096)
+		/* Per-CPU lists keep up to a few thousand freed pages out of
+		 * NR_FREE_PAGES: only the 64 MiB case says much here. */
+		if (pages >= 16384)
 			KUNIT_EXPECT_GE(test, free_pages_now() + pages / 2, before);
 		kvfree(frames);
 	}
