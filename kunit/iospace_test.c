@@ -222,14 +222,18 @@ static void iospace_atomic(struct kunit *test)
 	u64 len = 0, bar = edu_bar0(test, &len);
 	u8 *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	unsigned long flags;
-	PVOID dev, ram;
+	PVOID dev, ram, mapped;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
+	mapped = MmMapIoSpace(pa(bar), PAGE_SIZE, MmNonCached);
+	KUNIT_ASSERT_NOT_NULL(test, mapped);
 	spin_lock_irqsave(&iospace_test_lock, flags);
 	dev = MmMapIoSpace(pa(bar), PAGE_SIZE, MmNonCached);
 	ram = MmMapIoSpace(pa(virt_to_phys(buf)), 64, MmCached);
 	if (ram)
 		MmUnmapIoSpace(ram, 64);
+	/* Unmapping device memory works here: iounmap goes to a worker. */
+	MmUnmapIoSpace(mapped, PAGE_SIZE);
 	spin_unlock_irqrestore(&iospace_test_lock, flags);
 	KUNIT_EXPECT_NULL(test, dev);
 	KUNIT_EXPECT_PTR_EQ(test, ram, (PVOID)buf);

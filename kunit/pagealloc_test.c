@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/vmstat.h>
 #include <linux/io.h>
+#include <linux/delay.h>
 #include <linux/spinlock.h>
 #include <asm/pgtable.h>
 #include "mmshim_kunit.h"
@@ -381,19 +382,31 @@ static DEFINE_SPINLOCK(pagealloc_test_lock);
 
 static void pagealloc_atomic(struct kunit *test)
 {
-	unsigned long flags;
-	PMDL cached, uncached;
+	PMDL cached, uncached, wc = MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), 3 * PAGE_SIZE,
+							     MmWriteCombined, 0);
+	unsigned long flags, *frames;
+	ULONG count, i;
 
+	KUNIT_ASSERT_NOT_NULL(test, wc);
+	frames = save_frames(wc, &count);
+	KUNIT_ASSERT_NOT_NULL(test, frames);
 	spin_lock_irqsave(&pagealloc_test_lock, flags);
 	cached = MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(0), 4 * PAGE_SIZE);
 	uncached = MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), PAGE_SIZE, MmNonCached, 0);
 	if (cached)
 		MmFreePagesFromMdl(cached);
+	/* Write-combined pages need set_memory_wb, which sleeps: a worker does it. */
+	MmFreePagesFromMdl(wc);
 	spin_unlock_irqrestore(&pagealloc_test_lock, flags);
 	KUNIT_ASSERT_NOT_NULL(test, cached);
 	KUNIT_EXPECT_NULL(test, uncached);
 	ExFreePool(cached);
+	ExFreePool(wc);
 	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
+	for (i = 0; i < 100 && frames_still_used(frames, count); i++)
+		msleep(10);
+	KUNIT_EXPECT_EQ(test, frames_still_used(frames, count), 0U);
+	kvfree(frames);
 }
 
 #ifdef CONFIG_FAULT_INJECTION
