@@ -3,4 +3,5 @@
 #ifndef MMSHIM_NTDDK_H
 #define MMSHIM_NTDDK_H
 #include <wdm.h>
+#include <mmshim/physical.h>
 #endif

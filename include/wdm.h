@@ -21,5 +21,8 @@
 #include <mmshim/probe.h>
 #include <mmshim/verifier.h>
 #include <mmshim/reserve.h>
+#include <mmshim/iospace.h>
+#include <mmshim/pagealloc.h>
+#include <mmshim/routines.h>
 
 #endif /* MMSHIM_WDM_H */

@@ -53,6 +53,24 @@
 	X(MmshimReservedMappingCount)     \
 	X(MmshimReservedMappingFlushes) \
 	/* user-mode mappings (src/core/usermap.cpp) */ \
-	X(MmshimUserMappingCount)
+	X(MmshimUserMappingCount) \
+	/* I/O space (src/core/iospace.cpp) */ \
+	X(MmMapIoSpace)                   \
+	X(MmMapIoSpaceEx)                 \
+	X(MmUnmapIoSpace)                 \
+	X(MmGetPhysicalAddress)           \
+	X(MmIsAddressValid)               \
+	X(MmshimIoSpaceMappingCount)      \
+	/* page allocation (src/core/pages_alloc.cpp) */ \
+	X(MmAllocatePagesForMdl)          \
+	X(MmAllocatePagesForMdlEx)        \
+	X(MmFreePagesFromMdl)             \
+	X(MmAllocateContiguousMemory)     \
+	X(MmAllocateContiguousMemorySpecifyCache) \
+	X(MmFreeContiguousMemory)         \
+	X(MmshimAllocatedPageCount)       \
+	/* routines by name (src/core/routines.cpp) */ \
+	X(RtlInitUnicodeString)           \
+	X(MmGetSystemRoutineAddress)
 
 #endif /* MMSHIM_EXPORTS_H */

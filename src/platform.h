@@ -212,6 +212,8 @@ enum mmshim_lock_id {
 	MMSHIM_LOCK_MAP,
 	MMSHIM_LOCK_VAPOOL,
 	MMSHIM_LOCK_RESERVE,
+	MMSHIM_LOCK_IOSPACE,
+	MMSHIM_LOCK_PAGEALLOC,
 	MMSHIM_LOCK_COUNT
 };
 
@@ -295,6 +297,80 @@ void mmshim_plat_usermap_unmap(void *handle);
  * drop the core's reference on the handle. Atomic-safe (deferred). */
 void mmshim_plat_usermap_release(void *handle, int revoke);
 
+/* ---- physical memory: I/O space and page allocation (iospace.c, pagealloc.c) ---- */
+
+/* How much of a physical range is System RAM. */
+enum mmshim_phys_kind { MMSHIM_PHYS_DEVICE = 0, MMSHIM_PHYS_RAM = 1, MMSHIM_PHYS_MIXED = 2 };
+
+/* region_intersects() of [@phys, @phys + @size) with System RAM. Atomic-safe. */
+enum mmshim_phys_kind mmshim_plat_phys_kind(unsigned long long phys, unsigned long long size);
+
+/* One past the highest physical address the CPU can address. Atomic-safe. */
+unsigned long long mmshim_plat_phys_limit(void);
+
+/*
+ * Map @size bytes of device memory at the page-aligned @phys with cache type
+ * @cache (ioremap, ioremap_wc, ioremap_cache), read-only if @read_only, never
+ * executable. Returns the page-aligned address, or NULL; *@conflict is set
+ * when Linux's memory-type tracking gave (or would give) a different cache
+ * type than asked, in which case nothing stays mapped. *@handle is for
+ * mmshim_plat_iounmap(). May sleep.
+ */
+void *mmshim_plat_ioremap(unsigned long long phys, mmshim_size size, unsigned int cache,
+			  int read_only, int *conflict, void **handle);
+/* iounmap a handle from mmshim_plat_ioremap(); deferred to a worker in
+ * atomic context. Atomic-safe. */
+void mmshim_plat_iounmap(void *handle);
+
+/* Cache type of the kernel page table entry mapping @va (MMSHIM_CACHE_*), or
+ * -1 if @va is not mapped or has a type mmshim does not use. Atomic-safe. */
+int mmshim_plat_kva_cache(const void *va);
+
+enum mmshim_page_flags {
+	MMSHIM_PAGES_ZERO = 1u << 0,     /* zero-filled */
+	MMSHIM_PAGES_ATOMIC = 1u << 1,   /* caller can't sleep (GFP_ATOMIC) */
+	MMSHIM_PAGES_NOWAIT = 1u << 2,   /* no reclaim (GFP_NOWAIT) */
+	MMSHIM_PAGES_DMA = 1u << 3,      /* below 16 MiB */
+	MMSHIM_PAGES_DMA32 = 1u << 4,    /* below 4 GiB */
+	MMSHIM_PAGES_THIS_NODE = 1u << 5, /* only from the current CPU's NUMA node */
+};
+
+/*
+ * Allocate 2^@order physically contiguous, naturally aligned pages (an order
+ * above 0 is split, so every page is freed on its own) and return the first
+ * frame in *@pfn; non-zero on success. Never warns; order above 0 never
+ * retries hard. Sleeps unless MMSHIM_PAGES_ATOMIC.
+ */
+int mmshim_plat_pages_alloc(unsigned int order, unsigned int flags, unsigned long long *pfn);
+
+/* Free one page from mmshim_plat_pages_alloc(). Atomic-safe. */
+void mmshim_plat_page_free(unsigned long long pfn);
+
+/* Largest order mmshim_plat_pages_alloc() can serve. */
+unsigned int mmshim_plat_pages_max_order(void);
+
+/*
+ * Set the linear map's cache type of the @count frames from @pfn
+ * (set_memory_uc / set_memory_wc / set_memory_wb); 0 on success. May sleep.
+ */
+int mmshim_plat_pages_set_cache(unsigned long long pfn, mmshim_size count, unsigned int cache);
+
+/*
+ * Free @count pages (frames in @pfns) after restoring write-back on the
+ * linear map if @cache is not MMSHIM_CACHE_WB, then mmshim_plat_free(@block).
+ * @pfns lies inside @block, a block from mmshim_plat_alloc() whose first
+ * MMSHIM_PAGES_RELEASE_SCRATCH bytes the glue may overwrite (@pfns must start
+ * past them). Atomic-safe: work that sleeps goes to a worker.
+ */
+#define MMSHIM_PAGES_RELEASE_SCRATCH 48
+void mmshim_plat_pages_release(void *block, const unsigned long long *pfns, mmshim_size count,
+			       unsigned int cache);
+
+/* Current NUMA node id (for reports). Atomic-safe. */
+int mmshim_plat_numa_node(void);
+
+/* Non-zero if reading the kernel address @va would not fault. Atomic-safe. */
+int mmshim_plat_kva_readable(const void *va);
 
 /* ---- provided by the core ---------------------------------------------- */
 

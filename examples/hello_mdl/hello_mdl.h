@@ -11,6 +11,10 @@
 /* Windows half: DriverEntry-like start and unload. */
 NTSTATUS HelloMdlStart(VOID);
 VOID HelloMdlUnload(VOID);
+/* Windows half, device part: start with the device's register BAR (what
+ * PnP would hand over as a CmResourceTypeMemory resource), stop. */
+NTSTATUS HelloEduStart(PHYSICAL_ADDRESS Bar0, SIZE_T Length);
+VOID HelloEduStop(VOID);
 
 /* Linux half: prints one line to the kernel log (DbgPrint stands in). */
 void HelloLog(const char *format, ...) __attribute__((format(printf, 1, 2)));

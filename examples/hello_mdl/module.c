@@ -6,7 +6,48 @@
  */
 #include <linux/module.h>
 #include <linux/printk.h>
+#include <linux/pci.h>
 #include "hello_mdl.h"
+
+/* qemu's "edu" educational PCI device */
+#define HELLO_EDU_VENDOR 0x1234
+#define HELLO_EDU_DEVICE 0x11e8
+
+static struct pci_dev *hello_edu;
+
+/*
+ * Plays PnP's part: find the device, make sure it decodes memory, and hand
+ * BAR 0 to the Windows half as a physical address and length.
+ */
+static void hello_edu_start(void)
+{
+	PHYSICAL_ADDRESS bar;
+	NTSTATUS status;
+	u16 cmd;
+
+	hello_edu = pci_get_device(HELLO_EDU_VENDOR, HELLO_EDU_DEVICE, NULL);
+	if (!hello_edu) {
+		pr_info("hello_mdl: no edu PCI device (qemu -device edu): skipping the device part\n");
+		return;
+	}
+	/* Memory decoding is all the example needs (no interrupt). */
+	pci_read_config_word(hello_edu, PCI_COMMAND, &cmd);
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		pci_write_config_word(hello_edu, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
+	bar.QuadPart = pci_resource_start(hello_edu, 0);
+	status = HelloEduStart(bar, pci_resource_len(hello_edu, 0));
+	if (!NT_SUCCESS(status))
+		pr_err("hello_mdl: edu start failed, NTSTATUS 0x%08x\n", (unsigned int)status);
+}
+
+static void hello_edu_stop(void)
+{
+	if (!hello_edu)
+		return;
+	HelloEduStop();
+	pci_dev_put(hello_edu);
+	hello_edu = NULL;
+}
 
 void HelloLog(const char *format, ...)
 {
@@ -28,12 +69,14 @@ static int __init hello_mdl_init(void)
 		pr_err("hello_mdl: start failed, NTSTATUS 0x%08x\n", (unsigned int)status);
 		return -ENOMEM;
 	}
+	hello_edu_start();
 	pr_info("hello_mdl: loaded\n");
 	return 0;
 }
 
 static void __exit hello_mdl_exit(void)
 {
+	hello_edu_stop();
 	HelloMdlUnload();
 	pr_info("hello_mdl: unloaded\n");
 }

@@ -82,6 +82,13 @@
 #define MMSHIM_VRF_USER_MAPPING_PARTIAL_PAGE 0x4D530021
 #define MMSHIM_VRF_USER_MAPPING_LIVE 0x4D530022
 #define MMSHIM_VRF_USER_MAPPINGS_LEAKED_AT_UNLOAD 0x4D530023
+/* I/O space and page allocation (mmshim/iospace.h, mmshim/pagealloc.h) */
+#define MMSHIM_VRF_IO_NOT_MAPPED 0x4D530050         /* MmUnmapIoSpace of an address mmshim did not map */
+#define MMSHIM_VRF_IO_SIZE_MISMATCH 0x4D530051      /* MmUnmapIoSpace with another size than mapped */
+#define MMSHIM_VRF_PAGES_NOT_ALLOCATED 0x4D530052   /* MmFreePagesFromMdl of an MDL it did not make */
+#define MMSHIM_VRF_CONTIGUOUS_NOT_ALLOCATED 0x4D530053 /* MmFreeContiguousMemory of a foreign address */
+#define MMSHIM_VRF_PAGES_LEAKED_AT_UNLOAD 0x4D530054
+#define MMSHIM_VRF_IO_LEAKED_AT_UNLOAD 0x4D530055
 
 /* MMSHIM_CALL_FAILED parameter 1: why the call failed. */
 #define MMSHIM_FAIL_ZERO_LENGTH 0x01
@@ -89,6 +96,10 @@
 #define MMSHIM_FAIL_RANGE_WRAPS 0x03
 #define MMSHIM_FAIL_INVALID_FLAGS 0x04
 #define MMSHIM_FAIL_UNSUPPORTED 0x05
+#define MMSHIM_FAIL_CACHE_CONFLICT 0x50 /* would alias memory with another cache type (x86 PAT) */
+#define MMSHIM_FAIL_BAD_ADDRESS 0x51    /* physical range beyond the CPU's, or RAM and device mixed */
+#define MMSHIM_FAIL_IRQL 0x52           /* needs a context that can sleep in mmshim */
+#define MMSHIM_FAIL_NOT_ALIGNED 0x53    /* a size or address must be a page multiple */
 
 /* Wildcard for MmshimVerifierReportCount's Parameter1. */
 #define MMSHIM_ANY_PARAMETER (~(ULONG_PTR)0)

@@ -5,6 +5,7 @@
 #include "reserve.h"
 #include "vapool.h"
 #include "mdl.h"
+#include "pagealloc.h"
 #include "pool.h"
 #include "verifier.h"
 #include "usermap.h"
@@ -28,6 +29,8 @@ extern "C" void mmshim_core_exit(void)
 	mmshim::reserve::release_all_at_unload();
 	mmshim::usermap::release_all_at_unload();
 	mmshim::map::release_all_at_unload();
+	mmshim::iospace::release_all_at_unload();
+	mmshim::pagealloc::release_all_at_unload();
 	mmshim::lock::release_all_at_unload();
 	mmshim::mdl::release_all_at_unload();
 	mmshim::pool::release_all_at_unload();

@@ -11,8 +11,15 @@
 // and recorded by MDL address so unmapping releases exactly what was
 // mapped. Records are recycled, so a map allocates nothing in the steady
 // state.
+//
+// Cache types: RAM is mapped with its memory type, which is the cache type
+// of its linear-map entry: write-back, or what MmAllocatePagesForMdlEx
+// recorded there (that type wins over the CacheType argument, as on
+// Windows; any other alias would break x86 PAT). Device frames
+// (MDL_IO_SPACE) are mapped with ioremap in the CacheType asked.
 #include "map.h"
 #include "mdl.h"
+#include "pagealloc.h"
 #include "usermap.h"
 #include "vapool.h"
 #include "verifier.h"
@@ -20,7 +27,7 @@
 namespace mmshim::map {
 namespace {
 
-enum class Kind : ULONG { kPool = 1, kPlatform = 2 };
+enum class Kind : ULONG { kPool = 1, kPlatform = 2, kIo = 3 };
 
 struct Mapping {
 	KeyedLink link;  // key: the MDL's address; `next` chains spare records
@@ -29,7 +36,8 @@ struct Mapping {
 	uptr pool_index; // kPool: the first VA-pool page
 	Kind kind;
 	bool busy;       // in the table while being mapped: not yet unmappable
-	mmshim_map_state state; // kPlatform: the platform's mapping
+	void *io_handle; // kIo: the platform's ioremap
+	FramesMapping frames; // kPlatform: the platform's mapping
 };
 
 constinit KeyedTable<1024> g_mapped;
@@ -72,11 +80,14 @@ void recycle(Mapping *mp)
 
 void release(Mapping *mp)
 {
-	if (mp->kind == Kind::kPool)
+	if (mp->kind == Kind::kIo)
+		mmshim_plat_iounmap(mp->io_handle);
+	else if (mp->kind == Kind::kPool)
 		vapool::unmap(mp->pool_index, mp->pages);
-	else if (!mmshim_plat_unmap_frames(&mp->state))
-		return; // a worker unmaps, then mmshim_core_map_state_done recycles
-	recycle(mp);
+	if (mp->kind == Kind::kPlatform)
+		unmap_frames(&mp->frames); // recycles mp when done (maybe later, from a worker)
+	else
+		recycle(mp);
 }
 
 void clear_mapping_flags(MDL *m)
@@ -179,20 +190,65 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 	}
 	const PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
 	const auto *frames = reinterpret_cast<const unsigned long long *>(pfns);
+	const bool read_only = (priority & MdlMappingNoWrite) != 0;
+	const bool may_sleep = mmshim_plat_may_sleep();
 	int contiguous = 0;
 	const uptr ram = mmshim_plat_frames_ram(frames, pages, &contiguous);
+	unsigned type = MMSHIM_CACHE_WB;
 	if (ram != pages) {
-		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, ram, pfns[ram], routine,
-				 "a frame is not RAM: device memory is mapped with MmMapIoSpace", caller);
-		return nullptr;
+		// Device memory: every frame must be, for one ioremap of the
+		// whole range in the type asked.
+		bool any_ram = ram != 0;
+		for (uptr i = 0; i < pages && !any_ram; i++)
+			any_ram = mmshim_plat_pfn_is_ram(pfns[i]) != 0;
+		if (any_ram) {
+			verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, ram, pages, routine,
+					 "the MDL mixes RAM and device frames", caller);
+			return nullptr;
+		}
+		contiguous = 1;
+		for (uptr i = 1; i < pages && contiguous; i++)
+			contiguous = pfns[i] == pfns[0] + i;
+		if (!contiguous || !may_sleep) {
+			verifier::report(MMSHIM_CALL_FAILED, may_sleep ? MMSHIM_FAIL_UNSUPPORTED : MMSHIM_FAIL_IRQL,
+					 mdl, pfns[0], pages, routine,
+					 "device frames are mapped with ioremap: they must be physically contiguous and "
+					 "the caller able to sleep",
+					 caller);
+			return nullptr;
+		}
+		cache_of(cache, &type);
+	} else if (pagealloc::uncached_pages()) {
+		// Some RAM is non-cached or write-combined: use the pages' type.
+		for (uptr i = 0; i < pages; i++) {
+			int t = mmshim_plat_kva_cache(mmshim_plat_pfn_to_linear(pfns[i]));
+			t = t < 0 ? MMSHIM_CACHE_WB : t;
+			if (i == 0) {
+				type = static_cast<unsigned>(t);
+			} else if (static_cast<unsigned>(t) != type) {
+				verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_CACHE_CONFLICT, mdl, i, pfns[i],
+						 routine,
+						 "the MDL's pages have different memory types: one mapping cannot honour "
+						 "them all",
+						 caller);
+				return nullptr;
+			}
+		}
+		if (type != MMSHIM_CACHE_WB && !may_sleep && (read_only || !contiguous)) {
+			verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_IRQL, mdl, type, pages, routine,
+					 "non-cached pages are mapped with vmap, which can sleep: call at IRQL <= "
+					 "APC_LEVEL",
+					 caller);
+			return nullptr;
+		}
 	}
-	const bool read_only = (priority & MdlMappingNoWrite) != 0;
-	if (!read_only && contiguous) {
-		// The linear map already maps these frames, cached, RW, NX.
+	const bool io = ram != pages;
+	if (!io && !read_only && contiguous) {
+		// The linear map already maps these frames, RW and NX, with
+		// their memory type.
 		set_mapped(m, reinterpret_cast<uptr>(mmshim_plat_pfn_to_linear(pfns[0])));
 		return m->MappedSystemVa;
 	}
-	const bool may_sleep = mmshim_plat_may_sleep();
 	bool conflict;
 	Mapping *mp = claim(m, may_sleep, &conflict);
 	if (conflict) {
@@ -202,16 +258,30 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 	}
 	if (mp) {
 		mp->pages = pages;
-		if (!may_sleep) {
+		if (io) {
+			int io_conflict = 0;
+			mp->kind = Kind::kIo;
+			mp->base = reinterpret_cast<uptr>(
+				mmshim_plat_ioremap(static_cast<unsigned long long>(pfns[0]) << PAGE_SHIFT,
+						    pages * kPageSize, type, read_only, &io_conflict, &mp->io_handle));
+			if (io_conflict)
+				verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_CACHE_CONFLICT, mdl, pfns[0], type,
+						 routine,
+						 "the device range is already mapped with another cache type", caller);
+		} else if (!may_sleep) {
 			// vmap may sleep: use the VA pool, whose page tables exist.
 			mp->kind = Kind::kPool;
 			mp->base = vapool::map(pfns, pages, read_only, &mp->pool_index);
 		} else {
-			// RAM is always mapped cached: an uncached alias of RAM that
-			// the linear map caches breaks x86 PAT rules.
+			// RAM is mapped with its own memory type whatever the
+			// CacheType: an alias of another type breaks x86 PAT rules.
 			mp->kind = Kind::kPlatform;
 			mp->base = reinterpret_cast<uptr>(
-				mmshim_plat_map_frames(frames, pages, MMSHIM_CACHE_WB, read_only, &mp->state));
+				mmshim_plat_map_frames(frames, pages, type, read_only, &mp->frames.state));
+			mp->frames.done = [](FramesMapping *fm) {
+				recycle(reinterpret_cast<Mapping *>(reinterpret_cast<uptr>(fm) -
+								    __builtin_offsetof(Mapping, frames)));
+			};
 		}
 		if (!mp->base) {
 			{
@@ -309,9 +379,9 @@ using namespace mmshim;
 
 extern "C" void mmshim_core_map_state_done(struct mmshim_map_state *state)
 {
-	auto *mp = reinterpret_cast<map::Mapping *>(reinterpret_cast<uptr>(state) -
-						   __builtin_offsetof(map::Mapping, state));
-	map::recycle(mp);
+	auto *fm = reinterpret_cast<map::FramesMapping *>(reinterpret_cast<uptr>(state) -
+							  __builtin_offsetof(map::FramesMapping, state));
+	fm->done(fm);
 }
 
 extern "C" PVOID MmMapLockedPagesSpecifyCache(PMDL MemoryDescriptorList, KPROCESSOR_MODE AccessMode,

@@ -7,6 +7,22 @@
 
 namespace mmshim::map {
 
+// The platform's state of one vm_map_ram/vmap mapping, kept inside a core
+// record, with what to do when a deferred unmap (atomic context) finishes:
+// mmshim_core_map_state_done() calls `done`, which frees or recycles the
+// record that holds this.
+struct FramesMapping {
+	void (*done)(FramesMapping *fm);
+	mmshim_map_state state;
+};
+
+// mmshim_plat_unmap_frames(), then `done` now, or later from the worker.
+inline void unmap_frames(FramesMapping *fm)
+{
+	if (mmshim_plat_unmap_frames(&fm->state))
+		fm->done(fm);
+}
+
 // If mmshim mapped this MDL into system space, unmap it and clear the
 // mapping flags; returns whether there was a mapping. Atomic-safe.
 bool drop(MDL *mdl);

@@ -11,6 +11,7 @@
 #include "map.h"
 #include "reserve.h"
 #include "usermap.h"
+#include "pagealloc.h"
 #include "verifier.h"
 
 namespace mmshim::mdl {
@@ -63,6 +64,9 @@ uptr capacity_pages(const MDL *mdl)
 		if (g_live.contains(&h->link))
 			return h->capacity;
 	}
+	uptr allocated;
+	if (pagealloc::mdl_capacity(mdl, &allocated))
+		return allocated;
 	const auto size = static_cast<USHORT>(mdl->Size);
 	return size < sizeof(MDL) ? 0 : (size - sizeof(MDL)) / sizeof(PFN_NUMBER);
 }

@@ -167,6 +167,33 @@ public:
 		return nullptr;
 	}
 
+	// Unlinks and returns the first record for key that pred accepts
+	// (several records may share a key), or nullptr.
+	template <typename Pred> KeyedLink *take_if(uptr key, Pred &&pred)
+	{
+		for (KeyedLink **pp = &buckets_[bucket(key)]; *pp; pp = &(*pp)->next) {
+			if ((*pp)->key == key && pred(*pp)) {
+				KeyedLink *l = *pp;
+				*pp = l->next;
+				l->next = nullptr;
+				count_--;
+				return l;
+			}
+		}
+		return nullptr;
+	}
+
+	// Calls fn(link) for every record until fn returns true; returns that
+	// record or nullptr.
+	template <typename Fn> KeyedLink *find_if(Fn &&fn) const
+	{
+		for (KeyedLink *head : buckets_)
+			for (KeyedLink *l = head; l; l = l->next)
+				if (fn(l))
+					return l;
+		return nullptr;
+	}
+
 	// Unlinks and returns any one record, or nullptr when empty.
 	KeyedLink *pop()
 	{

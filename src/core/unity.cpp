@@ -22,5 +22,8 @@
 #include "map.cpp"
 #include "vapool.cpp"
 #include "reserve.cpp"
+#include "iospace.cpp"
+#include "pages_alloc.cpp"
+#include "routines.cpp"
 #include "core.cpp"
 #include "usermap.cpp"

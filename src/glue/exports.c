@@ -6,7 +6,7 @@
  */
 #include <linux/export.h>
 #include <linux/module.h>
-#include <wdm.h>
+#include <ntddk.h> /* wdm.h plus the ntddk.h-only routines */
 #include "exports.h"
 
 #define MMSHIM_EXPORT(sym) EXPORT_SYMBOL_NS_GPL(sym, MMSHIM);

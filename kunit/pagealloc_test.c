@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagealloc_test.c - KUnit suite "mmshim_pagealloc": MmAllocatePagesForMdl(Ex),
+ * MmFreePagesFromMdl and contiguous memory on a real page allocator: sizes
+ * from one page to 64 MiB, every PFN checked against the address
+ * constraints, zeroing, every flag, cache types visible in the linear map
+ * and in mappings, partial allocations under fail_page_alloc, free page
+ * counts back where they were, and every bad input with its report.
+ */
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/vmstat.h>
+#include <linux/io.h>
+#include <linux/delay.h>
+#include <linux/spinlock.h>
+#include <asm/pgtable.h>
+#include "mmshim_kunit.h"
+#include <ntddk.h>
+
+static PHYSICAL_ADDRESS pa(u64 v)
+{
+	PHYSICAL_ADDRESS p;
+
+	p.QuadPart = (LONGLONG)v;
+	return p;
+}
+
+static int linear_cache(unsigned long pfn)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)page_address(pfn_to_page(pfn)), &level);
+	pgprot_t prot;
+	unsigned long bits;
+
+	if (!pte || !pte_present(*pte))
+		return -1;
+	prot = pte_pgprot(*pte);
+	if (level != PG_LEVEL_4K)
+		prot = pgprot_large_2_4k(prot);
+	bits = pgprot_val(prot) & _PAGE_CACHE_MASK;
+	if (bits == cachemode2protval(_PAGE_CACHE_MODE_WB))
+		return 0;
+	if (bits == cachemode2protval(_PAGE_CACHE_MODE_UC) ||
+	    bits == cachemode2protval(_PAGE_CACHE_MODE_UC_MINUS))
+		return 1;
+	if (bits == cachemode2protval(_PAGE_CACHE_MODE_WC))
+		return 2;
+	return -1;
+}
+
+static int va_cache(const void *va)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)va, &level);
+	pgprot_t prot;
+
+	if (!pte || !pte_present(*pte))
+		return -1;
+	prot = pte_pgprot(*pte);
+	if (level != PG_LEVEL_4K)
+		prot = pgprot_large_2_4k(prot);
+	return linear_cache(pte_pfn(*pte)) >= 0 &&
+	       (pgprot_val(prot) & _PAGE_CACHE_MASK) == cachemode2protval(_PAGE_CACHE_MODE_WB) ? 0 :
+	       (pgprot_val(prot) & _PAGE_CACHE_MASK) == cachemode2protval(_PAGE_CACHE_MODE_WC) ? 2 : 1;
+}
+
+static void free_mdl_pages(PMDL m)
+{
+	MmFreePagesFromMdl(m);
+	ExFreePool(m);
+}
+
+/* Every frame distinct, RAM, inside [low, high]; optionally zeroed. */
+static void check_frames(struct kunit *test, PMDL m, u64 low, u64 high, bool zeroed)
+{
+	ULONG pages = m->ByteCount >> PAGE_SHIFT, i;
+	PPFN_NUMBER pfn = MmGetMdlPfnArray(m);
+
+	for (i = 0; i < pages; i++) {
+		u64 p = (u64)pfn[i] << PAGE_SHIFT;
+
+		KUNIT_ASSERT_TRUE_MSG(test, pfn_valid(pfn[i]), "frame %u", i);
+		KUNIT_ASSERT_TRUE_MSG(test, p >= low && p + PAGE_SIZE - 1 <= high,
+				      "frame %u at %llx outside [%llx, %llx]", i, p, low, high);
+		if (zeroed) {
+			u64 *v = page_address(pfn_to_page(pfn[i]));
+
+			KUNIT_ASSERT_TRUE_MSG(test, !v[0] && !v[PAGE_SIZE / 8 - 1] && !v[77], "frame %u", i);
+		}
+		if (i && i < 64)
+			KUNIT_ASSERT_NE(test, pfn[i], pfn[0]);
+	}
+}
+
+static unsigned long free_pages_now(void)
+{
+	return global_zone_page_state(NR_FREE_PAGES);
+}
+
+/*
+ * Linux has no call to allocate from an arbitrary physical window; mmshim
+ * probes the allocator (docs/pagealloc.md). A window around memory the
+ * allocator is handing out right now is one it can serve: [p - half, p + half).
+ */
+static void window_near_free_memory(u64 half, u64 *low, u64 *high)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	u64 p = page ? page_to_phys(page) : (1ULL << 30);
+
+	if (page)
+		__free_page(page);
+	*low = p > half ? (p - half) & ~(half - 1) : 0;
+	*high = *low + 2 * half - 1;
+}
+
+/* Copy of the MDL's frames, to check them after MmFreePagesFromMdl. */
+static unsigned long *save_frames(PMDL m, ULONG *count)
+{
+	unsigned long *f;
+	ULONG i;
+
+	*count = m->ByteCount >> PAGE_SHIFT;
+	f = kvmalloc_array(*count, sizeof(*f), GFP_KERNEL);
+	if (f)
+		for (i = 0; i < *count; i++)
+			f[i] = MmGetMdlPfnArray(m)[i];
+	return f;
+}
+
+/*
+ * Freed frames are free again (reference count 0). A frame the allocator
+ * has already handed to someone else in between may be counted; a leak
+ * would count them all.
+ */
+static ULONG frames_still_used(const unsigned long *f, ULONG count)
+{
+	ULONG i, used = 0;
+
+	for (i = 0; i < count; i++)
+		used += page_count(pfn_to_page(f[i])) != 0;
+	return used;
+}
+
+static void pagealloc_sizes(struct kunit *test)
+{
+	static const SIZE_T sizes[] = { PAGE_SIZE, 3 * PAGE_SIZE + 1, 1 << 20, 16 << 20, 64 << 20 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		unsigned long before = free_pages_now();
+		SIZE_T pages = (sizes[i] + PAGE_SIZE - 1) >> PAGE_SHIFT;
+		PMDL m = MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(0), sizes[i]);
+		unsigned long *frames;
+		ULONG count;
+		u8 *va;
+
+		KUNIT_ASSERT_NOT_NULL(test, m);
+		KUNIT_EXPECT_EQ(test, (SIZE_T)m->ByteCount, pages * PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, m->ByteOffset, 0U);
+		KUNIT_EXPECT_NULL(test, m->StartVa);
+		KUNIT_EXPECT_EQ(test, m->MdlFlags, (CSHORT)MDL_PAGES_LOCKED);
+		KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), pages);
+		check_frames(test, m, 0, ~0ULL, true);
+		/* Pages freed to per-CPU lists are not counted as free, so the
+		 * global count is compared for the large sizes only, loosely. */
+		if (pages >= 4096)
+			KUNIT_EXPECT_LE(test, free_pages_now(), before - pages / 2);
+		/* Mapped through the usual macro: cached, data visible. */
+		va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+		KUNIT_ASSERT_NOT_NULL(test, va);
+		va[0] = 1;
+		va[m->ByteCount - 1] = 2;
+		KUNIT_EXPECT_EQ(test, va_cache(va), 0);
+		frames = save_frames(m, &count);
+		KUNIT_ASSERT_NOT_NULL(test, frames);
+		/* MmFreePagesFromMdl drops the mapping too (Windows 7+). */
+		free_mdl_pages(m);
+		KUNIT_EXPECT_EQ(test, MmshimMappedMdlCount(), 0UL);
+		KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
+		/* Every frame is free again. (NR_FREE_PAGES cannot say so: 6.12's
+		 * per-CPU lists grow to keep thousands of freed pages out of it.) */
+		KUNIT_EXPECT_LE(test, frames_still_used(frames, count), count / 64 + 4);
+		kvfree(frames);
+	}
+}
+
+static void pagealloc_constraints(struct kunit *test)
+{
+	u64 low, high;
+	PMDL m;
+	ULONG i;
+
+	/* Below 4 GiB (a zone: GFP_DMA32). */
+	m = MmAllocatePagesForMdl(pa(0), pa(0xffffffffULL), pa(0), 256 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, m->ByteCount, 256U * PAGE_SIZE);
+	check_frames(test, m, 0, 0xffffffffULL, true);
+	free_mdl_pages(m);
+	/* Below 16 MiB, where the kernel has a DMA zone. */
+	if (IS_ENABLED(CONFIG_ZONE_DMA)) {
+		m = MmAllocatePagesForMdl(pa(0), pa((16 << 20) - 1), pa(0), 8 * PAGE_SIZE);
+		KUNIT_ASSERT_NOT_NULL(test, m);
+		check_frames(test, m, 0, (16 << 20) - 1, true);
+		free_mdl_pages(m);
+	}
+	/* A 64 MiB window that is not a zone: frames outside are set aside. */
+	window_near_free_memory(32 << 20, &low, &high);
+	m = MmAllocatePagesForMdl(pa(low), pa(high), pa(0), 64 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_GT(test, m->ByteCount, 0U);
+	check_frames(test, m, low, high, true);
+	free_mdl_pages(m);
+	/* SkipBytes: [0, 8 MiB), then moved up by 16 MiB each time: every
+	 * other 8 MiB stripe of physical memory. */
+	m = MmAllocatePagesForMdl(pa(0), pa((8 << 20) - 1), pa(16 << 20), 64 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_GT(test, m->ByteCount, 0U);
+	for (i = 0; i < m->ByteCount >> PAGE_SHIFT; i++)
+		KUNIT_EXPECT_LT(test, ((u64)MmGetMdlPfnArray(m)[i] << PAGE_SHIFT) % (16 << 20), (u64)(8 << 20));
+	free_mdl_pages(m);
+	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
+}
+
+static void pagealloc_flags(struct kunit *test)
+{
+	PMDL m;
+	ULONG i;
+
+	m = MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), 8 * PAGE_SIZE, MmCached,
+				    MM_DONT_ZERO_ALLOCATION | MM_ALLOCATE_NO_WAIT |
+				    MM_ALLOCATE_FROM_LOCAL_NODE_ONLY | MM_ALLOCATE_FULLY_REQUIRED |
+				    MM_ALLOCATE_PREFER_CONTIGUOUS);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, m->ByteCount, 8U * PAGE_SIZE);
+	for (i = 0; i < 8; i++)
+		KUNIT_EXPECT_EQ(test, page_to_nid(pfn_to_page(MmGetMdlPfnArray(m)[i])), numa_node_id());
+	free_mdl_pages(m);
+	/* One contiguous block. */
+	m = MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), 5 * PAGE_SIZE, MmCached,
+				    MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_EQ(test, m->ByteCount, 5U * PAGE_SIZE);
+	for (i = 1; i < 5; i++)
+		KUNIT_EXPECT_EQ(test, MmGetMdlPfnArray(m)[i], MmGetMdlPfnArray(m)[0] + i);
+	check_frames(test, m, 0, ~0ULL, true);
+	free_mdl_pages(m);
+	/* Blocks of 64 KiB, each aligned on 64 KiB. */
+	m = MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(64 << 10), 1 << 20, MmCached,
+				    MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, m->ByteCount % (64 << 10), 0U);
+	for (i = 0; i < m->ByteCount >> PAGE_SHIFT; i++)
+		KUNIT_EXPECT_EQ(test, MmGetMdlPfnArray(m)[i],
+				MmGetMdlPfnArray(m)[i & ~15U] + (i & 15));
+	KUNIT_EXPECT_EQ(test, MmGetMdlPfnArray(m)[0] % 16, 0UL);
+	free_mdl_pages(m);
+	/* Large pages: 2 MiB blocks. */
+	m = MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(2 << 20), 4 << 20, MmCached,
+				    MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS | MM_ALLOCATE_FAST_LARGE_PAGES);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, MmGetMdlPfnArray(m)[0] % 512, 0UL);
+	free_mdl_pages(m);
+	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
+}
+
+static void pagealloc_cache_types(struct kunit *test)
+{
+	static const MEMORY_CACHING_TYPE types[] = { MmNonCached, MmWriteCombined, MmCached };
+	static const int want[] = { 1, 2, 0 };
+	unsigned int t;
+
+	for (t = 0; t < ARRAY_SIZE(types); t++) {
+		PMDL m = MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), 4 * PAGE_SIZE, types[t], 0);
+		PFN_NUMBER first;
+		u8 *va;
+		ULONG i;
+
+		KUNIT_ASSERT_NOT_NULL(test, m);
+		for (i = 0; i < 4; i++)
+			KUNIT_EXPECT_EQ(test, linear_cache(MmGetMdlPfnArray(m)[i]), want[t]);
+		/* The recorded type wins over the mapping call's. */
+		va = MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, NULL, FALSE, NormalPagePriority);
+		KUNIT_ASSERT_NOT_NULL(test, va);
+		KUNIT_EXPECT_EQ(test, va_cache(va), want[t]);
+		va[5] = 0x42;
+		KUNIT_EXPECT_EQ(test, ((u8 *)page_address(pfn_to_page(MmGetMdlPfnArray(m)[0])))[5], 0x42);
+		MmUnmapLockedPages(va, m);
+		/* Read-only: a separate mapping, same type. */
+		va = MmMapLockedPagesSpecifyCache(m, KernelMode, MmNonCached, NULL, FALSE,
+						  NormalPagePriority | MdlMappingNoWrite);
+		KUNIT_ASSERT_NOT_NULL(test, va);
+		KUNIT_EXPECT_EQ(test, va_cache(va), want[t]);
+		KUNIT_EXPECT_EQ(test, va[5], 0x42);
+		MmUnmapLockedPages(va, m);
+		first = MmGetMdlPfnArray(m)[0];
+		free_mdl_pages(m);
+		/* Write-back again once freed (the page may be unmapped by
+		 * DEBUG_PAGEALLOC now: -1). */
+		KUNIT_EXPECT_LE(test, linear_cache(first), 0);
+	}
+}
+
+static void pagealloc_contiguous(struct kunit *test)
+{
+	u64 phys, low, high;
+	u8 *p;
+
+	p = MmAllocateContiguousMemory(3 * PAGE_SIZE, pa(0xffffffff));
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	phys = MmGetPhysicalAddress(p).QuadPart;
+	KUNIT_EXPECT_EQ(test, phys, (u64)virt_to_phys(p));
+	KUNIT_EXPECT_EQ(test, (u64)MmGetPhysicalAddress(p + 2 * PAGE_SIZE + 9).QuadPart, phys + 2 * PAGE_SIZE + 9);
+	KUNIT_EXPECT_LT(test, phys + 3 * PAGE_SIZE - 1, 0x100000000ULL);
+	KUNIT_EXPECT_EQ(test, p[0] | p[3 * PAGE_SIZE - 1], 0);
+	p[3 * PAGE_SIZE - 1] = 1;
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_CONTIGUOUS_NOT_ALLOCATED,
+		      MmFreeContiguousMemory(p + PAGE_SIZE));
+	MmFreeContiguousMemory(p);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_CONTIGUOUS_NOT_ALLOCATED,
+		      MmFreeContiguousMemory(p));
+	window_near_free_memory(32 << 20, &low, &high);
+	p = MmAllocateContiguousMemorySpecifyCache(2 * PAGE_SIZE, pa(low), pa(high), pa(1 << 20),
+						   MmWriteCombined);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	phys = virt_to_phys(p);
+	KUNIT_EXPECT_GE(test, phys, low);
+	KUNIT_EXPECT_LE(test, phys + 2 * PAGE_SIZE - 1, high);
+	KUNIT_EXPECT_EQ(test, phys >> 20, (phys + 2 * PAGE_SIZE - 1) >> 20);
+	KUNIT_EXPECT_EQ(test, va_cache(p), 2);
+	MmFreeContiguousMemory(p);
+	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
+}
+
+static void pagealloc_bad_input(struct kunit *test)
+{
+	PMDL m;
+	MDL fake = {};
+
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_ZERO_LENGTH,
+		      KUNIT_EXPECT_NULL(test, MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(0), 0)));
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_NOT_ALIGNED,
+		      KUNIT_EXPECT_NULL(test, MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(123), PAGE_SIZE)));
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_BAD_ADDRESS,
+		      KUNIT_EXPECT_NULL(test, MmAllocatePagesForMdl(pa(1 << 30), pa(1 << 20), pa(0), PAGE_SIZE)));
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_INVALID_FLAGS,
+		      KUNIT_EXPECT_NULL(test, MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), PAGE_SIZE,
+								      MmCached, 0x80000)));
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_INVALID_FLAGS,
+		      KUNIT_EXPECT_NULL(test, MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), PAGE_SIZE,
+								      (MEMORY_CACHING_TYPE)9, 0)));
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_NOT_ALIGNED,
+		      KUNIT_EXPECT_NULL(test, MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(3 * PAGE_SIZE),
+								      6 * PAGE_SIZE, MmCached,
+								      MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS)));
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
+		      KUNIT_EXPECT_NULL(test, MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), 8 << 20, MmCached,
+								      MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS)));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, MmFreePagesFromMdl(NULL));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_PAGES_NOT_ALLOCATED,
+		      MmFreePagesFromMdl(&fake));
+	m = MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(0), PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	MmFreePagesFromMdl(m);
+	KUNIT_EXPECT_EQ(test, MmGetMdlPfnArray(m)[0], (PFN_NUMBER)-1);
+	KUNIT_EXPECT_FALSE(test, m->MdlFlags & MDL_PAGES_LOCKED);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_PAGES_NOT_ALLOCATED, MmFreePagesFromMdl(m));
+	/* Not an IoAllocateMdl MDL, not probe-locked: those routines refuse it. */
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED, MmUnlockPages(m));
+	ExFreePool(m);
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_ZERO_LENGTH,
+		      KUNIT_EXPECT_NULL(test, MmAllocateContiguousMemory(0, pa(~0ULL))));
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_NOT_ALIGNED,
+		      KUNIT_EXPECT_NULL(test, MmAllocateContiguousMemorySpecifyCache(3 * PAGE_SIZE, pa(0), pa(~0ULL),
+										   pa(PAGE_SIZE), MmCached)));
+	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
+}
+
+static DEFINE_SPINLOCK(pagealloc_test_lock);
+
+static void pagealloc_atomic(struct kunit *test)
+{
+	PMDL cached, uncached, wc = MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), 3 * PAGE_SIZE,
+							     MmWriteCombined, 0);
+	unsigned long flags, *frames;
+	ULONG count, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, wc);
+	frames = save_frames(wc, &count);
+	KUNIT_ASSERT_NOT_NULL(test, frames);
+	spin_lock_irqsave(&pagealloc_test_lock, flags);
+	cached = MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(0), 4 * PAGE_SIZE);
+	uncached = MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), PAGE_SIZE, MmNonCached, 0);
+	if (cached)
+		MmFreePagesFromMdl(cached);
+	/* Write-combined pages need set_memory_wb, which sleeps: a worker does it. */
+	MmFreePagesFromMdl(wc);
+	spin_unlock_irqrestore(&pagealloc_test_lock, flags);
+	KUNIT_ASSERT_NOT_NULL(test, cached);
+	KUNIT_EXPECT_NULL(test, uncached);
+	ExFreePool(cached);
+	ExFreePool(wc);
+	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
+	for (i = 0; i < 100 && frames_still_used(frames, count); i++)
+		msleep(10);
+	KUNIT_EXPECT_EQ(test, frames_still_used(frames, count), 0U);
+	kvfree(frames);
+}
+
+#ifdef CONFIG_FAULT_INJECTION
+/* fail_nth: the Nth slab or page allocation of this task fails, once. */
+static void pagealloc_partial_under_fault_injection(struct kunit *test)
+{
+	unsigned long *frames;
+	ULONG count;
+	PMDL m;
+
+	current->fail_nth = 8;
+	m = MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(0), 64 * PAGE_SIZE);
+	current->fail_nth = 0;
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_GT(test, m->ByteCount, 0U);
+	KUNIT_EXPECT_LT(test, m->ByteCount, 64U * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), (SIZE_T)(m->ByteCount >> PAGE_SHIFT));
+	check_frames(test, m, 0, ~0ULL, true);
+	frames = save_frames(m, &count);
+	KUNIT_ASSERT_NOT_NULL(test, frames);
+	free_mdl_pages(m);
+	KUNIT_EXPECT_LE(test, frames_still_used(frames, count), 1U);
+	kvfree(frames);
+
+	current->fail_nth = 8;
+	m = MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), 64 * PAGE_SIZE, MmCached, MM_ALLOCATE_FULLY_REQUIRED);
+	current->fail_nth = 0;
+	KUNIT_EXPECT_NULL(test, m);
+
+	current->make_it_fail = 1;
+	m = MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), 64 * PAGE_SIZE, MmNonCached, 0);
+	current->make_it_fail = 0;
+	KUNIT_EXPECT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
+}
+#else
+static void pagealloc_partial_under_fault_injection(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
+}
+#endif
+
+static struct kunit_case pagealloc_cases[] = {
+	KUNIT_CASE(pagealloc_sizes),
+	KUNIT_CASE(pagealloc_constraints),
+	KUNIT_CASE(pagealloc_flags),
+	KUNIT_CASE(pagealloc_cache_types),
+	KUNIT_CASE(pagealloc_contiguous),
+	KUNIT_CASE(pagealloc_bad_input),
+	KUNIT_CASE(pagealloc_atomic),
+	KUNIT_CASE(pagealloc_partial_under_fault_injection),
+	{}
+};
+
+static struct kunit_suite pagealloc_suite = {
+	.name = "mmshim_pagealloc",
+	.init = mmshim_test_init,
+	.exit = mmshim_test_exit,
+	.test_cases = pagealloc_cases,
+};
+kunit_test_suite(pagealloc_suite);

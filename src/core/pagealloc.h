@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+// pagealloc.h - what other core areas need from page allocation and I/O
+// space: Windows cache types in Linux terms, and unload cleanup.
+#pragma once
+
+#include "support.h"
+
+namespace mmshim {
+
+// MEMORY_CACHING_TYPE -> MMSHIM_CACHE_*, or false for a value outside
+// MmNonCached..MmUSWCCached. Hardware-coherent is cached, unordered
+// non-cached is non-cached, USWC is write-combined (the table ReactOS and
+// the DDI docs agree on).
+inline bool cache_of(MEMORY_CACHING_TYPE type, unsigned *out)
+{
+	switch (type) {
+	case MmNonCached:
+	case MmNonCachedUnordered:
+		*out = MMSHIM_CACHE_UC;
+		return true;
+	case MmCached:
+	case MmHardwareCoherentCached:
+		*out = MMSHIM_CACHE_WB;
+		return true;
+	case MmWriteCombined:
+	case MmUSWCCached:
+		*out = MMSHIM_CACHE_WC;
+		return true;
+	default:
+		return false;
+	}
+}
+
+namespace pagealloc {
+// Capacity of the PFN array of an MDL from MmAllocatePagesForMdl(Ex) (its
+// Size field wraps above 4089 pages), or false if it is not one.
+bool mdl_capacity(const MDL *mdl, uptr *pages);
+// Frames of live non-cached or write-combined allocations (0: all RAM that
+// mmshim knows of is write-back, no lookup needed). Atomic-safe.
+uptr uncached_pages();
+// Module unload: free and report what drivers left allocated.
+void release_all_at_unload();
+} // namespace pagealloc
+
+namespace iospace {
+// Physical address behind an MmMapIoSpace(Ex) address, if va is in one.
+bool physical_of(uptr va, ULONGLONG *phys);
+void release_all_at_unload();
+} // namespace iospace
+
+} // namespace mmshim

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iospace.c - physical address ranges for MmMapIoSpace(Ex) and the address
+ * queries: System RAM or device memory (region_intersects), ioremap*,
+ * the cache type of a kernel page-table entry, and whether an address is
+ * mapped at all (lookup_address).
+ */
+#include <linux/mm.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/slab.h>
+#include <asm/pgtable.h>
+#include <asm/pgtable_types.h>
+#include <asm/set_memory.h>
+#include <asm/processor.h>
+#include "platform.h"
+#include "glue.h"
+
+struct mmshim_iomap {
+	struct mmshim_deferred deferred; /* for iounmap in atomic context */
+	void __iomem *va;
+};
+
+/**
+ * mmshim_plat_phys_kind() - region_intersects() with System RAM.
+ * @phys: first byte
+ * @size: bytes (> 0)
+ *
+ * Takes the resource tree's read lock only. Atomic-safe.
+ */
+enum mmshim_phys_kind mmshim_plat_phys_kind(unsigned long long phys, unsigned long long size)
+{
+	switch (region_intersects(phys, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE)) {
+	case REGION_INTERSECTS:
+		return MMSHIM_PHYS_RAM;
+	case REGION_DISJOINT:
+		return MMSHIM_PHYS_DEVICE;
+	default:
+		return MMSHIM_PHYS_MIXED;
+	}
+}
+
+/** mmshim_plat_phys_limit() - 2^x86_phys_bits. Atomic-safe. */
+unsigned long long mmshim_plat_phys_limit(void)
+{
+	return 1ULL << boot_cpu_data.x86_phys_bits;
+}
+
+/**
+ * mmshim_plat_kva_cache() - the cache type of the PTE that maps @va.
+ *
+ * lookup_address() in the kernel page tables; large-page entries have their
+ * PAT bit moved to the 4K position first. UC- counts as uncached.
+ * Atomic-safe.
+ */
+int mmshim_plat_kva_cache(const void *va)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)va, &level);
+	pgprot_t prot;
+	unsigned long bits;
+
+	if (!pte || !pte_present(*pte))
+		return -1;
+	prot = pte_pgprot(*pte);
+	if (level != PG_LEVEL_4K)
+		prot = pgprot_large_2_4k(prot);
+	bits = pgprot_val(prot) & _PAGE_CACHE_MASK;
+	if (bits == cachemode2protval(_PAGE_CACHE_MODE_WB))
+		return MMSHIM_CACHE_WB;
+	if (bits == cachemode2protval(_PAGE_CACHE_MODE_UC) ||
+	    bits == cachemode2protval(_PAGE_CACHE_MODE_UC_MINUS))
+		return MMSHIM_CACHE_UC;
+	if (bits == cachemode2protval(_PAGE_CACHE_MODE_WC))
+		return MMSHIM_CACHE_WC;
+	return -1;
+}
+
+/**
+ * mmshim_plat_ioremap() - ioremap / ioremap_wc / ioremap_cache.
+ * @phys: page-aligned device address (no System RAM in the range)
+ * @size: page multiple
+ * @cache: MMSHIM_CACHE_*
+ * @read_only: ignored: x86 cannot ioremap read-only from a module
+ *             (ioremap_prot takes only a cache mode; set_memory_ro is not
+ *             exported), see docs/iospace.md
+ * @conflict: out, set if PAT gave another cache type than asked
+ * @handle: out, for mmshim_plat_iounmap()
+ *
+ * PAT's memtype tracking may hand out a compatible but different type when
+ * the range is already mapped differently (ioremap asked UC- over WC, for
+ * one); mmshim then unmaps and reports a conflict rather than return a
+ * mapping with a type the driver did not ask for. May sleep.
+ */
+void *mmshim_plat_ioremap(unsigned long long phys, mmshim_size size, unsigned int cache,
+			  int read_only, int *conflict, void **handle)
+{
+	struct mmshim_iomap *m;
+	int got;
+
+	*conflict = 0;
+	m = kmalloc(sizeof(*m), GFP_KERNEL | __GFP_NOWARN);
+	if (!m)
+		return NULL;
+	if (cache == MMSHIM_CACHE_WC)
+		m->va = ioremap_wc(phys, size);
+	else if (cache == MMSHIM_CACHE_WB)
+		m->va = ioremap_cache(phys, size);
+	else
+		m->va = ioremap(phys, size);
+	if (!m->va) {
+		kfree(m);
+		return NULL;
+	}
+	got = mmshim_plat_kva_cache((__force void *)m->va);
+	if (got != (int)cache) {
+		iounmap(m->va);
+		kfree(m);
+		*conflict = 1;
+		return NULL;
+	}
+	*handle = m;
+	return (__force void *)m->va;
+}
+
+static void mmshim_iounmap_now(struct mmshim_iomap *m)
+{
+	iounmap(m->va);
+	kfree(m);
+}
+
+static void mmshim_deferred_iounmap(struct mmshim_deferred *d)
+{
+	mmshim_iounmap_now(container_of(d, struct mmshim_iomap, deferred));
+}
+
+/**
+ * mmshim_plat_iounmap() - undo mmshim_plat_ioremap().
+ * @handle: from mmshim_plat_ioremap()
+ *
+ * iounmap() may sleep: in atomic context it joins the teardown queue.
+ * Atomic-safe.
+ */
+void mmshim_plat_iounmap(void *handle)
+{
+	struct mmshim_iomap *m = handle;
+
+	if (mmshim_plat_may_sleep()) {
+		mmshim_iounmap_now(m);
+		return;
+	}
+	m->deferred.fn = mmshim_deferred_iounmap;
+	mmshim_defer(&m->deferred);
+}
+
+/**
+ * mmshim_plat_kva_readable() - is kernel address @va mapped (present PTE)?
+ *
+ * Non-canonical and user addresses are not. Never touches @va.
+ * Atomic-safe.
+ */
+int mmshim_plat_kva_readable(const void *va)
+{
+	unsigned long addr = (unsigned long)va;
+	unsigned int level;
+	pte_t *pte;
+
+	if (addr < TASK_SIZE_MAX || !__is_canonical_address(addr, boot_cpu_data.x86_virt_bits))
+		return 0;
+	pte = lookup_address(addr, &level);
+	return pte && pte_present(*pte);
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pagealloc.c - physical pages for MmAllocatePagesForMdl(Ex) and contiguous
+ * memory: alloc_pages_node (split into single pages), __free_page, and the
+ * linear map's cache type (set_memory_uc / set_memory_wc / set_memory_wb).
+ */
+#include <linux/mm.h>
+#include <linux/gfp.h>
+#include <linux/slab.h>
+#include <linux/topology.h>
+#include <linux/numa.h>
+#include <asm/set_memory.h>
+#include "platform.h"
+#include "glue.h"
+
+/* Largest block asked of the buddy allocator (4 MiB). */
+#define MMSHIM_PAGES_MAX_ORDER 10
+
+/**
+ * mmshim_plat_pages_alloc() - alloc_pages_node() of 2^@order pages.
+ * @order: 0..mmshim_plat_pages_max_order()
+ * @flags: MMSHIM_PAGES_*
+ * @pfn: out, first frame
+ *
+ * Always __GFP_NOWARN and __GFP_NORETRY: a Windows caller gets fewer pages
+ * (or none) when memory is short, and the OOM killer is never invoked on its
+ * behalf. Blocks above order 0 are split with split_page() so that each
+ * page can be freed alone. Sleeps unless MMSHIM_PAGES_ATOMIC or
+ * MMSHIM_PAGES_NOWAIT.
+ */
+int mmshim_plat_pages_alloc(unsigned int order, unsigned int flags, unsigned long long *pfn)
+{
+	gfp_t gfp = __GFP_NOWARN | __GFP_NORETRY;
+	int nid = NUMA_NO_NODE;
+	struct page *page;
+
+	if (order > MMSHIM_PAGES_MAX_ORDER)
+		return 0;
+	if (flags & MMSHIM_PAGES_ATOMIC)
+		gfp |= GFP_ATOMIC;
+	else if (flags & MMSHIM_PAGES_NOWAIT)
+		gfp |= GFP_NOWAIT;
+	else
+		gfp |= GFP_KERNEL;
+	if (flags & MMSHIM_PAGES_ZERO)
+		gfp |= __GFP_ZERO;
+	/* Without ZONE_DMA, GFP_DMA means any zone: DMA32 is the closest. */
+	if ((flags & MMSHIM_PAGES_DMA) && IS_ENABLED(CONFIG_ZONE_DMA))
+		gfp |= GFP_DMA;
+	else if (flags & (MMSHIM_PAGES_DMA | MMSHIM_PAGES_DMA32))
+		gfp |= GFP_DMA32;
+	if (flags & MMSHIM_PAGES_THIS_NODE) {
+		nid = numa_node_id();
+		gfp |= __GFP_THISNODE;
+	}
+	page = alloc_pages_node(nid, gfp, order);
+	if (!page)
+		return 0;
+	if (order)
+		split_page(page, order);
+	*pfn = page_to_pfn(page);
+	return 1;
+}
+
+/** mmshim_plat_page_free() - __free_page(). Atomic-safe. */
+void mmshim_plat_page_free(unsigned long long pfn)
+{
+	__free_page(pfn_to_page(pfn));
+}
+
+/** mmshim_plat_pages_max_order() - the largest order mmshim asks for. */
+unsigned int mmshim_plat_pages_max_order(void)
+{
+	return MMSHIM_PAGES_MAX_ORDER;
+}
+
+/**
+ * mmshim_plat_pages_set_cache() - set_memory_uc/wc/wb on the linear map.
+ * @pfn: first frame (RAM with a struct page, allocated by mmshim)
+ * @count: frames
+ * @cache: MMSHIM_CACHE_*
+ *
+ * set_memory_uc/wc also reserve the memory type in PAT's tracking, which is
+ * what makes a later conflicting alias fail; set_memory_wb releases it.
+ * May sleep (page-table splits allocate).
+ */
+int mmshim_plat_pages_set_cache(unsigned long long pfn, mmshim_size count, unsigned int cache)
+{
+	unsigned long addr = (unsigned long)page_address(pfn_to_page(pfn));
+
+	if (count > INT_MAX)
+		return -EINVAL;
+	if (cache == MMSHIM_CACHE_UC)
+		return set_memory_uc(addr, count);
+	if (cache == MMSHIM_CACHE_WC)
+		return set_memory_wc(addr, count);
+	return set_memory_wb(addr, count);
+}
+
+struct mmshim_release {
+	struct mmshim_deferred deferred; /* overlays the start of the core's block */
+	const unsigned long long *pfns;
+	mmshim_size count;
+	unsigned int cache;
+};
+
+static void mmshim_release_now(void *block, const unsigned long long *pfns, mmshim_size count,
+			       unsigned int cache)
+{
+	mmshim_size i = 0;
+
+	while (i < count) {
+		mmshim_size run = 1;
+
+		if (cache != MMSHIM_CACHE_WB) {
+			while (i + run < count && pfns[i + run] == pfns[i] + run)
+				run++;
+			/* Freed pages must be write-back again before reuse. */
+			WARN_ON_ONCE(mmshim_plat_pages_set_cache(pfns[i], run, MMSHIM_CACHE_WB));
+		}
+		for (; run; run--, i++)
+			__free_page(pfn_to_page(pfns[i]));
+	}
+	mmshim_plat_free(block);
+}
+
+static void mmshim_deferred_release(struct mmshim_deferred *d)
+{
+	struct mmshim_release *r = container_of(d, struct mmshim_release, deferred);
+
+	mmshim_release_now(r, r->pfns, r->count, r->cache);
+}
+
+/**
+ * mmshim_plat_pages_release() - free an allocation's pages and its record.
+ * @block: the core's record (mmshim_plat_alloc), freed last
+ * @pfns: the frames, inside @block past MMSHIM_PAGES_RELEASE_SCRATCH
+ * @count: frames
+ * @cache: the linear map's cache type for them now
+ *
+ * Write-back pages are freed at once, in any context. Uncached or
+ * write-combined pages need set_memory_wb(), which sleeps: in atomic context
+ * the whole release goes to the teardown queue, its list node and arguments
+ * written over the start of @block. Atomic-safe.
+ */
+void mmshim_plat_pages_release(void *block, const unsigned long long *pfns, mmshim_size count,
+			       unsigned int cache)
+{
+	struct mmshim_release *r = block;
+
+	BUILD_BUG_ON(sizeof(struct mmshim_release) > MMSHIM_PAGES_RELEASE_SCRATCH);
+	if (cache == MMSHIM_CACHE_WB || mmshim_plat_may_sleep()) {
+		mmshim_release_now(block, pfns, count, cache);
+		return;
+	}
+	r->deferred.fn = mmshim_deferred_release;
+	r->pfns = pfns;
+	r->count = count;
+	r->cache = cache;
+	mmshim_defer(&r->deferred);
+}
+
+/** mmshim_plat_numa_node() - numa_node_id(). Atomic-safe. */
+int mmshim_plat_numa_node(void)
+{
+	return numa_node_id();
+}
