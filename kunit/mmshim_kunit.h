@@ -39,6 +39,9 @@ struct mmshim_usage {
 	SIZE_T blocks, bytes, mdls;
 };
 int mmshim_test_init(struct kunit *test);
+/* Physical address and length of BAR 0 of qemu's edu device, memory
+ * decoding on; skips the test if there is none (iospace_test.c). */
+u64 edu_bar0(struct kunit *test, u64 *len);
 void mmshim_test_exit(struct kunit *test);
 
 #endif

@@ -56,18 +56,24 @@ static void detach(void)
 }
 
 /* Map in __try; *status gets the raised status (or STATUS_SUCCESS). */
-static noinline PVOID map_user(PMDL mdl, PVOID requested, ULONG priority, NTSTATUS *status)
+static noinline PVOID map_user_as(PMDL mdl, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority,
+				  NTSTATUS *status)
 {
 	volatile NTSTATUS s = STATUS_SUCCESS;
 	PVOID volatile va = NULL;
 
 	__try {
-		va = MmMapLockedPagesSpecifyCache(mdl, UserMode, MmCached, requested, FALSE, priority);
+		va = MmMapLockedPagesSpecifyCache(mdl, UserMode, cache, requested, FALSE, priority);
 	} __except (EXCEPTION_EXECUTE_HANDLER) {
 		s = GetExceptionCode();
 	}
 	*status = s;
 	return va;
+}
+
+static PVOID map_user(PMDL mdl, PVOID requested, ULONG priority, NTSTATUS *status)
+{
+	return map_user_as(mdl, MmCached, requested, priority, status);
 }
 
 /* vm_flags of the VMA at @addr in the current mm, 0 if there is none. */
@@ -445,6 +451,52 @@ static void usermap_refusals(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, MmshimUserMappingCount(), 0UL);
 }
 
+/*
+ * Device memory (qemu's edu device) into the process, through an MDL built
+ * for an MmMapIoSpace mapping, as Windows drivers share registers: the
+ * process reads the identification register and drives the liveness one.
+ */
+static void usermap_device_memory(struct kunit *test)
+{
+	u64 len = 0, bar = edu_bar0(test, &len);
+	u32 __user *uregs;
+	volatile u32 *regs;
+	unsigned long vf;
+	u32 value = 0;
+	NTSTATUS st;
+	PMDL m;
+
+	if (!bar)
+		return;
+	regs = MmMapIoSpace((PHYSICAL_ADDRESS){ .QuadPart = (LONGLONG)bar }, PAGE_SIZE, MmNonCached);
+	KUNIT_ASSERT_NOT_NULL(test, (void *)regs);
+	m = IoAllocateMdl((PVOID)regs, PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	MmBuildMdlForNonPagedPool(m);
+	KUNIT_EXPECT_TRUE(test, m->MdlFlags & MDL_IO_SPACE);
+	KUNIT_EXPECT_EQ(test, (u64)MmGetMdlPfnArray(m)[0], bar >> PAGE_SHIFT);
+	if (!attach(test))
+		goto out;
+	uregs = map_user_as(m, MmNonCached, NULL, NormalPagePriority, &st);
+	KUNIT_EXPECT_EQ(test, st, STATUS_SUCCESS);
+	if (uregs) {
+		vf = vma_flags_at((unsigned long)uregs);
+		KUNIT_EXPECT_TRUE(test, vf & VM_IO);
+		KUNIT_EXPECT_FALSE(test, vf & VM_MAYEXEC);
+		KUNIT_EXPECT_EQ(test, get_user(value, uregs), 0);
+		KUNIT_EXPECT_EQ(test, value, 0x010000edU); /* edu identification */
+		KUNIT_EXPECT_EQ(test, put_user(0x12345678U, uregs + 1), 0);
+		KUNIT_EXPECT_EQ(test, regs[1], ~0x12345678U); /* liveness: inverted */
+		EXPECT_NO_REPORT(test, MmUnmapLockedPages((PVOID)uregs, m));
+		KUNIT_EXPECT_EQ(test, vma_flags_at((unsigned long)uregs), 0UL);
+	}
+	detach();
+out:
+	IoFreeMdl(m);
+	MmUnmapIoSpace((PVOID)regs, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, MmshimUserMappingCount(), 0UL);
+}
+
 static struct kunit_case usermap_cases[] = {
 	KUNIT_CASE(usermap_data_both_ways),
 	KUNIT_CASE(usermap_no_write),
@@ -454,6 +506,7 @@ static struct kunit_case usermap_cases[] = {
 	KUNIT_CASE(usermap_unlock_while_mapped),
 	KUNIT_CASE(usermap_unlock_while_mapped_atomic),
 	KUNIT_CASE(usermap_refusals),
+	KUNIT_CASE(usermap_device_memory),
 	{}
 };
 

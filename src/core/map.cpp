@@ -194,18 +194,25 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 	const bool may_sleep = mmshim_plat_may_sleep();
 	int contiguous = 0;
 	const uptr ram = mmshim_plat_frames_ram(frames, pages, &contiguous);
-	unsigned type = MMSHIM_CACHE_WB;
+	unsigned asked = MMSHIM_CACHE_WB;
+	cache_of(cache, &asked);
+	unsigned type;
+	uptr bad;
+	switch (frames_type(pfns, pages, ram, asked, &type, &bad)) {
+	case FrameType::kOk:
+		break;
+	case FrameType::kMixed:
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, bad, pages, routine,
+				 "the MDL mixes RAM and device frames", caller);
+		return nullptr;
+	case FrameType::kConflict:
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_CACHE_CONFLICT, mdl, bad, pfns[bad], routine,
+				 "the MDL's pages have different memory types: one mapping cannot honour them all",
+				 caller);
+		return nullptr;
+	}
 	if (ram != pages) {
-		// Device memory: every frame must be, for one ioremap of the
-		// whole range in the type asked.
-		bool any_ram = ram != 0;
-		for (uptr i = 0; i < pages && !any_ram; i++)
-			any_ram = mmshim_plat_pfn_is_ram(pfns[i]) != 0;
-		if (any_ram) {
-			verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, ram, pages, routine,
-					 "the MDL mixes RAM and device frames", caller);
-			return nullptr;
-		}
+		// Device memory: one ioremap of the whole range, in the type asked.
 		contiguous = 1;
 		for (uptr i = 1; i < pages && contiguous; i++)
 			contiguous = pfns[i] == pfns[0] + i;
@@ -217,30 +224,12 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 					 caller);
 			return nullptr;
 		}
-		cache_of(cache, &type);
-	} else if (pagealloc::uncached_pages()) {
-		// Some RAM is non-cached or write-combined: use the pages' type.
-		for (uptr i = 0; i < pages; i++) {
-			int t = mmshim_plat_kva_cache(mmshim_plat_pfn_to_linear(pfns[i]));
-			t = t < 0 ? MMSHIM_CACHE_WB : t;
-			if (i == 0) {
-				type = static_cast<unsigned>(t);
-			} else if (static_cast<unsigned>(t) != type) {
-				verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_CACHE_CONFLICT, mdl, i, pfns[i],
-						 routine,
-						 "the MDL's pages have different memory types: one mapping cannot honour "
-						 "them all",
-						 caller);
-				return nullptr;
-			}
-		}
-		if (type != MMSHIM_CACHE_WB && !may_sleep && (read_only || !contiguous)) {
-			verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_IRQL, mdl, type, pages, routine,
-					 "non-cached pages are mapped with vmap, which can sleep: call at IRQL <= "
-					 "APC_LEVEL",
-					 caller);
-			return nullptr;
-		}
+	} else if (type != MMSHIM_CACHE_WB && !may_sleep && (read_only || !contiguous)) {
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_IRQL, mdl, type, pages, routine,
+				 "non-cached pages are mapped with vmap, which can sleep: call at IRQL <= "
+				 "APC_LEVEL",
+				 caller);
+		return nullptr;
 	}
 	const bool io = ram != pages;
 	if (!io && !read_only && contiguous) {
@@ -342,6 +331,35 @@ Mapping *take_record(const MDL *m, uptr addr)
 }
 
 } // namespace
+
+FrameType frames_type(const PFN_NUMBER *pfns, uptr pages, uptr ram, unsigned asked, unsigned *type,
+		      uptr *index)
+{
+	*type = MMSHIM_CACHE_WB;
+	if (ram != pages) {
+		for (uptr i = ram; i < pages; i++) {
+			if (ram || mmshim_plat_pfn_is_ram(pfns[i])) {
+				*index = ram ? ram : i;
+				return FrameType::kMixed;
+			}
+		}
+		*type = asked;
+		return FrameType::kOk;
+	}
+	if (!pagealloc::uncached_pages())
+		return FrameType::kOk; // all RAM mmshim knows of is write-back
+	for (uptr i = 0; i < pages; i++) {
+		int t = mmshim_plat_kva_cache(mmshim_plat_pfn_to_linear(pfns[i]));
+		t = t < 0 ? MMSHIM_CACHE_WB : t;
+		if (i == 0) {
+			*type = static_cast<unsigned>(t);
+		} else if (static_cast<unsigned>(t) != *type) {
+			*index = i;
+			return FrameType::kConflict;
+		}
+	}
+	return FrameType::kOk;
+}
 
 bool drop(MDL *mdl)
 {

@@ -23,6 +23,16 @@ inline void unmap_frames(FramesMapping *fm)
 		fm->done(fm);
 }
 
+// The memory type for mapping `pages` frames of which the first `ram` are
+// RAM (mmshim_plat_frames_ram): device frames (all of them) get the type
+// asked, RAM (all of it) its own type from the linear map (write-back, or
+// what MmAllocatePagesForMdlEx set: another alias would break x86 PAT).
+// Otherwise kMixed (RAM and device frames) or kConflict (RAM of different
+// types), with the first offending frame in *index.
+enum class FrameType { kOk, kMixed, kConflict };
+FrameType frames_type(const PFN_NUMBER *pfns, uptr pages, uptr ram, unsigned asked, unsigned *type,
+		      uptr *index);
+
 // If mmshim mapped this MDL into system space, unmap it and clear the
 // mapping flags; returns whether there was a mapping. Atomic-safe.
 bool drop(MDL *mdl);

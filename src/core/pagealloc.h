@@ -9,8 +9,8 @@ namespace mmshim {
 
 // MEMORY_CACHING_TYPE -> MMSHIM_CACHE_*, or false for a value outside
 // MmNonCached..MmUSWCCached. Hardware-coherent is cached, unordered
-// non-cached is non-cached, USWC is write-combined (the table ReactOS and
-// the DDI docs agree on).
+// non-cached is non-cached, USWC is write-combined (as the DDI
+// documentation describes them).
 inline bool cache_of(MEMORY_CACHING_TYPE type, unsigned *out)
 {
 	switch (type) {

@@ -20,6 +20,8 @@
 //   * kernel pages that the MDL covers only partly are not mapped (the rest
 //     of each page is other kernel data): see docs/usermap.md.
 #include "usermap.h"
+#include "map.h"
+#include "pagealloc.h"
 #include "mdl.h"
 #include "seh.h"
 #include "verifier.h"
@@ -125,15 +127,25 @@ PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, co
 		return nullptr;
 	}
 	const PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
-	for (uptr i = 0; i < pages; i++) {
-		if (!mmshim_plat_pfn_is_ram(pfns[i])) {
-			// Device frames plug in here (with their cache type) once
-			// device memory is supported.
-			verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, i, pfns[i], routine,
-					 "a frame is not RAM: user mappings of device memory are not supported",
-					 caller);
-			return nullptr;
-		}
+	const auto *frames = reinterpret_cast<const unsigned long long *>(pfns);
+	int contiguous;
+	const uptr ram = mmshim_plat_frames_ram(frames, pages, &contiguous);
+	unsigned asked = MMSHIM_CACHE_WB;
+	cache_of(cache, &asked);
+	unsigned type;
+	uptr bad;
+	switch (map::frames_type(pfns, pages, ram, asked, &type, &bad)) {
+	case map::FrameType::kOk:
+		break;
+	case map::FrameType::kMixed:
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, bad, pages, routine,
+				 "the MDL mixes RAM and device frames", caller);
+		return nullptr;
+	case map::FrameType::kConflict:
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_CACHE_CONFLICT, mdl, bad, pfns[bad], routine,
+				 "the MDL's pages have different memory types: one mapping cannot honour them all",
+				 caller);
+		return nullptr;
 	}
 	void *process = mmshim_plat_current_process();
 	// Partial pages: Windows maps the whole pages, exposing what else lives
@@ -168,11 +180,11 @@ PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, co
 	}
 	int error = 0;
 	uptr base = 0;
-	// RAM is mapped cached whatever CacheType says, as system mappings are
-	// (an uncached alias of cached RAM breaks x86 PAT rules).
-	r->handle = mmshim_plat_usermap_map(reinterpret_cast<const unsigned long long *>(pfns), pages,
-					    MMSHIM_CACHE_WB, (priority & MdlMappingNoWrite) != 0, want, &base,
-					    &error);
+	// RAM is mapped with its own memory type whatever CacheType says, as
+	// system mappings are (another alias breaks x86 PAT rules); device
+	// memory with the type asked.
+	r->handle = mmshim_plat_usermap_map(frames, pages, type, (priority & MdlMappingNoWrite) != 0, want,
+					    &base, &error);
 	if (!r->handle) {
 		mmshim_plat_free(r);
 		if (error == MMSHIM_UMAP_UNSHAREABLE) {

@@ -137,11 +137,26 @@ enum mmshim_kva_kind mmshim_plat_kva_to_pfn(const void *va, unsigned long long *
 		return stack ? MMSHIM_KVA_STACK : MMSHIM_KVA_DIRECT;
 	}
 	if (mmshim_vmalloc_or_module(va)) {
-		struct page *page = vmalloc_to_page(va);
+		/*
+		 * The page tables, not vmalloc_to_page(): an ioremap'ed frame
+		 * has no struct page, and page_to_pfn() of the one
+		 * vmalloc_to_page() makes up reads it unless the memory model
+		 * is vmemmap.
+		 */
+		unsigned int level;
+		pte_t *pte = lookup_address((unsigned long)va, &level);
+		unsigned long base;
 
-		if (!page)
+		if (!pte || !pte_present(*pte))
 			return MMSHIM_KVA_INVALID;
-		*pfn = page_to_pfn(page);
+		/* Large entries keep their PAT bit where a PTE's frame starts. */
+		if (level == PG_LEVEL_2M)
+			base = pmd_pfn(*(pmd_t *)pte);
+		else if (level == PG_LEVEL_1G)
+			base = pud_pfn(*(pud_t *)pte);
+		else
+			base = pte_pfn(*pte);
+		*pfn = base + (((unsigned long)va & ~page_level_mask(level)) >> PAGE_SHIFT);
 		return stack ? MMSHIM_KVA_STACK : MMSHIM_KVA_VMALLOC;
 	}
 	return MMSHIM_KVA_INVALID;

@@ -41,6 +41,7 @@ struct mmshim_umap {
 	bool mmapped;                    /* the one mmap has happened */
 	bool read_only;
 	bool revoke;                     /* deferred release: revoke first */
+	unsigned int cache;              /* MMSHIM_CACHE_* */
 	struct mm_struct *mm;            /* owner, mmgrab'ed (identity only) */
 	unsigned long start, len, count;
 	unsigned long long pfns[];
@@ -124,6 +125,13 @@ static int mmshim_umap_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 	mmshim_umap_set_flags(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP,
 			      VM_MAYEXEC | (u->read_only ? VM_MAYWRITE : 0));
+	/* The type the core chose: the RAM's own, or the one asked for device
+	 * memory. PAT tracking in remap_pfn_range() checks it against the
+	 * frames' registered type. */
+	if (u->cache == MMSHIM_CACHE_UC)
+		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	else if (u->cache == MMSHIM_CACHE_WC)
+		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
 	for (i = 0; i < u->count; i += run) {
 		unsigned long long pfn = u->pfns[i] & ~MMSHIM_UMAP_REFERENCED;
 
@@ -177,9 +185,9 @@ static int mmshim_umap_error(long err)
 
 /**
  * mmshim_plat_usermap_map() - map frames into the current process.
- * @pfns: RAM frames
+ * @pfns: frames: RAM (each referenced while mapped) or device memory
  * @count: how many
- * @cache: MMSHIM_CACHE_* (RAM: WB only, today)
+ * @cache: MMSHIM_CACHE_*
  * @read_only: no write access, now or after mprotect
  * @requested: page-aligned user address, or 0 for anywhere
  * @base: out, the page-aligned user address
@@ -200,7 +208,7 @@ void *mmshim_plat_usermap_map(const unsigned long long *pfns, mmshim_size count,
 		*error = MMSHIM_UMAP_NO_PROCESS;
 		return NULL;
 	}
-	if (!count || count > (TASK_SIZE >> PAGE_SHIFT) || cache != MMSHIM_CACHE_WB) {
+	if (!count || count > (TASK_SIZE >> PAGE_SHIFT) || cache > MMSHIM_CACHE_WC) {
 		*error = MMSHIM_UMAP_BAD_ADDRESS;
 		return NULL;
 	}
@@ -211,6 +219,7 @@ void *mmshim_plat_usermap_map(const unsigned long long *pfns, mmshim_size count,
 	}
 	refcount_set(&u->refs, 1); /* the core's */
 	u->read_only = read_only;
+	u->cache = cache;
 	u->count = count;
 	u->len = count << PAGE_SHIFT;
 	u->mm = current->mm;
@@ -218,7 +227,11 @@ void *mmshim_plat_usermap_map(const unsigned long long *pfns, mmshim_size count,
 	for (i = 0; i < count; i++) {
 		/* Pages of a compound allocation are counted on its head; tail
 		 * pages of a non-compound one have no count (kernel stacks). */
-		if (!pfn_valid(pfns[i]) || !get_page_unless_zero(compound_head(pfn_to_page(pfns[i])))) {
+		if (!pfn_valid(pfns[i])) { /* device memory: nothing to reference */
+			u->pfns[i] = pfns[i];
+			continue;
+		}
+		if (!get_page_unless_zero(compound_head(pfn_to_page(pfns[i])))) {
 			u->count = i;
 			mmshim_umap_put(u);
 			*error = MMSHIM_UMAP_UNSHAREABLE;

@@ -167,6 +167,7 @@ void fail_next_usermap(int error); // enum mmshim_usermap_error
 bool user_mapping_live(uptr base);
 bool user_mapping_revoked(uptr base); // page-table entries removed by mmshim
 bool user_mapping_read_only(uptr base);
+int user_mapping_cache(uptr base); // MMSHIM_CACHE_*, -1 if unknown
 std::vector<unsigned long long> user_mapping_pfns(uptr base);
 void process_drops_user_mapping(uptr base); // munmap by the process, or its exit
 std::size_t live_user_handles();           // not yet released by the core

@@ -18,6 +18,7 @@ struct UserMapping {
 	uptr base;
 	std::vector<unsigned long long> pfns;
 	bool read_only;
+	unsigned cache;
 	bool live = true;
 	bool revoked = false;
 	bool released = false;
@@ -54,6 +55,7 @@ void fail_next_usermap(int error) { ustate().fail_error = error; }
 bool user_mapping_live(uptr base) { auto *m = find(base); return m && m->live; }
 bool user_mapping_revoked(uptr base) { auto *m = find(base); return m && m->revoked; }
 bool user_mapping_read_only(uptr base) { auto *m = find(base); return m && m->read_only; }
+int user_mapping_cache(uptr base) { auto *m = find(base); return m ? static_cast<int>(m->cache) : -1; }
 std::vector<unsigned long long> user_mapping_pfns(uptr base)
 {
 	auto *m = find(base);
@@ -86,7 +88,7 @@ void *mmshim_plat_usermap_map(const unsigned long long *pfns, mmshim_size count,
 			      int read_only, mmshim_uptr requested, mmshim_uptr *base, int *error)
 {
 	auto &s = ustate();
-	if (cache != MMSHIM_CACHE_WB || !count) {
+	if (cache > MMSHIM_CACHE_WC || !count) {
 		*error = MMSHIM_UMAP_FAILED;
 		return nullptr;
 	}
@@ -102,6 +104,7 @@ void *mmshim_plat_usermap_map(const unsigned long long *pfns, mmshim_size count,
 	auto m = std::make_unique<fake::UserMapping>();
 	m->process = s.process;
 	m->read_only = read_only != 0;
+	m->cache = cache;
 	m->pfns.assign(pfns, pfns + count);
 	if (requested) {
 		for (auto &o : s.all)

@@ -268,10 +268,46 @@ TEST_F(UsermapTest, MisuseIsRefused)
 			  nullptr);
 	}));
 	MmUnmapLockedPages(reinterpret_cast<PVOID>(va), m);
-	fake::add_io_pfn(kPfn); // device memory: not yet for user mappings
-	EXPECT_TRUE(ReportsExactly(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
-				   [&] { EXPECT_EQ(MapUser(m), nullptr); }));
 	MmUnlockPages(m);
+	IoFreeMdl(m);
+}
+
+TEST_F(UsermapTest, DeviceMemoryIsMappedWithTheTypeAsked)
+{
+	fake::map_direct(kKernel + 0x10000, 3 * 4096, 0x900);
+	fake::add_io_pfn(0x900);
+	fake::add_io_pfn(0x901);
+	PMDL m = IoAllocateMdl(reinterpret_cast<PVOID>(kKernel + 0x10000), 2 * 4096, FALSE, FALSE, nullptr);
+	MmBuildMdlForNonPagedPool(m);
+	ASSERT_TRUE(m->MdlFlags & MDL_IO_SPACE);
+	auto va = reinterpret_cast<uptr>(
+		MmMapLockedPagesSpecifyCache(m, UserMode, MmNonCached, nullptr, FALSE, NormalPagePriority));
+	ASSERT_NE(va, 0u);
+	EXPECT_EQ(fake::user_mapping_cache(va), MMSHIM_CACHE_UC);
+	EXPECT_EQ(fake::user_mapping_pfns(va), (std::vector<unsigned long long>{0x900, 0x901}));
+	MmUnmapLockedPages(reinterpret_cast<PVOID>(va), m);
+	va = reinterpret_cast<uptr>(
+		MmMapLockedPagesSpecifyCache(m, UserMode, MmWriteCombined, nullptr, FALSE, NormalPagePriority));
+	ASSERT_NE(va, 0u);
+	EXPECT_EQ(fake::user_mapping_cache(va), MMSHIM_CACHE_WC);
+	MmUnmapLockedPages(reinterpret_cast<PVOID>(va), m);
+	// A frame of RAM among device frames: one mapping cannot be both.
+	PMDL mixed = IoAllocateMdl(reinterpret_cast<PVOID>(kKernel + 0x11000), 2 * 4096, FALSE, FALSE, nullptr);
+	MmBuildMdlForNonPagedPool(mixed);
+	EXPECT_TRUE(ReportsExactly(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, [&] {
+		EXPECT_EQ(MmMapLockedPagesSpecifyCache(mixed, UserMode, MmNonCached, nullptr, FALSE, NormalPagePriority),
+			  nullptr);
+	}));
+	// RAM keeps its own type whatever is asked.
+	PMDL ram = IoAllocateMdl(reinterpret_cast<PVOID>(kKernel), 4096, FALSE, FALSE, nullptr);
+	MmBuildMdlForNonPagedPool(ram);
+	va = reinterpret_cast<uptr>(
+		MmMapLockedPagesSpecifyCache(ram, UserMode, MmNonCached, nullptr, FALSE, NormalPagePriority));
+	ASSERT_NE(va, 0u);
+	EXPECT_EQ(fake::user_mapping_cache(va), MMSHIM_CACHE_WB);
+	MmUnmapLockedPages(reinterpret_cast<PVOID>(va), ram);
+	IoFreeMdl(ram);
+	IoFreeMdl(mixed);
 	IoFreeMdl(m);
 }
 
