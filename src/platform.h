@@ -127,6 +127,10 @@ enum mmshim_cache { MMSHIM_CACHE_WB = 0, MMSHIM_CACHE_UC = 1, MMSHIM_CACHE_WC = 
 /* Linear-map address of RAM frame @pfn, NULL if it is not RAM. Atomic-safe. */
 void *mmshim_plat_pfn_to_linear(unsigned long long pfn);
 
+/* Where the linear map has (or would have) frame @pfn, by arithmetic only:
+ * for frames already known to be RAM, or to compare an address with. */
+mmshim_uptr mmshim_plat_pfn_linear_address(unsigned long long pfn);
+
 /*
  * How many of the first frames of @pfns are RAM with a struct page (@count
  * when all are), and in *@contiguous whether those are consecutive. Cheaper

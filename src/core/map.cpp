@@ -105,8 +105,9 @@ uptr linear_base(const MDL *m)
 	    ((m->MdlFlags & MDL_PARTIAL) && !(m->MdlFlags & MDL_PARTIAL_HAS_BEEN_MAPPED)) ||
 	    m->ByteOffset >= kPageSize)
 		return 0;
-	const auto base = reinterpret_cast<uptr>(mmshim_plat_pfn_to_linear(MmGetMdlPfnArray(m)[0]));
-	if (!base || reinterpret_cast<uptr>(m->MappedSystemVa) != base + m->ByteOffset)
+	// Arithmetic only: the frame is not trusted, just compared.
+	const uptr base = mmshim_plat_pfn_linear_address(MmGetMdlPfnArray(m)[0]);
+	if (reinterpret_cast<uptr>(m->MappedSystemVa) != base + m->ByteOffset)
 		return 0;
 	return base;
 }
@@ -235,7 +236,7 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 	if (!io && !read_only && contiguous) {
 		// The linear map already maps these frames, RW and NX, with
 		// their memory type.
-		set_mapped(m, reinterpret_cast<uptr>(mmshim_plat_pfn_to_linear(pfns[0])));
+		set_mapped(m, mmshim_plat_pfn_linear_address(pfns[0])); // RAM: checked above
 		return m->MappedSystemVa;
 	}
 	bool conflict;

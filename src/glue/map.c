@@ -40,6 +40,17 @@ void *mmshim_plat_pfn_to_linear(unsigned long long pfn)
 	return page_address(pfn_to_page(pfn));
 }
 
+/**
+ * mmshim_plat_pfn_linear_address() - __va() of frame @pfn, computed only.
+ *
+ * Nothing is looked up or read, so it is safe for any frame; the address is
+ * only meaningful for RAM. Atomic-safe.
+ */
+mmshim_uptr mmshim_plat_pfn_linear_address(unsigned long long pfn)
+{
+	return (mmshim_uptr)__va(PFN_PHYS(pfn));
+}
+
 /*
  * pfn_valid() gives the same answer for every frame of a memory subsection
  * (sparsemem tracks validity per subsection; flat memory is one range), so

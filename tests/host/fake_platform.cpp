@@ -579,6 +579,11 @@ void *mmshim_plat_current_process(void)
 	return fake::current_process(); // fake_usermap.cpp
 }
 
+mmshim_uptr mmshim_plat_pfn_linear_address(unsigned long long pfn)
+{
+	return fake::kLinearBase + (pfn << 12);
+}
+
 void *mmshim_plat_pfn_to_linear(unsigned long long pfn)
 {
 	if (!mmshim_plat_pfn_is_ram(pfn))
