@@ -42,7 +42,7 @@ u64 edu_bar0(struct kunit *test, u64 *len)
 }
 
 /* Cache type of the kernel PTE mapping @va: 0 WB, 1 UC/UC-, 2 WC, -1 other. */
-static int pte_cache(const void *va)
+int pte_cache(const void *va)
 {
 	unsigned int level;
 	pte_t *pte = lookup_address((unsigned long)va, &level);

@@ -42,6 +42,10 @@ int mmshim_test_init(struct kunit *test);
 /* Physical address and length of BAR 0 of qemu's edu device, memory
  * decoding on; skips the test if there is none (iospace_test.c). */
 u64 edu_bar0(struct kunit *test, u64 *len);
+/* Cache type of the kernel page-table entry mapping @va, read independently
+ * of mmshim: 0 write-back, 1 UC/UC-, 2 WC, -1 unmapped or other
+ * (iospace_test.c). */
+int pte_cache(const void *va);
 void mmshim_test_exit(struct kunit *test);
 
 #endif

@@ -26,27 +26,10 @@ static PHYSICAL_ADDRESS pa(u64 v)
 	return p;
 }
 
+/* Cache type of the linear map's entry for @pfn (see pte_cache). */
 static int linear_cache(unsigned long pfn)
 {
-	unsigned int level;
-	pte_t *pte = lookup_address((unsigned long)page_address(pfn_to_page(pfn)), &level);
-	pgprot_t prot;
-	unsigned long bits;
-
-	if (!pte || !pte_present(*pte))
-		return -1;
-	prot = pte_pgprot(*pte);
-	if (level != PG_LEVEL_4K)
-		prot = pgprot_large_2_4k(prot);
-	bits = pgprot_val(prot) & _PAGE_CACHE_MASK;
-	if (bits == cachemode2protval(_PAGE_CACHE_MODE_WB))
-		return 0;
-	if (bits == cachemode2protval(_PAGE_CACHE_MODE_UC) ||
-	    bits == cachemode2protval(_PAGE_CACHE_MODE_UC_MINUS))
-		return 1;
-	if (bits == cachemode2protval(_PAGE_CACHE_MODE_WC))
-		return 2;
-	return -1;
+	return pte_cache(page_address(pfn_to_page(pfn)));
 }
 
 static int va_cache(const void *va)

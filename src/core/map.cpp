@@ -172,51 +172,18 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 		       routine, "the MDL is already mapped into system space", caller);
 		return nullptr;
 	}
-	uptr pages;
-	if (!mdl::described_span(m, &pages) || pages == 0) {
-		report(MMSHIM_VRF_MDL_CORRUPT, mdl, reinterpret_cast<uptr>(m->StartVa), m->ByteCount,
-		       routine, "MDL StartVa/ByteOffset/ByteCount do not describe a mappable range", caller);
+	Frames f;
+	if (!check_frames(m, cache, &f, routine, caller))
 		return nullptr;
-	}
-	const uptr capacity = mdl::capacity_pages(m);
-	if (pages > capacity) {
-		report(MMSHIM_VRF_MDL_TOO_SMALL, mdl, pages, capacity, routine,
-		       "the MDL's PFN array is too small for the range it describes", caller);
-		return nullptr;
-	}
-	if (cache < MmNonCached || cache >= MmMaximumCacheType) {
-		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_INVALID_FLAGS, mdl, static_cast<uptr>(cache),
-				 0, routine, "invalid MEMORY_CACHING_TYPE", caller);
-		return nullptr;
-	}
+	const uptr pages = f.pages;
+	const unsigned type = f.type;
+	int contiguous = f.contiguous;
 	const PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
 	const auto *frames = reinterpret_cast<const unsigned long long *>(pfns);
 	const bool read_only = (priority & MdlMappingNoWrite) != 0;
 	const bool may_sleep = mmshim_plat_may_sleep();
-	int contiguous = 0;
-	const uptr ram = mmshim_plat_frames_ram(frames, pages, &contiguous);
-	unsigned asked = MMSHIM_CACHE_WB;
-	cache_of(cache, &asked);
-	unsigned type;
-	uptr bad;
-	switch (frames_type(pfns, pages, ram, asked, &type, &bad)) {
-	case FrameType::kOk:
-		break;
-	case FrameType::kMixed:
-		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, bad, pages, routine,
-				 "the MDL mixes RAM and device frames", caller);
-		return nullptr;
-	case FrameType::kConflict:
-		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_CACHE_CONFLICT, mdl, bad, pfns[bad], routine,
-				 "the MDL's pages have different memory types: one mapping cannot honour them all",
-				 caller);
-		return nullptr;
-	}
-	if (ram != pages) {
+	if (f.device) {
 		// Device memory: one ioremap of the whole range, in the type asked.
-		contiguous = 1;
-		for (uptr i = 1; i < pages && contiguous; i++)
-			contiguous = pfns[i] == pfns[0] + i;
 		if (!contiguous || !may_sleep) {
 			verifier::report(MMSHIM_CALL_FAILED, may_sleep ? MMSHIM_FAIL_UNSUPPORTED : MMSHIM_FAIL_IRQL,
 					 mdl, pfns[0], pages, routine,
@@ -232,7 +199,7 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 				 caller);
 		return nullptr;
 	}
-	const bool io = ram != pages;
+	const bool io = f.device;
 	if (!io && !read_only && contiguous) {
 		// The linear map already maps these frames, RW and NX, with
 		// their memory type.
@@ -333,6 +300,14 @@ Mapping *take_record(const MDL *m, uptr addr)
 
 } // namespace
 
+namespace {
+
+enum class FrameType { kOk, kMixed, kConflict };
+
+// The memory type for mapping `pages` frames of which the first `ram` are
+// RAM: device frames (all of them) get the type asked, RAM (all of it) its
+// own type from the linear map. Otherwise kMixed or kConflict, with the
+// first offending frame in *index.
 FrameType frames_type(const PFN_NUMBER *pfns, uptr pages, uptr ram, unsigned asked, unsigned *type,
 		      uptr *index)
 {
@@ -360,6 +335,58 @@ FrameType frames_type(const PFN_NUMBER *pfns, uptr pages, uptr ram, unsigned ask
 		}
 	}
 	return FrameType::kOk;
+}
+
+} // namespace
+
+bool check_frames(MDL *m, MEMORY_CACHING_TYPE cache, Frames *out, const char *routine, void *caller)
+{
+	const auto mdl = reinterpret_cast<uptr>(m);
+	uptr pages;
+	if (!mdl::described_span(m, &pages) || pages == 0) {
+		report(MMSHIM_VRF_MDL_CORRUPT, mdl, reinterpret_cast<uptr>(m->StartVa), m->ByteCount, routine,
+		       "MDL StartVa/ByteOffset/ByteCount do not describe a mappable range", caller);
+		return false;
+	}
+	const uptr capacity = mdl::capacity_pages(m);
+	if (pages > capacity) {
+		report(MMSHIM_VRF_MDL_TOO_SMALL, mdl, pages, capacity, routine,
+		       "the MDL's PFN array is too small for the range it describes", caller);
+		return false;
+	}
+	unsigned asked;
+	if (!cache_of(cache, &asked)) {
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_INVALID_FLAGS, mdl, static_cast<uptr>(cache), 0,
+				 routine, "invalid MEMORY_CACHING_TYPE", caller);
+		return false;
+	}
+	const PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
+	int contiguous = 0;
+	const uptr ram =
+		mmshim_plat_frames_ram(reinterpret_cast<const unsigned long long *>(pfns), pages, &contiguous);
+	uptr bad = 0;
+	switch (frames_type(pfns, pages, ram, asked, &out->type, &bad)) {
+	case FrameType::kOk:
+		break;
+	case FrameType::kMixed:
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, bad, pages, routine,
+				 "the MDL mixes RAM and device frames", caller);
+		return false;
+	case FrameType::kConflict:
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_CACHE_CONFLICT, mdl, bad, pfns[bad], routine,
+				 "the MDL's pages have different memory types: one mapping cannot honour them all",
+				 caller);
+		return false;
+	}
+	out->pages = pages;
+	out->device = ram != pages;
+	if (out->device) {
+		contiguous = 1;
+		for (uptr i = 1; i < pages && contiguous; i++)
+			contiguous = pfns[i] == pfns[0] + i;
+	}
+	out->contiguous = contiguous != 0;
+	return true;
 }
 
 bool drop(MDL *mdl)

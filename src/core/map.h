@@ -23,15 +23,19 @@ inline void unmap_frames(FramesMapping *fm)
 		fm->done(fm);
 }
 
-// The memory type for mapping `pages` frames of which the first `ram` are
-// RAM (mmshim_plat_frames_ram): device frames (all of them) get the type
-// asked, RAM (all of it) its own type from the linear map (write-back, or
-// what MmAllocatePagesForMdlEx set: another alias would break x86 PAT).
-// Otherwise kMixed (RAM and device frames) or kConflict (RAM of different
-// types), with the first offending frame in *index.
-enum class FrameType { kOk, kMixed, kConflict };
-FrameType frames_type(const PFN_NUMBER *pfns, uptr pages, uptr ram, unsigned asked, unsigned *type,
-		      uptr *index);
+// What a mapping of an MDL's frames needs to know, after the checks every
+// mapping makes (reported on failure): a described, non-empty range that
+// the PFN array holds, a valid CacheType, frames all RAM or all device
+// memory, and RAM of one memory type. The type to map with is the one asked
+// for device memory and the pages' own for RAM (write-back, or what
+// MmAllocatePagesForMdlEx set: another alias would break x86 PAT).
+struct Frames {
+	uptr pages;
+	bool device;     // device memory (no struct page), else RAM
+	bool contiguous; // physically
+	unsigned type;   // MMSHIM_CACHE_*
+};
+bool check_frames(MDL *mdl, MEMORY_CACHING_TYPE cache, Frames *out, const char *routine, void *caller);
 
 // If mmshim mapped this MDL into system space, unmap it and clear the
 // mapping flags; returns whether there was a mapping. Atomic-safe.

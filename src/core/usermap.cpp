@@ -21,7 +21,6 @@
 //     of each page is other kernel data): see docs/usermap.md.
 #include "usermap.h"
 #include "map.h"
-#include "pagealloc.h"
 #include "mdl.h"
 #include "seh.h"
 #include "verifier.h"
@@ -109,44 +108,11 @@ PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, co
 		       "only locked MDLs, their partial MDLs and nonpaged-pool MDLs can be mapped", caller);
 		return nullptr;
 	}
-	uptr pages;
-	if (!mdl::described_span(m, &pages) || pages == 0) {
-		report(MMSHIM_VRF_MDL_CORRUPT, mdl, reinterpret_cast<uptr>(m->StartVa), m->ByteCount, routine,
-		       "MDL StartVa/ByteOffset/ByteCount do not describe a mappable range", caller);
+	map::Frames f;
+	if (!map::check_frames(m, cache, &f, routine, caller))
 		return nullptr;
-	}
-	const uptr capacity = mdl::capacity_pages(m);
-	if (pages > capacity) {
-		report(MMSHIM_VRF_MDL_TOO_SMALL, mdl, pages, capacity, routine,
-		       "the MDL's PFN array is too small for the range it describes", caller);
-		return nullptr;
-	}
-	if (cache < MmNonCached || cache >= MmMaximumCacheType) {
-		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_INVALID_FLAGS, mdl, static_cast<uptr>(cache), 0,
-				 routine, "invalid MEMORY_CACHING_TYPE", caller);
-		return nullptr;
-	}
-	const PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
-	const auto *frames = reinterpret_cast<const unsigned long long *>(pfns);
-	int contiguous;
-	const uptr ram = mmshim_plat_frames_ram(frames, pages, &contiguous);
-	unsigned asked = MMSHIM_CACHE_WB;
-	cache_of(cache, &asked);
-	unsigned type;
-	uptr bad;
-	switch (map::frames_type(pfns, pages, ram, asked, &type, &bad)) {
-	case map::FrameType::kOk:
-		break;
-	case map::FrameType::kMixed:
-		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, bad, pages, routine,
-				 "the MDL mixes RAM and device frames", caller);
-		return nullptr;
-	case map::FrameType::kConflict:
-		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_CACHE_CONFLICT, mdl, bad, pfns[bad], routine,
-				 "the MDL's pages have different memory types: one mapping cannot honour them all",
-				 caller);
-		return nullptr;
-	}
+	const uptr pages = f.pages;
+	const auto *frames = reinterpret_cast<const unsigned long long *>(MmGetMdlPfnArray(m));
 	void *process = mmshim_plat_current_process();
 	// Partial pages: Windows maps the whole pages, exposing what else lives
 	// in them. Fine for the process's own pages; for anything else (kernel
@@ -183,7 +149,7 @@ PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, co
 	// RAM is mapped with its own memory type whatever CacheType says, as
 	// system mappings are (another alias breaks x86 PAT rules); device
 	// memory with the type asked.
-	r->handle = mmshim_plat_usermap_map(frames, pages, type, (priority & MdlMappingNoWrite) != 0, want,
+	r->handle = mmshim_plat_usermap_map(frames, pages, f.type, (priority & MdlMappingNoWrite) != 0, want,
 					    &base, &error);
 	if (!r->handle) {
 		mmshim_plat_free(r);
