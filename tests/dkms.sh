@@ -5,8 +5,9 @@
 # Last line: "LAYER-RESULT dkms <passed> <failed>".
 set -uo pipefail
 . "$(dirname "$0")/vm/lib.sh"
-# A version of its own, so a real DKMS install of mmshim is never touched.
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$REPO/dkms.conf")+check
+# A version of its own, so a real DKMS install of mmshim is never touched,
+# and one per checkout, so two trees checked at once do not share it.
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$REPO/dkms.conf")+check.$(printf %s "$REPO" | md5sum | cut -c1-8)
 srcdir=/usr/src/mmshim-$ver
 passed=0 failed=0
 out=$BUILD/dkms
