@@ -42,7 +42,9 @@ VOID MmUnmapLockedPages(PVOID BaseAddress, PMDL MemoryDescriptorList);
 /* Describe part of SourceMdl's range with TargetMdl (PFNs copied). */
 VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualAddress, ULONG Length);
 
-/* mmshim extension: MDLs currently mapped into system space by mmshim. */
+/* mmshim extension: MDLs currently mapped into system space by mmshim with
+ * page-table resources (a linear-map address, for physically contiguous RAM,
+ * holds none and is not counted). */
 SIZE_T MmshimMappedMdlCount(VOID);
 /* mmshim extension: free pages of the VA pool used for mappings made with a
  * spinlock held (pages unmapped recently return after a TLB flush). */
