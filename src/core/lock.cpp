@@ -267,7 +267,7 @@ extern "C" VOID MmUnlockPages(PMDL MemoryDescriptorList)
 	}
 	reserve::drop_mdl(m, routine, caller); // a reserved mapping left behind is a driver bug
 	usermap::drop_all(m, routine, caller); // user mappings must be gone already
-	map::drop(m); // an existing system mapping goes first, as on Windows
+	map::drop(m, routine, caller); // an existing system mapping goes first, as on Windows
 	lock::release(r);
 	m->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);
 }

@@ -35,10 +35,16 @@ struct Mapping {
 	uptr pages;
 	uptr pool_index; // kPool: the first VA-pool page
 	Kind kind;
-	bool busy;       // in the table while being mapped: not yet unmappable
+	ULONG state;     // kDone, or kMapping/kAbandoned while being mapped
 	void *io_handle; // kIo: the platform's ioremap
 	FramesMapping frames; // kPlatform: the platform's mapping
 };
+
+// A record is entered in the table before its mapping is made (so a second
+// map of the MDL is refused) and is not unmappable until it is complete. An
+// unlock or free of the MDL meanwhile, from another thread, abandons it:
+// the mapping thread then undoes its mapping and returns NULL.
+constexpr ULONG kDone = 0, kMapping = 1, kAbandoned = 2;
 
 constinit KeyedTable<1024> g_mapped;
 // Spare records for the next map, under MMSHIM_LOCK_MAP.
@@ -112,7 +118,7 @@ uptr linear_base(const MDL *m)
 	return base;
 }
 
-// A record for `m`, in the table and busy; nullptr if `m` has a record
+// A record for `m`, in the table and kMapping; nullptr if `m` has a record
 // already (*conflict) or there is no memory.
 Mapping *claim(MDL *m, bool may_sleep, bool *conflict)
 {
@@ -126,7 +132,7 @@ Mapping *claim(MDL *m, bool may_sleep, bool *conflict)
 		}
 		mp = pop_spare_locked();
 		if (mp) {
-			mp->busy = true;
+			mp->state = kMapping;
 			g_mapped.insert(&mp->link, key_of(m));
 			return mp;
 		}
@@ -137,7 +143,7 @@ Mapping *claim(MDL *m, bool may_sleep, bool *conflict)
 	{
 		LockGuard guard(MMSHIM_LOCK_MAP);
 		if (!g_mapped.find(key_of(m))) {
-			mp->busy = true;
+			mp->state = kMapping;
 			g_mapped.insert(&mp->link, key_of(m));
 			return mp;
 		}
@@ -241,11 +247,16 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 			};
 		}
 		if (!mp->base) {
+			bool abandoned;
 			{
 				LockGuard guard(MMSHIM_LOCK_MAP);
-				g_mapped.take(key_of(m));
+				abandoned = __atomic_load_n(&mp->state, __ATOMIC_ACQUIRE) == kAbandoned;
+				if (!abandoned) // else drop() took it out already
+					g_mapped.take(key_of(m));
 			}
 			recycle(mp);
+			if (abandoned)
+				return nullptr; // the MDL may be gone: don't look at it
 			mp = nullptr;
 		}
 	}
@@ -256,7 +267,14 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 					 caller);
 		return nullptr;
 	}
-	__atomic_store_n(&mp->busy, false, __ATOMIC_RELEASE);
+	ULONG mapping = kMapping;
+	if (!__atomic_compare_exchange_n(&mp->state, &mapping, kDone, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		// Unlocked or freed meanwhile (reported there): the pages may be
+		// going, so the mapping is undone and the MDL not touched.
+		release(mp);
+		return nullptr;
+	}
 	set_mapped(m, mp->base);
 	return m->MappedSystemVa;
 }
@@ -288,7 +306,7 @@ Mapping *take_record(const MDL *m, uptr addr)
 	if (!l)
 		return nullptr;
 	auto *mp = from_link<Mapping>(l);
-	if (__atomic_load_n(&mp->busy, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&mp->state, __ATOMIC_ACQUIRE) != kDone)
 		return nullptr;
 	// Windows drivers pass MappedSystemVa (with the byte offset); the
 	// page-aligned base is accepted too.
@@ -389,10 +407,31 @@ bool check_frames(MDL *m, MEMORY_CACHING_TYPE cache, Frames *out, const char *ro
 	return true;
 }
 
-bool drop(MDL *mdl)
+bool drop(MDL *mdl, const char *routine, void *caller)
 {
-	Mapping *mp = g_mapped.count_relaxed() ? take_record(mdl, 0) : nullptr;
-	if (!mp && !linear_base(mdl))
+	Mapping *mp = nullptr;
+	bool abandoned = false;
+	if (g_mapped.count_relaxed()) {
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		KeyedLink *l = g_mapped.find(key_of(mdl));
+		if (l) {
+			mp = from_link<Mapping>(l);
+			ULONG mapping = kMapping;
+			// Complete, or being made by another thread: then abandoned.
+			abandoned = __atomic_compare_exchange_n(&mp->state, &mapping, kAbandoned, false,
+								__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+			g_mapped.take(key_of(mdl));
+			if (abandoned)
+				mp = nullptr; // the mapping thread undoes and recycles it
+		}
+	}
+	if (abandoned)
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_MAPPING_ABANDONED,
+				 reinterpret_cast<uptr>(mdl), 0, 0, routine,
+				 "the MDL's pages are released while another thread is still mapping them; "
+				 "that mapping fails (NULL)",
+				 caller);
+	else if (!mp && !linear_base(mdl))
 		return false;
 	if (mp)
 		release(mp);

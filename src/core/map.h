@@ -38,8 +38,10 @@ struct Frames {
 bool check_frames(MDL *mdl, MEMORY_CACHING_TYPE cache, Frames *out, const char *routine, void *caller);
 
 // If mmshim mapped this MDL into system space, unmap it and clear the
-// mapping flags; returns whether there was a mapping. Atomic-safe.
-bool drop(MDL *mdl);
+// mapping flags; returns whether there was a mapping. A mapping another
+// thread is still making is abandoned (reported, as `routine` called by
+// `caller`): that map call undoes it and returns NULL. Atomic-safe.
+bool drop(MDL *mdl, const char *routine, void *caller);
 
 // Module unload: unmap and report whatever drivers left mapped.
 void release_all_at_unload();

@@ -202,7 +202,7 @@ extern "C" VOID IoFreeMdl(PMDL Mdl)
 		usermap::drop_all(Mdl, routine, caller);
 		const bool partial = (Mdl->MdlFlags & MDL_PARTIAL) != 0;
 		reserve::drop_mdl(Mdl, routine, caller); // still in a reservation: reported
-		if (map::drop(Mdl) && !partial)
+		if (map::drop(Mdl, routine, caller) && !partial)
 			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_MAPPED,
 					 reinterpret_cast<uptr>(Mdl), 0, 0, routine,
 					 "freeing an MDL that is still mapped; mmshim unmaps it first", caller);

@@ -502,7 +502,7 @@ extern "C" VOID MmFreePagesFromMdl(PMDL MemoryDescriptorList)
 				 caller);
 		return;
 	}
-	map::drop(m); // Windows 7 and later unmap a system mapping first
+	map::drop(m, routine, caller); // Windows 7 and later unmap a system mapping first
 	for (uptr i = 0; i < a->count; i++)
 		MmGetMdlPfnArray(m)[i] = ~PFN_NUMBER(0);
 	m->MdlFlags &= ~MDL_PAGES_LOCKED;

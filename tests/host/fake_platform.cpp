@@ -2,6 +2,7 @@
 // fake_platform.cpp - src/platform.h implemented for user space, for the
 // host tests. See fake_platform.h for what it models and what it checks.
 #include "fake_platform.h"
+#include <functional>
 
 #include <cstdio>
 #include <cstdlib>
@@ -85,6 +86,9 @@ struct State {
 	// Unmaps and unpins requested in atomic context, waiting for "the
 	// worker" (run_deferred): true = a mapping state, false = a pin.
 	std::vector<std::pair<void *, bool>> deferred;
+	// Run inside the next mmshim_plat_map_frames (another thread's call, in
+	// effect, made while the mapping is being built).
+	std::function<void()> during_map;
 	struct Reservation {
 		uptr base;
 		std::vector<unsigned long long> ptes; // 0 = empty
@@ -167,6 +171,8 @@ void set_kva_read_only(uptr lo, uptr hi) { state().read_only_kva.push_back({lo, 
 std::size_t live_pins() { return state().pins.size(); }
 
 std::size_t deferred_count() { return state().deferred.size(); }
+
+void during_next_map(std::function<void()> hook) { state().during_map = std::move(hook); }
 
 void run_deferred()
 {
@@ -616,6 +622,10 @@ void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count, 
 	s.next_vmap += (count + 1) * 4096;
 	s.mappings[va] = {std::vector<unsigned long long>(pfns, pfns + count), cache, read_only != 0};
 	state->opaque[0] = reinterpret_cast<mmshim_uptr>(va);
+	if (auto hook = std::move(s.during_map)) {
+		s.during_map = nullptr;
+		hook();
+	}
 	return va;
 }
 

@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <functional>
 #include <vector>
 
 namespace fake {
@@ -72,6 +73,9 @@ std::size_t live_pins();
 // returns 0) until run_deferred() does them and tells the core.
 std::size_t deferred_count();
 void run_deferred();
+// Run @hook inside the next mmshim_plat_map_frames, standing in for another
+// thread acting while that mapping is being built.
+void during_next_map(std::function<void()> hook);
 // System mappings: linear-map addresses are kLinearBase + (pfn << 12);
 // other mappings get a fresh page-aligned address (their handle).
 constexpr unsigned long long kLinearBase = 0xffff888000000000ULL;

@@ -284,4 +284,38 @@ TEST_F(MapTest, UnmapInAtomicContextFinishesInTheWorker)
 	IoFreeMdl(m);
 }
 
+TEST_F(MapTest, UnlockWhileAnotherThreadMapsAbandonsThatMapping)
+{
+	PMDL m = Locked(kVmalloc, 2 * 4096);
+	fake::during_next_map([&] {
+		EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_MAPPING_ABANDONED,
+					   [&] { MmUnlockPages(m); }));
+		EXPECT_EQ(MmshimLockedMdlCount(), 0u);
+	});
+	EXPECT_EQ(MmGetSystemAddressForMdlSafe(m, NormalPagePriority), nullptr);
+	EXPECT_EQ(fake::live_mappings(), 0u); // undone by the mapping call
+	EXPECT_EQ(MmshimMappedMdlCount(), 0u);
+	EXPECT_FALSE(m->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_PAGES_LOCKED));
+	// The record went back for reuse: the MDL locks and maps again.
+	ASSERT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	const auto before = fake::alloc_calls();
+	PVOID va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	ASSERT_NE(va, nullptr);
+	EXPECT_EQ(fake::alloc_calls(), before);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+}
+
+TEST_F(MapTest, FreeWhileAnotherThreadMapsLeavesTheMdlAlone)
+{
+	PMDL m = Locked(kVmalloc, 2 * 4096);
+	fake::during_next_map([&] {
+		MmUnlockPages(m); // reported as abandoned
+		IoFreeMdl(m);
+	});
+	EXPECT_EQ(MmGetSystemAddressForMdlSafe(m, NormalPagePriority), nullptr); // m is freed: not read
+	EXPECT_EQ(fake::live_mappings(), 0u);
+	EXPECT_EQ(MmshimLiveMdlCount(), 0u);
+}
+
 } // namespace
