@@ -65,14 +65,6 @@ int pte_cache(const void *va)
 	return -1;
 }
 
-static PHYSICAL_ADDRESS pa(u64 v)
-{
-	PHYSICAL_ADDRESS p;
-
-	p.QuadPart = (LONGLONG)v;
-	return p;
-}
-
 static u32 edu_factorial(volatile u32 *regs, u32 n)
 {
 	int i;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* kunit_main.c - module glue and the leak check every mmshim test runs. */
+/* kunit_main.c - module glue, the leak check every mmshim test runs, and
+ * helpers the suites share. */
 #include <linux/module.h>
 #include "mmshim_kunit.h"
 
@@ -24,6 +25,29 @@ void mmshim_test_exit(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, after.blocks, before->blocks, "pool blocks leaked");
 	KUNIT_EXPECT_EQ_MSG(test, after.bytes, before->bytes, "pool bytes leaked");
 	KUNIT_EXPECT_EQ_MSG(test, after.mdls, before->mdls, "MDLs leaked");
+}
+
+PMDL locked_mdl(struct kunit *test, void *va, ULONG len)
+{
+	PMDL m = IoAllocateMdl(va, len, FALSE, FALSE, NULL);
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_EQ(test, MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	return m;
+}
+
+void release_mdl(PMDL m)
+{
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+}
+
+PHYSICAL_ADDRESS pa(u64 v)
+{
+	PHYSICAL_ADDRESS p;
+
+	p.QuadPart = (LONGLONG)v;
+	return p;
 }
 
 MODULE_LICENSE("GPL");

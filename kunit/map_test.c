@@ -14,21 +14,6 @@
 #include <asm/pgtable.h>
 #include "mmshim_kunit.h"
 
-static PMDL locked_mdl(struct kunit *test, void *va, ULONG len)
-{
-	PMDL m = IoAllocateMdl(va, len, FALSE, FALSE, NULL);
-
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	KUNIT_ASSERT_EQ(test, MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
-	return m;
-}
-
-static void release_mdl(PMDL m)
-{
-	MmUnlockPages(m);
-	IoFreeMdl(m);
-}
-
 /* Bytes written through one address are read through the other, both ways. */
 static void expect_same_memory(struct kunit *test, u8 *a, u8 *b, size_t len)
 {

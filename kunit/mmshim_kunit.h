@@ -39,6 +39,12 @@ struct mmshim_usage {
 	SIZE_T blocks, bytes, mdls;
 };
 int mmshim_test_init(struct kunit *test);
+/* An MDL over [va, va + len) locked for write in KernelMode (asserts), and
+ * its unlock + free (kunit_main.c). */
+PMDL locked_mdl(struct kunit *test, void *va, ULONG len);
+void release_mdl(PMDL m);
+/* A PHYSICAL_ADDRESS from a u64. */
+PHYSICAL_ADDRESS pa(u64 v);
 /* Physical address and length of BAR 0 of qemu's edu device, memory
  * decoding on; skips the test if there is none (iospace_test.c). */
 u64 edu_bar0(struct kunit *test, u64 *len);

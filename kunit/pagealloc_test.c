@@ -18,14 +18,6 @@
 #include "mmshim_kunit.h"
 #include <ntddk.h>
 
-static PHYSICAL_ADDRESS pa(u64 v)
-{
-	PHYSICAL_ADDRESS p;
-
-	p.QuadPart = (LONGLONG)v;
-	return p;
-}
-
 /* Cache type of the linear map's entry for @pfn (see pte_cache). */
 static int linear_cache(unsigned long pfn)
 {

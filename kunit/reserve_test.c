@@ -23,21 +23,6 @@
 
 #define RSV_TAG ('vsRK')
 
-static PMDL locked_mdl(struct kunit *test, void *va, ULONG len)
-{
-	PMDL m = IoAllocateMdl(va, len, FALSE, FALSE, NULL);
-
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	KUNIT_ASSERT_EQ(test, MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
-	return m;
-}
-
-static void release_mdl(PMDL m)
-{
-	MmUnlockPages(m);
-	IoFreeMdl(m);
-}
-
 /* The frame the kernel page table maps at @va, or 0 if nothing is mapped
  * there. Reads the page table only; never touches @va. */
 static unsigned long mapped_pfn(void *va)

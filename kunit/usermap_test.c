@@ -93,15 +93,10 @@ static unsigned long vma_flags_at(unsigned long addr)
 /* A locked MDL over @pages fresh vmalloc pages (scattered frames). */
 static PMDL vmalloc_mdl(struct kunit *test, u8 **buf, unsigned int pages)
 {
-	PMDL m;
-
 	*buf = vmalloc(pages * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, *buf);
 	memset(*buf, 0, pages * PAGE_SIZE);
-	m = IoAllocateMdl(*buf, pages * PAGE_SIZE, FALSE, FALSE, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	KUNIT_ASSERT_EQ(test, MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
-	return m;
+	return locked_mdl(test, *buf, pages * PAGE_SIZE);
 }
 
 static void usermap_data_both_ways(struct kunit *test)

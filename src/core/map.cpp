@@ -183,14 +183,13 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 		return nullptr;
 	const uptr pages = f.pages;
 	const unsigned type = f.type;
-	int contiguous = f.contiguous;
 	const PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
 	const auto *frames = reinterpret_cast<const unsigned long long *>(pfns);
 	const bool read_only = (priority & MdlMappingNoWrite) != 0;
 	const bool may_sleep = mmshim_plat_may_sleep();
 	if (f.device) {
 		// Device memory: one ioremap of the whole range, in the type asked.
-		if (!contiguous || !may_sleep) {
+		if (!f.contiguous || !may_sleep) {
 			verifier::report(MMSHIM_CALL_FAILED, may_sleep ? MMSHIM_FAIL_UNSUPPORTED : MMSHIM_FAIL_IRQL,
 					 mdl, pfns[0], pages, routine,
 					 "device frames are mapped with ioremap: they must be physically contiguous and "
@@ -198,15 +197,14 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 					 caller);
 			return nullptr;
 		}
-	} else if (type != MMSHIM_CACHE_WB && !may_sleep && (read_only || !contiguous)) {
+	} else if (type != MMSHIM_CACHE_WB && !may_sleep && (read_only || !f.contiguous)) {
 		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_IRQL, mdl, type, pages, routine,
 				 "non-cached pages are mapped with vmap, which can sleep: call at IRQL <= "
 				 "APC_LEVEL",
 				 caller);
 		return nullptr;
 	}
-	const bool io = f.device;
-	if (!io && !read_only && contiguous) {
+	if (!f.device && !read_only && f.contiguous) {
 		// The linear map already maps these frames, RW and NX, with
 		// their memory type.
 		set_mapped(m, mmshim_plat_pfn_linear_address(pfns[0])); // RAM: checked above
@@ -221,7 +219,7 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 	}
 	if (mp) {
 		mp->pages = pages;
-		if (io) {
+		if (f.device) {
 			int io_conflict = 0;
 			mp->kind = Kind::kIo;
 			mp->base = reinterpret_cast<uptr>(
