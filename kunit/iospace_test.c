@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/io.h>
 #include <linux/delay.h>
+#include <linux/jiffies.h>
 #include <asm/pgtable.h>
 #include "mmshim_kunit.h"
 #include <ntddk.h>
@@ -65,13 +66,17 @@ int pte_cache(const void *va)
 	return -1;
 }
 
+/*
+ * The device computes in a qemu thread of its own, which a busy host may
+ * not run for many milliseconds: wait up to 5 s for the busy bit to clear.
+ */
 static u32 edu_factorial(volatile u32 *regs, u32 n)
 {
-	int i;
+	unsigned long deadline = jiffies + 5 * HZ;
 
 	regs[0x08 / 4] = n;
-	for (i = 0; i < 1000 && (regs[0x20 / 4] & 1); i++)
-		udelay(10);
+	while ((regs[0x20 / 4] & 1) && time_before(jiffies, deadline))
+		usleep_range(20, 100);
 	return regs[0x08 / 4];
 }
 

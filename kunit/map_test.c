@@ -262,7 +262,7 @@ static void wait_for_pool(struct kunit *test)
 {
 	int i;
 
-	for (i = 0; i < 100 && MmshimAtomicMapFreePages() != 1024; i++)
+	for (i = 0; i < 1000 && MmshimAtomicMapFreePages() != 1024; i++)
 		msleep(10);
 	KUNIT_EXPECT_EQ(test, MmshimAtomicMapFreePages(), 1024UL);
 }

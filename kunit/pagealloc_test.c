@@ -89,8 +89,14 @@ static void window_near_free_memory(u64 half, u64 *low, u64 *high)
 	*high = *low + 2 * half - 1;
 }
 
-/* Copy of the MDL's frames, to check them after MmFreePagesFromMdl. */
-static unsigned long *save_frames(PMDL m, ULONG *count)
+/*
+ * The MDL's frames, each with a reference of the test's own, to check them
+ * after MmFreePagesFromMdl: mmshim has let go of a frame when only the
+ * test's reference is left. The extra reference keeps the allocator from
+ * handing a freed frame to someone else before it is checked, which would
+ * make a page in use by another task look like a leak.
+ */
+static unsigned long *hold_frames(PMDL m, ULONG *count)
 {
 	unsigned long *f;
 	ULONG i;
@@ -98,23 +104,31 @@ static unsigned long *save_frames(PMDL m, ULONG *count)
 	*count = m->ByteCount >> PAGE_SHIFT;
 	f = kvmalloc_array(*count, sizeof(*f), GFP_KERNEL);
 	if (f)
-		for (i = 0; i < *count; i++)
+		for (i = 0; i < *count; i++) {
 			f[i] = MmGetMdlPfnArray(m)[i];
+			get_page(pfn_to_page(f[i]));
+		}
 	return f;
 }
 
-/*
- * Freed frames are free again (reference count 0). A frame the allocator
- * has already handed to someone else in between may be counted; a leak
- * would count them all.
- */
+/* Frames mmshim still holds a reference to. */
 static ULONG frames_still_used(const unsigned long *f, ULONG count)
 {
 	ULONG i, used = 0;
 
 	for (i = 0; i < count; i++)
-		used += page_count(pfn_to_page(f[i])) != 0;
+		used += page_count(pfn_to_page(f[i])) != 1;
 	return used;
+}
+
+/* Drop the test's references: the frames go back to the allocator. */
+static void drop_frames(unsigned long *f, ULONG count)
+{
+	ULONG i;
+
+	for (i = 0; i < count; i++)
+		put_page(pfn_to_page(f[i]));
+	kvfree(f);
 }
 
 static void pagealloc_sizes(struct kunit *test)
@@ -147,16 +161,16 @@ static void pagealloc_sizes(struct kunit *test)
 		va[0] = 1;
 		va[m->ByteCount - 1] = 2;
 		KUNIT_EXPECT_EQ(test, va_cache(va), 0);
-		frames = save_frames(m, &count);
+		frames = hold_frames(m, &count);
 		KUNIT_ASSERT_NOT_NULL(test, frames);
 		/* MmFreePagesFromMdl drops the mapping too (Windows 7+). */
 		free_mdl_pages(m);
 		KUNIT_EXPECT_EQ(test, MmshimMappedMdlCount(), 0UL);
 		KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
-		/* Every frame is free again. (NR_FREE_PAGES cannot say so: 6.12's
+		/* Every frame let go of. (NR_FREE_PAGES cannot say so: 6.12's
 		 * per-CPU lists grow to keep thousands of freed pages out of it.) */
-		KUNIT_EXPECT_LE(test, frames_still_used(frames, count), count / 64 + 4);
-		kvfree(frames);
+		KUNIT_EXPECT_EQ(test, frames_still_used(frames, count), 0U);
+		drop_frames(frames, count);
 	}
 }
 
@@ -361,7 +375,7 @@ static void pagealloc_atomic(struct kunit *test)
 	ULONG count, i;
 
 	KUNIT_ASSERT_NOT_NULL(test, wc);
-	frames = save_frames(wc, &count);
+	frames = hold_frames(wc, &count);
 	KUNIT_ASSERT_NOT_NULL(test, frames);
 	spin_lock_irqsave(&pagealloc_test_lock, flags);
 	cached = MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(0), 4 * PAGE_SIZE);
@@ -376,10 +390,10 @@ static void pagealloc_atomic(struct kunit *test)
 	ExFreePool(cached);
 	ExFreePool(wc);
 	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
-	for (i = 0; i < 100 && frames_still_used(frames, count); i++)
+	for (i = 0; i < 1000 && frames_still_used(frames, count); i++)
 		msleep(10);
 	KUNIT_EXPECT_EQ(test, frames_still_used(frames, count), 0U);
-	kvfree(frames);
+	drop_frames(frames, count);
 }
 
 #ifdef CONFIG_FAULT_INJECTION
@@ -398,11 +412,11 @@ static void pagealloc_partial_under_fault_injection(struct kunit *test)
 	KUNIT_EXPECT_LT(test, m->ByteCount, 64U * PAGE_SIZE);
 	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), (SIZE_T)(m->ByteCount >> PAGE_SHIFT));
 	check_frames(test, m, 0, ~0ULL, true);
-	frames = save_frames(m, &count);
+	frames = hold_frames(m, &count);
 	KUNIT_ASSERT_NOT_NULL(test, frames);
 	free_mdl_pages(m);
-	KUNIT_EXPECT_LE(test, frames_still_used(frames, count), 1U);
-	kvfree(frames);
+	KUNIT_EXPECT_EQ(test, frames_still_used(frames, count), 0U);
+	drop_frames(frames, count);
 
 	current->fail_nth = 8;
 	m = MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), 64 * PAGE_SIZE, MmCached, MM_ALLOCATE_FULLY_REQUIRED);

@@ -44,6 +44,15 @@ for layer in $layers; do
 		$(( $(date +%s) - t0 )))")
 done
 
+# What failed, right above the summary: CI shows only the end of the output.
+for layer in $layers; do
+	grep -q '^LAYER-RESULT [^ ]* [0-9]* 0\b' "$logs/$layer.log" && continue
+	echo
+	echo "=== what failed in $layer"
+	grep -E '\[FAILED\]|\[CRASHED\]|EXPECTATION FAILED|ASSERTION FAILED|^ *Expected|^ *(FAIL|not ok) |^FAIL |BUG:|WARNING:|kmemleak|[0-9]+ failed' \
+		"$logs/$layer.log" | grep -v '^LAYER-RESULT' | head -8
+done
+
 echo
 echo "=== summary ($(( $(date +%s) - start ))s, logs in build/logs/)"
 printf '%s\n' "${summary[@]}"
