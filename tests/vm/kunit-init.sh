@@ -8,6 +8,9 @@ mount -t devtmpfs dev /dev
 mount -t debugfs none /sys/kernel/debug
 # Structured output for the harness goes to the second serial port.
 exec 3>/dev/ttyS1
+# No automatic scans (the first comes 60 s after boot, which a slow host
+# reaches mid-test): one scan, after unload, decides.
+echo scan=off > /sys/kernel/debug/kmemleak 2>/dev/null
 echo clear > /sys/kernel/debug/kmemleak 2>/dev/null
 # Fault injection for tasks that ask for it (kunit/fault_test.c sets
 # current->make_it_fail): every slab and page allocation they make fails.
