@@ -56,7 +56,9 @@ NTSTATUS HelloEduStart(PHYSICAL_ADDRESS Bar0, SIZE_T Length)
 
 	n = 10;
 	WriteRegister(EDU_FACTORIAL, n);
-	for (Spins = 0; (ReadRegister(EDU_STATUS) & EDU_STATUS_COMPUTING) && Spins < 1000000; Spins++)
+	/* The device computes in a thread of its own: poll until it is done
+	 * (a bounded spin; under emulation one read takes a microsecond or so). */
+	for (Spins = 0; (ReadRegister(EDU_STATUS) & EDU_STATUS_COMPUTING) && Spins < 50000000; Spins++)
 		;
 	HelloLog("edu: the device computed %u! = %u\n", n, ReadRegister(EDU_FACTORIAL));
 	return STATUS_SUCCESS;
