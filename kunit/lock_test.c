@@ -444,6 +444,38 @@ out:
 	user_detach();
 }
 
+/*
+ * An MDL built in the driver's own pool block (MmSizeOfMdl +
+ * MmInitializeMdl), locked and mapped, then freed with ExFreePool under a
+ * spinlock: reported, unmapped and unlocked on the spot.
+ */
+static void lock_pool_mdl_freed_while_locked(struct kunit *test)
+{
+	u8 *v = vmalloc(3 * PAGE_SIZE);
+	DEFINE_SPINLOCK(lock);
+	unsigned long flags;
+	int ref0;
+	PMDL m;
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	ref0 = refs(v + PAGE_SIZE);
+	m = ExAllocatePool2(POOL_FLAG_NON_PAGED, MmSizeOfMdl(v, 3 * PAGE_SIZE), 'dMrF');
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	MmInitializeMdl(m, v, 3 * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	/* Read-only: never the linear map, even if vmalloc's pages happen to
+	 * be physically contiguous; so a mapping record exists. */
+	KUNIT_ASSERT_NOT_NULL(test, MmGetSystemAddressForMdlSafe(m, NormalPagePriority | MdlMappingNoWrite));
+	KUNIT_EXPECT_EQ(test, MmshimMappedMdlCount(), 1UL);
+	spin_lock_irqsave(&lock, flags);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_IN_USE, ExFreePool(m));
+	spin_unlock_irqrestore(&lock, flags);
+	KUNIT_EXPECT_EQ(test, MmshimLockedMdlCount(), 0UL);
+	KUNIT_EXPECT_EQ(test, MmshimMappedMdlCount(), 0UL);
+	KUNIT_EXPECT_EQ(test, refs(v + PAGE_SIZE), ref0);
+	vfree(v);
+}
+
 static struct kunit_case lock_cases[] = {
 	KUNIT_CASE(lock_kernel_kmalloc),
 	KUNIT_CASE(lock_kernel_vmalloc_and_stack),
@@ -454,6 +486,7 @@ static struct kunit_case lock_cases[] = {
 	KUNIT_CASE(lock_user_memory),
 	KUNIT_CASE(lock_user_read_only_and_holes),
 	KUNIT_CASE(lock_unlock_from_another_thread),
+	KUNIT_CASE(lock_pool_mdl_freed_while_locked),
 	{}
 };
 

@@ -61,6 +61,13 @@
 #define MMSHIM_VRF_MDL_FREED_MAPPED 0x4D530013
 #define MMSHIM_VRF_MAPPINGS_LEAKED_AT_UNLOAD 0x4D530014
 #define MMSHIM_VRF_MDL_MAPPING_ABANDONED 0x4D530015
+#define MMSHIM_VRF_MDL_FREED_IN_USE 0x4D530016 /* ExFreePool of an MDL mmshim still holds things for */
+/* MMSHIM_VRF_MDL_FREED_IN_USE parameter 3: what the MDL still held. */
+#define MMSHIM_FREED_MDL_LOCKED 0x01      /* locked by MmProbeAndLockPages */
+#define MMSHIM_FREED_MDL_PAGES 0x02       /* pages from MmAllocatePagesForMdl(Ex) */
+#define MMSHIM_FREED_MDL_MAPPED 0x04      /* a system mapping (not through the linear map) */
+#define MMSHIM_FREED_MDL_USER_MAPPED 0x08 /* a user-mode mapping */
+#define MMSHIM_FREED_MDL_RESERVED 0x10    /* mapped in a reservation */
 /* Reserved mappings (docs/reserve.md). */
 #define MMSHIM_VRF_RESERVATIONS_LEAKED_AT_UNLOAD 0x4D530040
 #define MMSHIM_VRF_MDL_IN_RESERVATION 0x4D530041

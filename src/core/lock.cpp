@@ -7,11 +7,8 @@
 // driver has written into the MDL since, and refuses an MDL without a
 // record (double unlock, never locked, locked by hand).
 #include "lock.h"
-#include "map.h"
-#include "reserve.h"
 #include "mdl.h"
 #include "seh.h"
-#include "usermap.h"
 #include "verifier.h"
 
 namespace mmshim::lock {
@@ -206,8 +203,26 @@ Outcome probe_and_lock(MDL *m, KPROCESSOR_MODE mode, LOCK_OPERATION op, const ch
 
 bool is_locked(const MDL *mdl)
 {
+	if (!g_locked.count_relaxed())
+		return false;
 	LockGuard guard(MMSHIM_LOCK_PAGES);
 	return g_locked.find(key_of(mdl)) != nullptr;
+}
+
+bool unlock(MDL *m, const char *routine, void *caller)
+{
+	Record *r;
+	{
+		LockGuard guard(MMSHIM_LOCK_PAGES);
+		KeyedLink *l = g_locked.take(key_of(m));
+		r = l ? from_link<Record>(l) : nullptr;
+	}
+	if (!r)
+		return false;
+	mdl::release_uses(m, routine, caller); // mappings go before the pages, as on Windows
+	release(r);
+	m->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);
+	return true;
 }
 
 void release_all_at_unload()
@@ -252,24 +267,11 @@ extern "C" VOID MmUnlockPages(PMDL MemoryDescriptorList)
 				 routine, "NULL MDL", caller);
 		return;
 	}
-	lock::Record *r;
-	{
-		LockGuard guard(MMSHIM_LOCK_PAGES);
-		KeyedLink *l = lock::g_locked.take(lock::key_of(m));
-		r = l ? from_link<lock::Record>(l) : nullptr;
-	}
-	if (!r) {
+	if (!lock::unlock(m, routine, caller))
 		// Look at nothing in the MDL: it may not even be one any more.
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED,
 				 reinterpret_cast<uptr>(m), 0, 0, routine,
 				 "the MDL is not locked by MmProbeAndLockPages (double unlock?)", caller);
-		return;
-	}
-	reserve::drop_mdl(m, routine, caller); // a reserved mapping left behind is a driver bug
-	usermap::drop_all(m, routine, caller); // user mappings must be gone already
-	map::drop(m, routine, caller); // an existing system mapping goes first, as on Windows
-	lock::release(r);
-	m->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);
 }
 
 extern "C" void mmshim_core_unpin_done(void *pin)

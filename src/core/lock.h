@@ -10,6 +10,11 @@ namespace mmshim::lock {
 // unlocked it yet. Never dereferences mdl.
 bool is_locked(const MDL *mdl);
 
+// MmUnlockPages without its report: if the MDL is locked, drop its
+// mappings (reserved, user, system), unpin its pages and clear
+// MDL_PAGES_LOCKED. False, with nothing touched, if it is not locked.
+bool unlock(MDL *mdl, const char *routine, void *caller);
+
 // Module unload: unlock and report whatever drivers left locked.
 void release_all_at_unload();
 

@@ -437,6 +437,14 @@ bool drop(MDL *mdl, const char *routine, void *caller)
 	return true;
 }
 
+bool has_record(const MDL *mdl)
+{
+	if (!g_mapped.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_MAP);
+	return g_mapped.find(key_of(mdl)) != nullptr;
+}
+
 void release_all_at_unload()
 {
 	const uptr leaked = drain(g_mapped, MMSHIM_LOCK_MAP,

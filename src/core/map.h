@@ -43,6 +43,10 @@ bool check_frames(MDL *mdl, MEMORY_CACHING_TYPE cache, Frames *out, const char *
 // `caller`): that map call undoes it and returns NULL. Atomic-safe.
 bool drop(MDL *mdl, const char *routine, void *caller);
 
+// Whether mmshim holds a mapping record for this MDL (a linear-map
+// mapping has none). Never dereferences mdl. Atomic-safe.
+bool has_record(const MDL *mdl);
+
 // Module unload: unmap and report whatever drivers left mapped.
 void release_all_at_unload();
 

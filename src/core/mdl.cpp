@@ -105,6 +105,34 @@ void exit()
 	mmshim_plat_mdl_cache_destroy();
 }
 
+bool release_uses(MDL *m, const char *routine, void *caller)
+{
+	reserve::drop_mdl(m, routine, caller); // a reserved mapping left behind is a driver bug
+	usermap::drop_all(m, routine, caller); // user mappings must be gone already
+	return map::drop(m, routine, caller);  // an existing system mapping goes first, as on Windows
+}
+
+void pool_block_freed(void *block, const char *routine, void *caller)
+{
+	auto *m = static_cast<MDL *>(block);
+	// Each query is a relaxed load when nothing of its kind exists.
+	const uptr in_use = (lock::is_locked(m) ? MMSHIM_FREED_MDL_LOCKED : 0) |
+			    (pagealloc::owns_mdl(m) ? MMSHIM_FREED_MDL_PAGES : 0) |
+			    (map::has_record(m) ? MMSHIM_FREED_MDL_MAPPED : 0) |
+			    (usermap::has(m) ? MMSHIM_FREED_MDL_USER_MAPPED : 0) |
+			    (reserve::has_mdl(m) ? MMSHIM_FREED_MDL_RESERVED : 0);
+	if (!in_use)
+		return;
+	verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_IN_USE,
+			 reinterpret_cast<uptr>(m), in_use, 0, routine,
+			 "freeing an MDL that mmshim still holds locked pages, allocated pages or mappings "
+			 "for (MmUnlockPages, MmFreePagesFromMdl, MmUnmapLockedPages or MmPrepareMdlForReuse "
+			 "come first); mmshim releases them now",
+			 caller);
+	if (!lock::unlock(m, routine, caller) && !pagealloc::free_mdl_pages(m, routine, caller))
+		release_uses(m, routine, caller); // a partial MDL's mappings
+}
+
 } // namespace mmshim::mdl
 
 using namespace mmshim;
@@ -199,10 +227,8 @@ extern "C" VOID IoFreeMdl(PMDL Mdl)
 	if (registered) {
 		// A mapped partial MDL is unmapped, as MmPrepareMdlForReuse does;
 		// any other mapped MDL is unmapped too, but that is a driver bug.
-		usermap::drop_all(Mdl, routine, caller);
 		const bool partial = (Mdl->MdlFlags & MDL_PARTIAL) != 0;
-		reserve::drop_mdl(Mdl, routine, caller); // still in a reservation: reported
-		if (map::drop(Mdl, routine, caller) && !partial)
+		if (mdl::release_uses(Mdl, routine, caller) && !partial)
 			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_MAPPED,
 					 reinterpret_cast<uptr>(Mdl), 0, 0, routine,
 					 "freeing an MDL that is still mapped; mmshim unmaps it first", caller);

@@ -19,6 +19,20 @@ uptr capacity_pages(const MDL *mdl);
 // malformed (StartVa not page aligned, ByteOffset past the page, range wraps).
 bool described_span(const MDL *mdl, uptr *pages);
 
+// The MDL's pages are about to be released (MmUnlockPages,
+// MmFreePagesFromMdl, IoFreeMdl): drop its reserved mapping (reported),
+// its user mappings (reported if a process still has them) and its system
+// mapping. Returns whether there was a system mapping. Atomic-safe.
+bool release_uses(MDL *mdl, const char *routine, void *caller);
+
+// A pool block is being freed (ExFreePool(WithTag)), its memory still
+// intact: if mmshim still tracks an MDL at that address (locked, holding
+// pages from MmAllocatePagesForMdl, mapped), report it and release what it
+// holds, so that nothing leaks and no record outlives the MDL (a later MDL
+// at the same address would otherwise inherit it). Reads the block as an
+// MDL only if it is one of those. Atomic-safe.
+void pool_block_freed(void *block, const char *routine, void *caller);
+
 int init();
 void release_all_at_unload();
 void exit();

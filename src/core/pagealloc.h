@@ -35,6 +35,13 @@ namespace pagealloc {
 // Capacity of the PFN array of an MDL from MmAllocatePagesForMdl(Ex) (its
 // Size field wraps above 4089 pages), or false if it is not one.
 bool mdl_capacity(const MDL *mdl, uptr *pages);
+// MmFreePagesFromMdl without its report: if the MDL holds pages from
+// MmAllocatePagesForMdl(Ex), drop its mappings, free the pages and mark
+// the MDL empty. False, with nothing touched, if it does not.
+bool free_mdl_pages(MDL *mdl, const char *routine, void *caller);
+// Whether the MDL holds pages from MmAllocatePagesForMdl(Ex). Never
+// dereferences mdl.
+bool owns_mdl(const MDL *mdl);
 // Frames of live non-cached or write-combined allocations (0: all RAM that
 // mmshim knows of is write-back, no lookup needed). Atomic-safe.
 uptr uncached_pages();

@@ -429,11 +429,39 @@ PVOID allocate_contiguous(SIZE_T bytes, PHYSICAL_ADDRESS lowest, PHYSICAL_ADDRES
 
 bool mdl_capacity(const MDL *mdl, uptr *pages)
 {
+	if (!g_allocs.count_relaxed())
+		return false;
 	LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
 	KeyedLink *l = g_allocs.find(reinterpret_cast<uptr>(mdl));
 	if (!l || from_link<Allocation>(l)->kind != Kind::kMdl)
 		return false;
 	*pages = from_link<Allocation>(l)->capacity;
+	return true;
+}
+
+bool owns_mdl(const MDL *mdl)
+{
+	uptr pages;
+	return mdl_capacity(mdl, &pages);
+}
+
+bool free_mdl_pages(MDL *m, const char *routine, void *caller)
+{
+	Allocation *a;
+	{
+		LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
+		KeyedLink *l = g_allocs.take_if(reinterpret_cast<uptr>(m), [](const KeyedLink *k) {
+			return from_link<Allocation>(k)->kind == Kind::kMdl;
+		});
+		a = l ? from_link<Allocation>(l) : nullptr;
+	}
+	if (!a)
+		return false;
+	mdl::release_uses(m, routine, caller); // Windows 7 and later unmap a system mapping first
+	for (uptr i = 0; i < a->count; i++)
+		MmGetMdlPfnArray(m)[i] = ~PFN_NUMBER(0);
+	m->MdlFlags &= ~MDL_PAGES_LOCKED;
+	release(a);
 	return true;
 }
 
@@ -487,26 +515,11 @@ extern "C" VOID MmFreePagesFromMdl(PMDL MemoryDescriptorList)
 				 "NULL MDL", caller);
 		return;
 	}
-	pagealloc::Allocation *a;
-	{
-		LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
-		KeyedLink *l = pagealloc::g_allocs.take_if(reinterpret_cast<uptr>(m), [](const KeyedLink *k) {
-			return from_link<pagealloc::Allocation>(k)->kind == pagealloc::Kind::kMdl;
-		});
-		a = l ? from_link<pagealloc::Allocation>(l) : nullptr;
-	}
-	if (!a) {
+	if (!pagealloc::free_mdl_pages(m, routine, caller))
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_PAGES_NOT_ALLOCATED,
 				 reinterpret_cast<uptr>(m), 0, 0, routine,
 				 "the MDL does not come from MmAllocatePagesForMdl(Ex), or its pages were freed already",
 				 caller);
-		return;
-	}
-	map::drop(m, routine, caller); // Windows 7 and later unmap a system mapping first
-	for (uptr i = 0; i < a->count; i++)
-		MmGetMdlPfnArray(m)[i] = ~PFN_NUMBER(0);
-	m->MdlFlags &= ~MDL_PAGES_LOCKED;
-	pagealloc::release(a);
 }
 
 extern "C" PVOID MmAllocateContiguousMemory(SIZE_T NumberOfBytes, PHYSICAL_ADDRESS HighestAcceptableAddress)

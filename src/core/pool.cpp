@@ -8,6 +8,7 @@
 // foreign or already freed pointer is reported, never dereferenced; a wrong
 // tag is reported and the block stays allocated and intact.
 #include "pool.h"
+#include "mdl.h"
 #include "verifier.h"
 
 namespace mmshim::pool {
@@ -141,6 +142,10 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 	}
 	switch (verdict) {
 	case Verdict::kFree:
+		// Drivers build MDLs in pool (MmSizeOfMdl + MmInitializeMdl):
+		// one freed while mmshim still holds things for it is caught here,
+		// while its memory is still intact.
+		mdl::pool_block_freed(p, routine, caller);
 		mmshim_plat_free(block);
 		return;
 	case Verdict::kUnknown:

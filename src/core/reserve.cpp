@@ -170,6 +170,17 @@ bool drop_mdl(MDL *mdl, const char *routine, void *caller)
 	return true;
 }
 
+bool has_mdl(const MDL *mdl)
+{
+	if (!__atomic_load_n(&g_list, __ATOMIC_RELAXED))
+		return false;
+	LockGuard guard(MMSHIM_LOCK_RESERVE);
+	for (Reservation *c = g_list; c; c = c->next)
+		if (c->state == State::kMapped && c->mdl == mdl)
+			return true;
+	return false;
+}
+
 void release_all_at_unload()
 {
 	uptr leaked = 0;

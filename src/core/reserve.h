@@ -12,6 +12,9 @@ namespace mmshim::reserve {
 // reservation stays), clear its mapping flags and return true. Atomic-safe.
 bool drop_mdl(MDL *mdl, const char *routine, void *caller);
 
+// Whether this MDL is mapped into a reservation. Never dereferences mdl.
+bool has_mdl(const MDL *mdl);
+
 // Module unload: unmap and free whatever reservations drivers left, and
 // report them.
 void release_all_at_unload();

@@ -265,6 +265,17 @@ void drop_all(MDL *m, const char *routine, void *caller)
 	}
 }
 
+bool has(const MDL *mdl)
+{
+	if (!__atomic_load_n(&g_head, __ATOMIC_RELAXED))
+		return false;
+	LockGuard guard(MMSHIM_LOCK_MAP);
+	for (Record *c = g_head; c; c = c->next)
+		if (c->mdl == reinterpret_cast<uptr>(mdl))
+			return true;
+	return false;
+}
+
 void release_all_at_unload()
 {
 	uptr leaked = 0;

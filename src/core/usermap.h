@@ -23,6 +23,10 @@ void unmap(PVOID address, MDL *mdl, const char *routine, void *caller);
 // the process can no longer reach the pages (it gets SIGBUS). Atomic-safe.
 void drop_all(MDL *mdl, const char *routine, void *caller);
 
+// Whether any process maps this MDL (or did, and the MDL was not unmapped
+// since). Never dereferences mdl.
+bool has(const MDL *mdl);
+
 // Module unload: release and report whatever drivers left.
 void release_all_at_unload();
 
