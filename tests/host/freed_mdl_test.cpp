@@ -16,13 +16,6 @@ namespace {
 
 constexpr ULONG kTag = Tag("FrMd");
 
-PHYSICAL_ADDRESS Pa(unsigned long long v)
-{
-	PHYSICAL_ADDRESS p;
-	p.QuadPart = static_cast<LONGLONG>(v);
-	return p;
-}
-
 class FreedMdlTest : public CoreTest {
 protected:
 	void SetUp() override

@@ -18,13 +18,6 @@ using uptr = ULONG_PTR;
 
 namespace {
 
-PHYSICAL_ADDRESS Pa(unsigned long long v)
-{
-	PHYSICAL_ADDRESS p;
-	p.QuadPart = static_cast<LONGLONG>(v);
-	return p;
-}
-
 class PhysTest : public CoreTest {
 protected:
 	void SetUp() override

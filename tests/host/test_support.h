@@ -24,6 +24,14 @@ constexpr ULONG Tag(const char (&s)[5])
 	       static_cast<ULONG>(static_cast<unsigned char>(s[3])) << 24;
 }
 
+// A PHYSICAL_ADDRESS from a number.
+inline PHYSICAL_ADDRESS Pa(unsigned long long v)
+{
+	PHYSICAL_ADDRESS p;
+	p.QuadPart = static_cast<LONGLONG>(v);
+	return p;
+}
+
 inline std::string Describe(const fake::Report &r)
 {
 	char buf[256];
