@@ -49,7 +49,7 @@ for layer in $layers; do
 	grep -q '^LAYER-RESULT [^ ]* [0-9]* 0\b' "$logs/$layer.log" && continue
 	echo
 	echo "=== what failed in $layer"
-	grep -E '\[FAILED\]|\[CRASHED\]|EXPECTATION FAILED|ASSERTION FAILED|^ *Expected|^ *(FAIL|not ok) |^FAIL |BUG:|WARNING:|kmemleak|[0-9]+ failed' \
+	grep -E '\[ *FAILED *\]|\*\*\*Failed|\[CRASHED\]|EXPECTATION FAILED|ASSERTION FAILED|^ *Expected|^ *(FAIL|not ok) |^FAIL |BUG:|WARNING:|kmemleak|[0-9]+ failed' \
 		"$logs/$layer.log" | grep -v '^LAYER-RESULT' | head -8
 done
 
