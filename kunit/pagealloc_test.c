@@ -413,14 +413,22 @@ static void pagealloc_mdl_freed_before_its_pages(struct kunit *test)
 }
 
 #ifdef CONFIG_FAULT_INJECTION
-/* fail_nth: the Nth slab or page allocation of this task fails, once. */
+/*
+ * fail_nth: the Nth slab or page allocation of this task fails, once. The
+ * allocations before the first page (mmshim's record and scratch array,
+ * kmemleak's metadata for them, and vmalloc's when the scratch array falls
+ * back to it on fragmented memory) vary in number, so N is chosen well
+ * inside the 64 single-page allocations that follow: one of those fails.
+ */
+#define PAGEALLOC_FAIL_NTH 40
+
 static void pagealloc_partial_under_fault_injection(struct kunit *test)
 {
 	unsigned long *frames;
 	ULONG count;
 	PMDL m;
 
-	current->fail_nth = 8;
+	current->fail_nth = PAGEALLOC_FAIL_NTH;
 	m = MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(0), 64 * PAGE_SIZE);
 	current->fail_nth = 0;
 	KUNIT_ASSERT_NOT_NULL(test, m);
@@ -434,7 +442,7 @@ static void pagealloc_partial_under_fault_injection(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, frames_still_used(frames, count), 0U);
 	drop_frames(frames, count);
 
-	current->fail_nth = 8;
+	current->fail_nth = PAGEALLOC_FAIL_NTH;
 	m = MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), 64 * PAGE_SIZE, MmCached, MM_ALLOCATE_FULLY_REQUIRED);
 	current->fail_nth = 0;
 	KUNIT_EXPECT_NULL(test, m);
