@@ -24,22 +24,6 @@ static int linear_cache(unsigned long pfn)
 	return pte_cache(page_address(pfn_to_page(pfn)));
 }
 
-static int va_cache(const void *va)
-{
-	unsigned int level;
-	pte_t *pte = lookup_address((unsigned long)va, &level);
-	pgprot_t prot;
-
-	if (!pte || !pte_present(*pte))
-		return -1;
-	prot = pte_pgprot(*pte);
-	if (level != PG_LEVEL_4K)
-		prot = pgprot_large_2_4k(prot);
-	return linear_cache(pte_pfn(*pte)) >= 0 &&
-	       (pgprot_val(prot) & _PAGE_CACHE_MASK) == cachemode2protval(_PAGE_CACHE_MODE_WB) ? 0 :
-	       (pgprot_val(prot) & _PAGE_CACHE_MASK) == cachemode2protval(_PAGE_CACHE_MODE_WC) ? 2 : 1;
-}
-
 static void free_mdl_pages(PMDL m)
 {
 	MmFreePagesFromMdl(m);
@@ -158,7 +142,7 @@ static void pagealloc_sizes(struct kunit *test)
 		KUNIT_ASSERT_NOT_NULL(test, va);
 		va[0] = 1;
 		va[m->ByteCount - 1] = 2;
-		KUNIT_EXPECT_EQ(test, va_cache(va), 0);
+		KUNIT_EXPECT_EQ(test, pte_cache(va), 0);
 		frames = hold_frames(m, &count);
 		KUNIT_ASSERT_NOT_NULL(test, frames);
 		/* MmFreePagesFromMdl drops the mapping too (Windows 7+). */
@@ -269,7 +253,7 @@ static void pagealloc_cache_types(struct kunit *test)
 		/* The recorded type wins over the mapping call's. */
 		va = MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, NULL, FALSE, NormalPagePriority);
 		KUNIT_ASSERT_NOT_NULL(test, va);
-		KUNIT_EXPECT_EQ(test, va_cache(va), want[t]);
+		KUNIT_EXPECT_EQ(test, pte_cache(va), want[t]);
 		va[5] = 0x42;
 		KUNIT_EXPECT_EQ(test, ((u8 *)page_address(pfn_to_page(MmGetMdlPfnArray(m)[0])))[5], 0x42);
 		MmUnmapLockedPages(va, m);
@@ -277,7 +261,7 @@ static void pagealloc_cache_types(struct kunit *test)
 		va = MmMapLockedPagesSpecifyCache(m, KernelMode, MmNonCached, NULL, FALSE,
 						  NormalPagePriority | MdlMappingNoWrite);
 		KUNIT_ASSERT_NOT_NULL(test, va);
-		KUNIT_EXPECT_EQ(test, va_cache(va), want[t]);
+		KUNIT_EXPECT_EQ(test, pte_cache(va), want[t]);
 		KUNIT_EXPECT_EQ(test, va[5], 0x42);
 		MmUnmapLockedPages(va, m);
 		first = MmGetMdlPfnArray(m)[0];
@@ -314,7 +298,7 @@ static void pagealloc_contiguous(struct kunit *test)
 	KUNIT_EXPECT_GE(test, phys, low);
 	KUNIT_EXPECT_LE(test, phys + 2 * PAGE_SIZE - 1, high);
 	KUNIT_EXPECT_EQ(test, phys >> 20, (phys + 2 * PAGE_SIZE - 1) >> 20);
-	KUNIT_EXPECT_EQ(test, va_cache(p), 2);
+	KUNIT_EXPECT_EQ(test, pte_cache(p), 2);
 	MmFreeContiguousMemory(p);
 	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
 }

@@ -425,6 +425,16 @@ PVOID allocate_contiguous(SIZE_T bytes, PHYSICAL_ADDRESS lowest, PHYSICAL_ADDRES
 	return va;
 }
 
+// Remove the allocation of this kind keyed `key` from the table; nullptr if
+// there is none.
+Allocation *take(uptr key, Kind kind)
+{
+	LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
+	KeyedLink *l = g_allocs.take_if(
+		key, [kind](const KeyedLink *k) { return from_link<Allocation>(k)->kind == kind; });
+	return l ? from_link<Allocation>(l) : nullptr;
+}
+
 } // namespace
 
 bool mdl_capacity(const MDL *mdl, uptr *pages)
@@ -447,14 +457,7 @@ bool owns_mdl(const MDL *mdl)
 
 bool free_mdl_pages(MDL *m, const char *routine, void *caller)
 {
-	Allocation *a;
-	{
-		LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
-		KeyedLink *l = g_allocs.take_if(reinterpret_cast<uptr>(m), [](const KeyedLink *k) {
-			return from_link<Allocation>(k)->kind == Kind::kMdl;
-		});
-		a = l ? from_link<Allocation>(l) : nullptr;
-	}
+	Allocation *a = take(reinterpret_cast<uptr>(m), Kind::kMdl);
 	if (!a)
 		return false;
 	mdl::release_uses(m, routine, caller); // Windows 7 and later unmap a system mapping first
@@ -545,14 +548,8 @@ extern "C" VOID MmFreeContiguousMemory(PVOID BaseAddress)
 {
 	void *caller = MMSHIM_CALLER();
 	const char *routine = "MmFreeContiguousMemory";
-	pagealloc::Allocation *a;
-	{
-		LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
-		KeyedLink *l = pagealloc::g_allocs.take_if(reinterpret_cast<uptr>(BaseAddress), [](const KeyedLink *k) {
-			return from_link<pagealloc::Allocation>(k)->kind == pagealloc::Kind::kContiguous;
-		});
-		a = l ? from_link<pagealloc::Allocation>(l) : nullptr;
-	}
+	pagealloc::Allocation *a =
+		pagealloc::take(reinterpret_cast<uptr>(BaseAddress), pagealloc::Kind::kContiguous);
 	if (!a) {
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_CONTIGUOUS_NOT_ALLOCATED,
 				 reinterpret_cast<uptr>(BaseAddress), 0, 0, routine,

@@ -95,8 +95,12 @@ TEST_F(FreedMdlTest, ANewMdlAtTheSameAddressInheritsNothing)
 	PMDL m = PoolMdl(kVmalloc, 2 * 4096);
 	ASSERT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoReadAccess), STATUS_SUCCESS);
 	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_IN_USE, ExFreePool(m));
-	// Whatever the allocator hands out next, it is not locked: unlocking it
-	// is the usual double-unlock report, and locking it works.
+	// No record is keyed by the old address any more: an MDL there would
+	// not be locked. (MmUnlockPages of an unknown MDL reads nothing in it,
+	// so the stale pointer is safe to pass.)
+	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED, MmUnlockPages(m));
+	// Nor is whatever the allocator hands out next: unlocking it is the
+	// usual double-unlock report, and locking it works.
 	PMDL n = PoolMdl(kVmalloc + 4096, 4096);
 	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED, MmUnlockPages(n));
 	ASSERT_EQ(MmshimProbeAndLockPages(n, KernelMode, IoReadAccess), STATUS_SUCCESS);
