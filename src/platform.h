@@ -187,12 +187,14 @@ void *mmshim_plat_reserve_create(mmshim_size pages, mmshim_uptr *base);
 /* Release a reservation (every entry empty). Sleeps. */
 void mmshim_plat_reserve_destroy(void *handle);
 /*
- * Write PTEs for @count RAM frames from the reservation's first page: cached,
- * RW, NX. The entries must be empty. If the last unmap could not flush every
+ * Write PTEs for @count RAM frames from the reservation's first page: RW, NX,
+ * with memory type @cache (MMSHIM_CACHE_*: the frames' own, so no alias of
+ * another type is made). The entries must be empty. If the last unmap could not flush every
  * CPU's TLB synchronously, this finishes that first. Allocates nothing.
  * Atomic-safe; call it with no core lock held (it may need to send IPIs).
  */
-void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshim_size count);
+void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshim_size count,
+			     unsigned int cache);
 /*
  * Clear the first @count entries and flush the TLBs (all CPUs, synchronously,
  * when the context allows IPIs; else this CPU now and the others from a

@@ -216,12 +216,18 @@ bool unlock(MDL *m, const char *routine, void *caller)
 		LockGuard guard(MMSHIM_LOCK_PAGES);
 		KeyedLink *l = g_locked.take(key_of(m));
 		r = l ? from_link<Record>(l) : nullptr;
+		// Not locked any more from here on, before any mapping is looked
+		// for: a map call on another CPU that registers its mapping after
+		// release_uses has looked sees the flag clear and gives up (see
+		// map::still_locked), one that registered before is abandoned.
+		if (r)
+			__atomic_fetch_and(&m->MdlFlags, static_cast<CSHORT>(~(MDL_PAGES_LOCKED | MDL_IO_SPACE)),
+					   __ATOMIC_RELEASE);
 	}
 	if (!r)
 		return false;
 	mdl::release_uses(m, routine, caller); // mappings go before the pages, as on Windows
 	release(r);
-	m->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);
 	return true;
 }
 

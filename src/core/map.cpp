@@ -118,16 +118,25 @@ uptr linear_base(const MDL *m)
 	return base;
 }
 
+constexpr unsigned kMappable = MDL_PAGES_LOCKED | MDL_PARTIAL;
+
 // A record for `m`, in the table and kMapping; nullptr if `m` has a record
-// already (*conflict) or there is no memory.
-Mapping *claim(MDL *m, bool may_sleep, bool *conflict)
+// already (*conflict), was unlocked since the caller checked (*gone: an
+// unlock that looks for mappings later finds this record) or there is no
+// memory.
+Mapping *claim(MDL *m, bool may_sleep, bool *conflict, bool *gone)
 {
 	*conflict = false;
+	*gone = false;
 	Mapping *mp;
 	{
 		LockGuard guard(MMSHIM_LOCK_MAP);
 		if (g_mapped.find(key_of(m))) {
 			*conflict = true;
+			return nullptr;
+		}
+		if (!still_locked(m, kMappable)) {
+			*gone = true;
 			return nullptr;
 		}
 		mp = pop_spare_locked();
@@ -143,20 +152,29 @@ Mapping *claim(MDL *m, bool may_sleep, bool *conflict)
 	{
 		LockGuard guard(MMSHIM_LOCK_MAP);
 		if (!g_mapped.find(key_of(m))) {
-			mp->state = kMapping;
-			g_mapped.insert(&mp->link, key_of(m));
-			return mp;
+			if (!still_locked(m, kMappable)) {
+				*gone = true;
+			} else {
+				mp->state = kMapping;
+				g_mapped.insert(&mp->link, key_of(m));
+				return mp;
+			}
 		}
 	}
-	*conflict = true;
+	*conflict = !*gone;
 	recycle(mp);
 	return nullptr;
 }
 
-void set_mapped(MDL *m, uptr base)
+// Returns the flags from before: one atomic step with the unlock's
+// clearing of MDL_PAGES_LOCKED, so exactly one of the two sees the other.
+CSHORT set_mapped(MDL *m, uptr base)
 {
 	m->MappedSystemVa = reinterpret_cast<PVOID>(base + m->ByteOffset);
-	m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA | ((m->MdlFlags & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0);
+	return __atomic_fetch_or(&m->MdlFlags,
+				 static_cast<CSHORT>(MDL_MAPPED_TO_SYSTEM_VA |
+						     ((m->MdlFlags & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0)),
+				 __ATOMIC_ACQ_REL);
 }
 
 PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priority,
@@ -207,11 +225,23 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 	if (!f.device && !read_only && f.contiguous) {
 		// The linear map already maps these frames, RW and NX, with
 		// their memory type.
-		set_mapped(m, mmshim_plat_pfn_linear_address(pfns[0])); // RAM: checked above
+		const CSHORT before = set_mapped(m, mmshim_plat_pfn_linear_address(pfns[0])); // RAM: checked above
+		if (!(static_cast<USHORT>(before) & kMappable)) {
+			// Unlocked meanwhile: its drop may have looked already.
+			__atomic_fetch_and(&m->MdlFlags,
+					   static_cast<CSHORT>(~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED)),
+					   __ATOMIC_ACQ_REL);
+			report_unlocked_meanwhile(m, routine, caller);
+			return nullptr;
+		}
 		return m->MappedSystemVa;
 	}
-	bool conflict;
-	Mapping *mp = claim(m, may_sleep, &conflict);
+	bool conflict, gone;
+	Mapping *mp = claim(m, may_sleep, &conflict, &gone);
+	if (gone) {
+		report_unlocked_meanwhile(m, routine, caller);
+		return nullptr;
+	}
 	if (conflict) {
 		report(MMSHIM_VRF_MDL_ALREADY_MAPPED, mdl, reinterpret_cast<uptr>(m->MappedSystemVa), 0,
 		       routine, "the MDL is already mapped into system space", caller);
@@ -403,6 +433,15 @@ bool check_frames(MDL *m, MEMORY_CACHING_TYPE cache, Frames *out, const char *ro
 	}
 	out->contiguous = contiguous != 0;
 	return true;
+}
+
+void report_unlocked_meanwhile(const MDL *mdl, const char *routine, void *caller)
+{
+	verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_MAPPING_ABANDONED,
+			 reinterpret_cast<uptr>(mdl), 1, 0, routine,
+			 "the MDL was unlocked or freed by another thread while this call was mapping it; "
+			 "nothing is mapped (NULL)",
+			 caller);
 }
 
 bool drop(MDL *mdl, const char *routine, void *caller)

@@ -37,6 +37,22 @@ struct Frames {
 };
 bool check_frames(MDL *mdl, MEMORY_CACHING_TYPE cache, Frames *out, const char *routine, void *caller);
 
+// Whether the MDL still carries one of the flags in `need` (which include
+// MDL_PAGES_LOCKED) that allowed it to be mapped. A map call asks after it
+// has registered its mapping, under the lock of the area whose drop
+// routine the unlock calls: lock::unlock clears MDL_PAGES_LOCKED before it
+// drops any use, so either this sees the flag clear (the call gives up,
+// map_gone_report) or the unlock finds the registration and abandons it.
+inline bool still_locked(const MDL *m, unsigned need)
+{
+	return (static_cast<unsigned>(static_cast<USHORT>(__atomic_load_n(&m->MdlFlags, __ATOMIC_ACQUIRE))) &
+		need) != 0;
+}
+
+// Report (as MMSHIM_VRF_MDL_MAPPING_ABANDONED) that the MDL was unlocked
+// while `routine` was mapping it, before the mapping was registered.
+void report_unlocked_meanwhile(const MDL *mdl, const char *routine, void *caller);
+
 // If mmshim mapped this MDL into system space, unmap it and clear the
 // mapping flags; returns whether there was a mapping. A mapping another
 // thread is still making is abandoned (reported, as `routine` called by

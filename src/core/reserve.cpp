@@ -13,13 +13,17 @@
 // reported with Windows' subcode; the reservation and the pages stay as they
 // were. Tags are compared with bit 0 cleared, as Windows does.
 #include "reserve.h"
+#include "map.h"
 #include "mdl.h"
 #include "verifier.h"
 
 namespace mmshim::reserve {
 namespace {
 
-enum class State : unsigned char { kEmpty, kMapped, kBusy };
+// kMapping: the map routine is writing entries for `mdl`; an unlock of that
+// MDL meanwhile sets `abandoned`, and the map routine then clears them again
+// and returns NULL (the frames are going).
+enum class State : unsigned char { kEmpty, kMapped, kBusy, kMapping };
 
 struct Reservation {
 	Reservation *next;
@@ -27,8 +31,9 @@ struct Reservation {
 	uptr pages;  // reserved pages
 	ULONG tag;   // bit 0 cleared
 	State state;
+	bool abandoned; // kMapping: the MDL was unlocked or freed meanwhile
 	uptr mapped; // pages mapped (kMapped)
-	MDL *mdl;    // the MDL mapped (kMapped); compared, never dereferenced
+	MDL *mdl;    // the MDL mapped (kMapped, kMapping); compared, never dereferenced
 	void *handle; // the glue's reservation
 };
 
@@ -84,11 +89,14 @@ void finish_unmap(Reservation *r)
 	r->state = State::kEmpty;
 	r->mapped = 0;
 	r->mdl = nullptr;
+	r->abandoned = false;
 }
 
-// The MDL checks of the map routine; returns the pages to map, or 0 after a
-// report.
-uptr check_mdl(MDL *m, uptr addr, MEMORY_CACHING_TYPE cache, const char *routine, void *caller)
+constexpr unsigned kMappable = MDL_PAGES_LOCKED | MDL_PARTIAL;
+
+// The MDL checks of the map routine; returns the pages to map (and their
+// memory type in *type), or 0 after a report.
+uptr check_mdl(MDL *m, uptr addr, MEMORY_CACHING_TYPE cache, unsigned *type, const char *routine, void *caller)
 {
 	const auto mdl = reinterpret_cast<uptr>(m);
 	if (!m) {
@@ -110,32 +118,20 @@ uptr check_mdl(MDL *m, uptr addr, MEMORY_CACHING_TYPE cache, const char *routine
 			  routine, "the MDL is already mapped into system space", caller);
 		return 0;
 	}
-	uptr pages;
-	if (!mdl::described_span(m, &pages) || pages == 0) {
-		violation(MMSHIM_VRF_MDL_CORRUPT, mdl, reinterpret_cast<uptr>(m->StartVa), m->ByteCount, routine,
-			  "MDL StartVa/ByteOffset/ByteCount do not describe a mappable range", caller);
+	// The checks every mapping makes (range, PFN-array capacity, CacheType,
+	// RAM or device, one memory type): RAM is mapped with its own memory
+	// type, as MmMapLockedPagesSpecifyCache does, whatever CacheType says
+	// (an alias of another type breaks x86 PAT rules).
+	map::Frames f;
+	if (!map::check_frames(m, cache, &f, routine, caller))
+		return 0;
+	if (f.device) {
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, 0, MmGetMdlPfnArray(m)[0], routine,
+				 "the frames are not RAM: device memory is mapped with MmMapIoSpace", caller);
 		return 0;
 	}
-	const uptr capacity = mdl::capacity_pages(m);
-	if (pages > capacity) {
-		violation(MMSHIM_VRF_MDL_TOO_SMALL, mdl, pages, capacity, routine,
-			  "the MDL's PFN array is too small for the range it describes", caller);
-		return 0;
-	}
-	if (cache < MmNonCached || cache >= MmMaximumCacheType) {
-		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_INVALID_FLAGS, mdl, static_cast<uptr>(cache), 0,
-				 routine, "invalid MEMORY_CACHING_TYPE", caller);
-		return 0;
-	}
-	const PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
-	for (uptr i = 0; i < pages; i++) {
-		if (!mmshim_plat_pfn_to_linear(pfns[i])) {
-			verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED, mdl, i, pfns[i], routine,
-					 "a frame is not RAM: device memory is mapped with MmMapIoSpace", caller);
-			return 0;
-		}
-	}
-	return pages;
+	*type = f.type;
+	return f.pages;
 }
 
 } // namespace
@@ -150,6 +146,13 @@ bool drop_mdl(MDL *mdl, const char *routine, void *caller)
 	{
 		LockGuard guard(MMSHIM_LOCK_RESERVE);
 		for (Reservation *c = g_list; c; c = c->next) {
+			if (c->state == State::kMapping && c->mdl == mdl && !c->abandoned) {
+				// Another thread is mapping it: it clears what it
+				// wrote and returns NULL.
+				c->abandoned = true;
+				r = c;
+				break;
+			}
 			if (c->state == State::kMapped && c->mdl == mdl) {
 				c->state = State::kBusy;
 				r = c;
@@ -159,6 +162,13 @@ bool drop_mdl(MDL *mdl, const char *routine, void *caller)
 	}
 	if (!r)
 		return false;
+	if (r->state == State::kMapping) {
+		violation(MMSHIM_VRF_MDL_MAPPING_ABANDONED, reinterpret_cast<uptr>(mdl), 0, 0, routine,
+			  "the MDL's pages are released while another thread is still mapping them in a "
+			  "reservation; that mapping fails (NULL)",
+			  caller);
+		return true;
+	}
 	const uptr base = r->base;
 	mmshim_plat_reserve_unmap(r->handle, r->mapped);
 	finish_unmap(r);
@@ -176,7 +186,7 @@ bool has_mdl(const MDL *mdl)
 		return false;
 	LockGuard guard(MMSHIM_LOCK_RESERVE);
 	for (Reservation *c = g_list; c; c = c->next)
-		if (c->state == State::kMapped && c->mdl == mdl)
+		if ((c->state == State::kMapped || (c->state == State::kMapping && !c->abandoned)) && c->mdl == mdl)
 			return true;
 	return false;
 }
@@ -309,10 +319,11 @@ extern "C" PVOID MmMapLockedPagesWithReservedMapping(PVOID MappingAddress, ULONG
 	const char *routine = "MmMapLockedPagesWithReservedMapping";
 	const auto addr = reinterpret_cast<uptr>(MappingAddress);
 	MDL *m = MemoryDescriptorList;
-	const uptr pages = reserve::check_mdl(m, addr, CacheType, routine, caller);
+	unsigned type = MMSHIM_CACHE_WB;
+	const uptr pages = reserve::check_mdl(m, addr, CacheType, &type, routine, caller);
 	if (!pages)
 		return nullptr;
-	enum { kOk, kInvalid, kNotOwned, kNotUnmapped, kTooBig } outcome = kOk;
+	enum { kOk, kInvalid, kNotOwned, kNotUnmapped, kTooBig, kGone } outcome = kOk;
 	reserve::Reservation *r;
 	ULONG owner = 0;
 	uptr reserved = 0, mapped = 0, base = 0;
@@ -331,8 +342,13 @@ extern "C" PVOID MmMapLockedPagesWithReservedMapping(PVOID MappingAddress, ULONG
 			mapped = r->mapped;
 		} else if (pages > r->pages) {
 			outcome = kTooBig;
+		} else if (!map::still_locked(m, reserve::kMappable)) {
+			outcome = kGone; // unlocked since check_mdl: the frames may be gone
 		} else {
-			r->state = reserve::State::kBusy;
+			// From here an unlock of m finds this and abandons it.
+			r->state = reserve::State::kMapping;
+			r->abandoned = false;
+			r->mdl = m;
 		}
 	}
 	switch (outcome) {
@@ -352,24 +368,40 @@ extern "C" PVOID MmMapLockedPagesWithReservedMapping(PVOID MappingAddress, ULONG
 		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_LENGTH_TOO_LARGE, reinterpret_cast<uptr>(m), pages,
 				 reserved, routine, "the MDL spans more pages than the range reserves", caller);
 		return nullptr;
+	case kGone:
+		map::report_unlocked_meanwhile(m, routine, caller);
+		return nullptr;
 	case kOk:
 		break;
 	}
-	// RAM is always mapped cached (an uncached alias of a page the linear
-	// map caches breaks x86 PAT rules), whatever CacheType says.
+	// RAM is mapped with its own memory type (check_mdl).
 	mmshim_plat_reserve_map(r->handle, reinterpret_cast<const unsigned long long *>(MmGetMdlPfnArray(m)),
-				pages);
+				pages, type);
+	PVOID va = nullptr;
 	{
 		LockGuard guard(MMSHIM_LOCK_RESERVE);
-		r->state = reserve::State::kMapped;
-		r->mapped = pages;
-		r->mdl = m;
+		if (r->abandoned) {
+			r->state = reserve::State::kBusy; // cleared below, outside the lock
+		} else {
+			r->state = reserve::State::kMapped;
+			r->mapped = pages;
+			// Written while the unlock cannot have looked yet (it needs
+			// this lock): as Windows documents, MappedSystemVa is the
+			// base without the byte offset; the return value includes it.
+			m->MappedSystemVa = reinterpret_cast<PVOID>(base);
+			__atomic_fetch_or(&m->MdlFlags,
+					  static_cast<CSHORT>(MDL_MAPPED_TO_SYSTEM_VA |
+							      ((m->MdlFlags & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0)),
+					  __ATOMIC_RELEASE);
+			va = reinterpret_cast<PVOID>(base + m->ByteOffset);
+		}
 	}
-	// As Windows documents: MappedSystemVa is the base without the byte
-	// offset; the return value includes it.
-	m->MappedSystemVa = reinterpret_cast<PVOID>(base);
-	m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA | ((m->MdlFlags & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0);
-	return reinterpret_cast<PVOID>(base + m->ByteOffset);
+	if (!va) {
+		// Unlocked or freed meanwhile (reported there): m is not looked at.
+		mmshim_plat_reserve_unmap(r->handle, pages);
+		reserve::finish_unmap(r);
+	}
+	return va;
 }
 
 extern "C" VOID MmUnmapReservedMapping(PVOID BaseAddress, ULONG PoolTag, PMDL MemoryDescriptorList)

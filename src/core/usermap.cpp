@@ -36,7 +36,15 @@ struct Record {
 	uptr base;     // page-aligned user address
 	uptr offset;   // the MDL's ByteOffset when mapped
 	void *handle;  // the glue's mapping
+	ULONG state;   // kDone, or kMapping/kAbandoned while being mapped
 };
+
+// A record is listed (kMapping) before its mapping is made, so an unlock or
+// free of the MDL meanwhile finds it: drop_all unlists it and marks it
+// kAbandoned, and the mapping thread then removes its mapping and returns
+// NULL. Only kDone records have a handle and a base.
+constexpr ULONG kDone = 0, kMapping = 1, kAbandoned = 2;
+constexpr unsigned kMappable = MDL_PAGES_LOCKED | MDL_PARTIAL | MDL_SOURCE_IS_NONPAGED_POOL;
 
 // All user mappings, protected by MMSHIM_LOCK_MAP. Few and short-lived:
 // a list is enough.
@@ -144,17 +152,64 @@ PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, co
 		seh::raise(STATUS_INSUFFICIENT_RESOURCES, routine, caller);
 		return nullptr;
 	}
+	r->mdl = mdl;
+	r->process = process;
+	r->base = 0;
+	r->offset = 0;
+	r->handle = nullptr;
+	r->state = kMapping;
+	bool gone;
+	{
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		// Unlocked since the checks above: the frames may be gone. Else
+		// an unlock from now on finds r.
+		gone = !map::still_locked(m, kMappable);
+		if (!gone)
+			link(r);
+	}
+	if (gone) {
+		mmshim_plat_free(r);
+		map::report_unlocked_meanwhile(m, routine, caller);
+		return nullptr;
+	}
 	int error = 0;
 	uptr base = 0;
 	// RAM is mapped with its own memory type whatever CacheType says, as
 	// system mappings are (another alias breaks x86 PAT rules); device
 	// memory with the type asked.
-	r->handle = mmshim_plat_usermap_map(frames, pages, f.type, (priority & MdlMappingNoWrite) != 0, want,
-					    &base, &error);
-	if (!r->handle) {
+	const uptr offset = m->ByteOffset; // m may be gone after the next call
+	const uptr byte_count = m->ByteCount;
+	void *handle = mmshim_plat_usermap_map(frames, pages, f.type, (priority & MdlMappingNoWrite) != 0, want,
+					       &base, &error);
+	bool abandoned;
+	{
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		abandoned = __atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == kAbandoned;
+		if (!abandoned && !handle)
+			unlink(r);
+		if (!abandoned && handle) {
+			r->handle = handle;
+			r->base = base;
+			r->offset = offset;
+			__atomic_store_n(&r->state, kDone, __ATOMIC_RELEASE);
+		}
+	}
+	if (abandoned) {
+		// The MDL was unlocked or freed meanwhile (reported there, r
+		// unlisted): take the mapping out of the process again (this is
+		// its owner, able to sleep) and leave the MDL alone.
+		if (handle) {
+			if (mmshim_plat_usermap_live(handle))
+				mmshim_plat_usermap_unmap(handle);
+			mmshim_plat_usermap_release(handle, 1);
+		}
+		mmshim_plat_free(r);
+		return nullptr;
+	}
+	if (!handle) {
 		mmshim_plat_free(r);
 		if (error == MMSHIM_UMAP_UNSHAREABLE) {
-			report(MMSHIM_VRF_USER_MAPPING_PARTIAL_PAGE, mdl, m->ByteOffset, m->ByteCount, routine,
+			report(MMSHIM_VRF_USER_MAPPING_PARTIAL_PAGE, mdl, offset, byte_count, routine,
 			       "a frame cannot be shared with user space (a page without a reference "
 			       "count, such as part of a kernel stack)",
 			       caller);
@@ -163,15 +218,7 @@ PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, co
 		seh::raise(status_of(error), routine, caller);
 		return nullptr;
 	}
-	r->mdl = mdl;
-	r->process = process;
-	r->base = base;
-	r->offset = m->ByteOffset;
-	{
-		LockGuard guard(MMSHIM_LOCK_MAP);
-		link(r);
-	}
-	return reinterpret_cast<PVOID>(base + m->ByteOffset);
+	return reinterpret_cast<PVOID>(base + offset);
 }
 
 void unmap(PVOID address, MDL *m, const char *routine, void *caller)
@@ -196,7 +243,7 @@ void unmap(PVOID address, MDL *m, const char *routine, void *caller)
 		// of another process is refused; else any gone one (its process
 		// is gone, its file was closed elsewhere).
 		for (Record *c = g_head; c; c = c->next) {
-			if (c->mdl != mdl || (addr != c->base + c->offset && addr != c->base))
+			if (c->mdl != mdl || c->state != kDone || (addr != c->base + c->offset && addr != c->base))
 				continue;
 			const bool c_live = mmshim_plat_usermap_live(c->handle) != 0;
 			if (process && c->process == process) {
@@ -237,6 +284,7 @@ void drop_all(MDL *m, const char *routine, void *caller)
 	const auto mdl = reinterpret_cast<uptr>(m);
 	for (;;) {
 		Record *r = nullptr;
+		bool abandoned = false;
 		// No user mappings at all (the common case): no lock taken, since
 		// every unlock and free comes through here.
 		if (!__atomic_load_n(&g_head, __ATOMIC_RELAXED))
@@ -247,12 +295,24 @@ void drop_all(MDL *m, const char *routine, void *caller)
 				if (c->mdl == mdl) {
 					r = c;
 					unlink(r);
+					// Being mapped by another thread, which
+					// undoes it and frees r.
+					abandoned = r->state == kMapping;
+					if (abandoned)
+						__atomic_store_n(&r->state, kAbandoned, __ATOMIC_RELEASE);
 					break;
 				}
 			}
 		}
 		if (!r)
 			return;
+		if (abandoned) {
+			report(MMSHIM_VRF_MDL_MAPPING_ABANDONED, mdl, 0, 0, routine,
+			       "the MDL's pages are released while another thread is still mapping them into "
+			       "a process; that mapping fails (NULL)",
+			       caller);
+			continue;
+		}
 		const bool live = mmshim_plat_usermap_live(r->handle) != 0;
 		if (live)
 			report(MMSHIM_VRF_USER_MAPPING_LIVE, mdl, r->base + r->offset,

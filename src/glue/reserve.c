@@ -166,13 +166,21 @@ void mmshim_plat_reserve_destroy(void *handle)
 
 /**
  * mmshim_plat_reserve_map() - write PTEs for @count RAM frames from the first
- * page of the reservation: cached, RW, NX. A flush the last unmap deferred is
+ * page of the reservation: RW, NX, memory type @cache (MMSHIM_CACHE_*, the
+ * frames' own type, chosen by the core). A flush the last unmap deferred is
  * finished first. Allocates nothing. Atomic-safe.
  */
-void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshim_size count)
+void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshim_size count,
+			     unsigned int cache)
 {
 	struct mmshim_reservation *r = handle;
+	pgprot_t prot = PAGE_KERNEL;
 	mmshim_size i;
+
+	if (cache == MMSHIM_CACHE_UC)
+		prot = pgprot_noncached(prot);
+	else if (cache == MMSHIM_CACHE_WC)
+		prot = pgprot_writecombine(prot);
 
 	if (r->flush_ticket &&
 	    atomic_long_read(&mmshim_reserve_flush_done) < r->flush_ticket) {
@@ -188,7 +196,7 @@ void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshi
 	}
 	r->flush_ticket = 0;
 	for (i = 0; i < count; i++)
-		set_pte(r->ptes[i], pfn_pte(pfns[i], PAGE_KERNEL));
+		set_pte(r->ptes[i], pfn_pte(pfns[i], prot));
 }
 
 /**

@@ -97,6 +97,10 @@ struct State {
 	uptr next_reserve = 0;
 	unsigned reserve_create_fail = 0;
 	unsigned long reserve_maps = 0, reserve_unmaps = 0;
+	unsigned reserve_cache = 0; // the last reserve_map's memory type
+	// Run inside the next mmshim_plat_frames_ram (the frame checks every
+	// mapping makes after its flag checks, before it registers).
+	std::function<void()> during_check;
 };
 
 State &state()
@@ -225,6 +229,15 @@ unsigned long long reserve_pte(uptr va)
 	return 0;
 }
 unsigned long reserve_maps() { return state().reserve_maps; }
+unsigned reserve_cache() { return state().reserve_cache; }
+void during_next_check(std::function<void()> hook) { state().during_check = std::move(hook); }
+void fire_during_map()
+{
+	if (auto hook = std::move(state().during_map)) {
+		state().during_map = nullptr;
+		hook();
+	}
+}
 unsigned long reserve_unmaps() { return state().reserve_unmaps; }
 void fail_next_reserve_creates(unsigned count) { state().reserve_create_fail = count; }
 const std::vector<std::pair<unsigned long, bool>> &unpins() { return state().unpinned; }
@@ -599,6 +612,10 @@ void *mmshim_plat_pfn_to_linear(unsigned long long pfn)
 
 mmshim_size mmshim_plat_frames_ram(const unsigned long long *pfns, mmshim_size count, int *contiguous)
 {
+	if (auto hook = std::move(fake::state().during_check)) {
+		fake::state().during_check = nullptr;
+		hook();
+	}
 	mmshim_size i = 0;
 	*contiguous = 1;
 	for (; i < count && mmshim_plat_pfn_is_ram(pfns[i]); i++)
@@ -718,10 +735,12 @@ void mmshim_plat_reserve_destroy(void *handle)
 	delete static_cast<char *>(handle);
 }
 
-void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshim_size count)
+void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshim_size count,
+			     unsigned int cache)
 {
 	fake::State &s = fake::state();
 	s.reserve_maps++;
+	s.reserve_cache = cache;
 	if (fake::held_count())
 		fake::violation("mmshim_plat_reserve_map under a core lock");
 	auto it = s.reservations.find(handle);
@@ -733,6 +752,10 @@ void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshi
 		if (it->second.ptes[i])
 			fake::violation("mmshim_plat_reserve_map over a live entry");
 		it->second.ptes[i] = pfns[i];
+	}
+	if (auto hook = std::move(s.during_map)) {
+		s.during_map = nullptr;
+		hook();
 	}
 }
 

@@ -75,7 +75,11 @@ std::size_t deferred_count();
 void run_deferred();
 // Run @hook inside the next mmshim_plat_map_frames, standing in for another
 // thread acting while that mapping is being built.
-void during_next_map(std::function<void()> hook);
+void during_next_map(std::function<void()> hook); // also reserve and user maps
+// Run @hook inside the next mmshim_plat_frames_ram: after a map call's flag
+// checks, before it registers its mapping.
+void during_next_check(std::function<void()> hook);
+void fire_during_map(); // for fake_usermap.cpp: run the during_next_map hook
 // System mappings: linear-map addresses are kLinearBase + (pfn << 12);
 // other mappings get a fresh page-aligned address (their handle).
 constexpr unsigned long long kLinearBase = 0xffff888000000000ULL;
@@ -95,6 +99,7 @@ constexpr unsigned long long kReserveBase = 0xffffc90200000000ULL;
 std::size_t live_reservations();
 unsigned long long reserve_pte(uptr va); // the entry for va's page
 unsigned long reserve_maps();
+unsigned reserve_cache(); // MMSHIM_CACHE_* of the last reserve map
 unsigned long reserve_unmaps();
 void fail_next_reserve_creates(unsigned count);
 

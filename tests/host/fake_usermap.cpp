@@ -120,7 +120,9 @@ void *mmshim_plat_usermap_map(const unsigned long long *pfns, mmshim_size count,
 	}
 	*base = m->base;
 	s.all.push_back(std::move(m));
-	return s.all.back().get();
+	void *handle = s.all.back().get();
+	fake::fire_during_map();
+	return handle;
 }
 
 int mmshim_plat_usermap_live(void *handle)

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * race_test.c - KUnit suite "mmshim_race": MmUnlockPages on one CPU while
+ * another CPU maps the same MDL, with a user-mode mapping
+ * (MmMapLockedPagesSpecifyCache(UserMode), in the loading process's address
+ * space), a reserved mapping (MmMapLockedPagesWithReservedMapping) or a
+ * system mapping. Two kthreads bound to two CPUs meet at a barrier each
+ * round, then one maps while the other unlocks after a delay that varies
+ * from round to round, so the unlock lands before, during and after the
+ * mapping. After each round, with the MDL unlocked, nothing may map its
+ * frames any more: the process cannot read through a returned user address,
+ * the reservation's entries are empty, no system mapping record is left;
+ * and every counter is back where it started at the end.
+ */
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/kthread.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/uaccess.h>
+#include <asm/pgtable.h>
+#include "mmshim_kunit.h"
+
+#define RACE_TAG ('caRK')
+#define RACE_PAGES 3
+
+enum race_kind { RACE_USER, RACE_RESERVED, RACE_SYSTEM };
+
+struct race {
+	enum race_kind kind;
+	unsigned int rounds;
+	unsigned int window_ns; /* the unlock's delay varies in [0, window) */
+	u8 *buf;                /* vmalloc: scattered frames */
+	void *reservation;
+	struct mm_struct *mm;
+	PMDL volatile mdl;      /* this round's, made by the unlocker */
+	atomic_t arrived;       /* barrier */
+	bool volatile abort;
+	struct completion done[2];
+	/* results, read after both threads finished */
+	unsigned int mapped, refused, bad_user, bad_reserved, bad_system, timeouts;
+};
+
+static struct mm_struct *race_test_mm;
+
+static int race_suite_init(struct kunit_suite *suite)
+{
+	if (current->mm) {
+		mmget(current->mm);
+		race_test_mm = current->mm;
+	}
+	return 0;
+}
+
+static void race_suite_exit(struct kunit_suite *suite)
+{
+	if (race_test_mm)
+		mmput(race_test_mm);
+	race_test_mm = NULL;
+}
+
+/* Both threads: the @n-th meeting (counted from 1). False on timeout. */
+static bool race_meet(struct race *r, int n)
+{
+	unsigned long deadline = jiffies + 20 * HZ;
+
+	atomic_inc(&r->arrived);
+	while (atomic_read(&r->arrived) < 2 * n) {
+		if (READ_ONCE(r->abort))
+			return false;
+		if (time_after(jiffies, deadline)) {
+			WRITE_ONCE(r->abort, true);
+			r->timeouts++;
+			return false;
+		}
+		cpu_relax();
+	}
+	return true;
+}
+
+static void race_delay(unsigned int ns)
+{
+	if (ns >= 1000)
+		udelay(ns / 1000);
+	ndelay(ns % 1000);
+}
+
+/* The page-table entry at @va, read without touching @va: 0 if none. */
+static unsigned long race_pfn_at(void *va)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)va, &level);
+
+	if (!pte || level != PG_LEVEL_4K || !pte_present(*pte))
+		return 0;
+	return pte_pfn(*pte);
+}
+
+static noinline PVOID race_map_user(PMDL m)
+{
+	PVOID volatile va = NULL;
+
+	__try {
+		va = MmMapLockedPagesSpecifyCache(m, UserMode, MmCached, NULL, FALSE, NormalPagePriority);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		va = NULL;
+	}
+	return va;
+}
+
+/* CPU A: maps each round's MDL, then checks what is left once it is unlocked. */
+static int race_mapper_fn(void *data)
+{
+	struct race *r = data;
+	unsigned int i;
+
+	if (r->kind == RACE_USER)
+		kthread_use_mm(r->mm);
+	for (i = 0; i < r->rounds; i++) {
+		PMDL m;
+		PVOID va = NULL;
+		unsigned int p;
+
+		if (!race_meet(r, 3 * i + 1))
+			break;
+		m = r->mdl;
+		if (i % 4 == 3)
+			race_delay(r->window_ns / 2); /* now and then the unlock goes first */
+		switch (r->kind) {
+		case RACE_USER:
+			va = race_map_user(m);
+			break;
+		case RACE_RESERVED:
+			va = MmMapLockedPagesWithReservedMapping(r->reservation, RACE_TAG, m, MmCached);
+			break;
+		case RACE_SYSTEM:
+			va = MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, NULL, FALSE,
+							  NormalPagePriority);
+			break;
+		}
+		if (va)
+			r->mapped++;
+		else
+			r->refused++;
+		if (!race_meet(r, 3 * i + 2)) /* the MDL is unlocked now */
+			break;
+		switch (r->kind) {
+		case RACE_USER:
+			if (MmshimUserMappingCount() != 0)
+				r->bad_user++;
+			if (va) {
+				u8 byte;
+				unsigned long base = (unsigned long)va & PAGE_MASK;
+
+				/* Revoked by the unlock: the process reads nothing. */
+				if (!copy_from_user(&byte, va, 1))
+					r->bad_user++;
+				if (MmshimUserMappingCount())
+					MmUnmapLockedPages(va, m);
+				vm_munmap(base, RACE_PAGES * PAGE_SIZE);
+			}
+			break;
+		case RACE_RESERVED:
+			for (p = 0; p < RACE_PAGES; p++)
+				if (race_pfn_at((u8 *)r->reservation + p * PAGE_SIZE))
+					r->bad_reserved++;
+			if (race_pfn_at(r->reservation))
+				MmUnmapReservedMapping(r->reservation, RACE_TAG, m);
+			break;
+		case RACE_SYSTEM:
+			if (MmshimMappedMdlCount() != 0) {
+				r->bad_system++;
+				MmUnmapLockedPages(m->MappedSystemVa, m);
+			}
+			break;
+		}
+		if (!race_meet(r, 3 * i + 3))
+			break;
+	}
+	if (r->kind == RACE_USER)
+		kthread_unuse_mm(r->mm);
+	complete(&r->done[0]);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* CPU B: locks each round's MDL, unlocks it after a varying delay, frees it. */
+static int race_unlocker_fn(void *data)
+{
+	struct race *r = data;
+	unsigned int i;
+
+	for (i = 0; i < r->rounds; i++) {
+		PMDL m = IoAllocateMdl(r->buf, RACE_PAGES * PAGE_SIZE, FALSE, FALSE, NULL);
+
+		if (!m || MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess) != STATUS_SUCCESS) {
+			if (m)
+				IoFreeMdl(m);
+			WRITE_ONCE(r->abort, true);
+			break;
+		}
+		r->mdl = m;
+		if (!race_meet(r, 3 * i + 1)) {
+			release_mdl(m);
+			break;
+		}
+		race_delay((i * 7919U) % r->window_ns);
+		MmUnlockPages(m);
+		if (!race_meet(r, 3 * i + 2) || !race_meet(r, 3 * i + 3)) {
+			IoFreeMdl(m);
+			break;
+		}
+		IoFreeMdl(m);
+	}
+	complete(&r->done[1]);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void race_run(struct kunit *test, enum race_kind kind, unsigned int rounds, unsigned int window_ns)
+{
+	struct race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	SIZE_T locked = MmshimLockedMdlCount(), mapped = MmshimMappedMdlCount();
+	SIZE_T user = MmshimUserMappingCount(), reserved = MmshimReservedMappingCount();
+	int (*fn[2])(void *) = { race_mapper_fn, race_unlocker_fn };
+	struct task_struct *t[2];
+	unsigned int i, cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	if (kind == RACE_USER && !race_test_mm)
+		kunit_skip(test, "the test module was not loaded by a user process");
+	r->kind = kind;
+	r->rounds = rounds;
+	r->window_ns = window_ns;
+	r->mm = race_test_mm;
+	atomic_set(&r->arrived, 0);
+	r->buf = vmalloc(RACE_PAGES * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, r->buf);
+	memset(r->buf, 0x5c, RACE_PAGES * PAGE_SIZE);
+	if (kind == RACE_RESERVED) {
+		r->reservation = MmAllocateMappingAddress(RACE_PAGES * PAGE_SIZE, RACE_TAG);
+		KUNIT_ASSERT_NOT_NULL(test, r->reservation);
+	}
+	cpu = cpumask_first(cpu_online_mask);
+	for (i = 0; i < 2; i++) {
+		init_completion(&r->done[i]);
+		t[i] = kthread_create(fn[i], r, "mmshim_race%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+		kthread_bind(t[i], cpu);
+		cpu = cpumask_next(cpu, cpu_online_mask);
+	}
+	wake_up_process(t[0]);
+	wake_up_process(t[1]);
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&r->done[i]);
+		kthread_stop(t[i]);
+	}
+	kunit_info(test, "%u rounds: %u mapped before the unlock, %u refused or abandoned\n", rounds,
+		   r->mapped, r->refused);
+	KUNIT_EXPECT_EQ(test, r->timeouts, 0U);
+	KUNIT_EXPECT_FALSE(test, r->abort);
+	KUNIT_EXPECT_EQ(test, r->mapped + r->refused, rounds);
+	KUNIT_EXPECT_EQ_MSG(test, r->bad_user, 0U, "user mappings outlived the unlock");
+	KUNIT_EXPECT_EQ_MSG(test, r->bad_reserved, 0U, "reservation entries outlived the unlock");
+	KUNIT_EXPECT_EQ_MSG(test, r->bad_system, 0U, "system mappings outlived the unlock");
+	KUNIT_EXPECT_EQ(test, MmshimLockedMdlCount(), locked);
+	KUNIT_EXPECT_EQ(test, MmshimMappedMdlCount(), mapped);
+	KUNIT_EXPECT_EQ(test, MmshimUserMappingCount(), user);
+	if (kind == RACE_RESERVED) {
+		for (i = 0; i < RACE_PAGES; i++)
+			KUNIT_EXPECT_EQ(test, race_pfn_at((u8 *)r->reservation + i * PAGE_SIZE), 0UL);
+		EXPECT_NO_REPORT(test, MmFreeMappingAddress(r->reservation, RACE_TAG));
+	}
+	KUNIT_EXPECT_EQ(test, MmshimReservedMappingCount(), reserved);
+	/* The buffer was never damaged through a stray mapping. */
+	for (i = 0; i < RACE_PAGES * PAGE_SIZE; i += 512)
+		KUNIT_EXPECT_EQ(test, r->buf[i], (u8)0x5c);
+	vfree(r->buf);
+}
+
+static void race_unlock_vs_user_map(struct kunit *test)
+{
+	race_run(test, RACE_USER, 400, 400000);
+}
+
+static void race_unlock_vs_reserved_map(struct kunit *test)
+{
+	race_run(test, RACE_RESERVED, 1500, 40000);
+}
+
+static void race_unlock_vs_system_map(struct kunit *test)
+{
+	race_run(test, RACE_SYSTEM, 1500, 60000);
+}
+
+static struct kunit_case race_cases[] = {
+	KUNIT_CASE(race_unlock_vs_user_map),
+	KUNIT_CASE(race_unlock_vs_reserved_map),
+	KUNIT_CASE(race_unlock_vs_system_map),
+	{}
+};
+
+static struct kunit_suite race_suite = {
+	.name = "mmshim_race",
+	.suite_init = race_suite_init,
+	.suite_exit = race_suite_exit,
+	.init = mmshim_test_init,
+	.exit = mmshim_test_exit,
+	.test_cases = race_cases,
+};
+kunit_test_suite(race_suite);
