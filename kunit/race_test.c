@@ -303,10 +303,58 @@ static void race_unlock_vs_system_map(struct kunit *test)
 	race_run(test, RACE_SYSTEM, 1500, 60000);
 }
 
+/*
+ * Pages mapped through the atomic VA pool and freed with interrupts off: the
+ * VA pool's entries were cleared without flushing other CPUs (no IPIs with
+ * interrupts off), so the pages must not go back to the allocator until
+ * every CPU has flushed; they are freed by the teardown worker, after its
+ * flush. The test holds a reference of its own on each frame, so it sees
+ * mmshim's reference go without the frame being reused meanwhile.
+ */
+static void race_atomic_free_waits_for_tlb_flush(struct kunit *test)
+{
+	PMDL m = MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(0), 2 * PAGE_SIZE);
+	struct page *pages[2];
+	unsigned long flags, deadline;
+	const u8 *va;
+	u8 seen;
+	int i, held = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_EQ(test, MmGetMdlByteCount(m), (ULONG)(2 * PAGE_SIZE));
+	for (i = 0; i < 2; i++) {
+		pages[i] = pfn_to_page(MmGetMdlPfnArray(m)[i]);
+		get_page(pages[i]);
+	}
+	local_irq_save(flags);
+	/* Read-only: never the linear map, so in atomic context the VA pool. */
+	va = MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, NULL, FALSE,
+					  NormalPagePriority | MdlMappingNoWrite);
+	seen = va ? va[PAGE_SIZE] : 0xff;
+	MmFreePagesFromMdl(m); /* unmaps (VA pool), then releases the pages */
+	for (i = 0; i < 2; i++)
+		held += page_count(pages[i]) > 1;
+	local_irq_restore(flags);
+	KUNIT_EXPECT_NOT_NULL(test, va);
+	KUNIT_EXPECT_EQ(test, seen, 0); /* MmAllocatePagesForMdl zeroes */
+	KUNIT_EXPECT_EQ_MSG(test, held, 2, "pages freed before other CPUs flushed their TLBs");
+	/* The worker flushes, then frees. */
+	deadline = jiffies + 10 * HZ;
+	while ((page_count(pages[0]) > 1 || page_count(pages[1]) > 1) && time_before(jiffies, deadline))
+		msleep(5);
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, page_count(pages[i]), 1);
+		put_page(pages[i]);
+	}
+	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
+	ExFreePool(m);
+}
+
 static struct kunit_case race_cases[] = {
 	KUNIT_CASE(race_unlock_vs_user_map),
 	KUNIT_CASE(race_unlock_vs_reserved_map),
 	KUNIT_CASE(race_unlock_vs_system_map),
+	KUNIT_CASE(race_atomic_free_waits_for_tlb_flush),
 	{}
 };
 

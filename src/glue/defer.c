@@ -4,7 +4,9 @@
  * context (vfree, vunmap, unpinning with dirtying). Windows drivers free,
  * unmap and unlock at DISPATCH_LEVEL; mmshim queues the Linux half here and
  * a worker runs it in submission order, so an unmap queued before an unpin
- * of the same pages also happens before it.
+ * of the same pages also happens before it; and it first flushes every CPU's
+ * TLB if mmshim's own page tables may have left stale entries (tlbsettle.c),
+ * so no frame it releases can still be reached through them.
  */
 #include <linux/llist.h>
 #include <linux/workqueue.h>
@@ -17,6 +19,9 @@ static void mmshim_deferred_fn(struct work_struct *work)
 	struct llist_node *list = llist_reverse_order(llist_del_all(&mmshim_deferred_ops));
 	struct mmshim_deferred *d, *next;
 
+	/* Releases were queued after the entries that mapped their frames
+	 * were cleared: flush every CPU before any of them (tlbsettle.c). */
+	mmshim_tlb_settle();
 	llist_for_each_entry_safe(d, next, list, node)
 		d->fn(d);
 }

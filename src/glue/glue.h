@@ -12,6 +12,11 @@ struct mmshim_deferred {
 };
 void mmshim_defer(struct mmshim_deferred *d);
 void mmshim_defer_flush(void);
+/* tlbsettle.c: frames are released only once no CPU may translate to them
+ * through mmshim's own page tables (VA pool, reservations) */
+void mmshim_tlb_stale(void);
+bool mmshim_tlb_settle(void);
+unsigned long mmshim_tlb_settle_count(void);
 void mmshim_debugfs_init(void);
 void mmshim_debugfs_exit(void);
 

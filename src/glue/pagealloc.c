@@ -138,10 +138,12 @@ static void mmshim_deferred_release(struct mmshim_deferred *d)
  * @count: frames
  * @cache: the linear map's cache type for them now
  *
- * Write-back pages are freed at once, in any context. Uncached or
- * write-combined pages need set_memory_wb(), which sleeps: in atomic context
- * the whole release goes to the teardown queue, its list node and arguments
- * written over the start of @block. Atomic-safe.
+ * Write-back pages are freed at once, in any context, unless a CPU may still
+ * translate to them through mmshim's page tables and this context cannot
+ * flush every CPU (tlbsettle.c). Uncached or write-combined pages need
+ * set_memory_wb(), which sleeps. Either way, the release goes to the
+ * teardown queue, its list node and arguments written over the start of
+ * @block. Atomic-safe.
  */
 void mmshim_plat_pages_release(void *block, const unsigned long long *pfns, mmshim_size count,
 			       unsigned int cache)
@@ -149,7 +151,8 @@ void mmshim_plat_pages_release(void *block, const unsigned long long *pfns, mmsh
 	struct mmshim_release *r = block;
 
 	BUILD_BUG_ON(sizeof(struct mmshim_release) > MMSHIM_PAGES_RELEASE_SCRATCH);
-	if (cache == MMSHIM_CACHE_WB || mmshim_plat_may_sleep()) {
+	/* Not while a CPU may still translate to the pages (tlbsettle.c). */
+	if ((cache == MMSHIM_CACHE_WB || mmshim_plat_may_sleep()) && mmshim_tlb_settle()) {
 		mmshim_release_now(block, pfns, count, cache);
 		return;
 	}

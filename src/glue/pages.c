@@ -97,7 +97,7 @@ int mmshim_plat_unpin_user(void *storage, int dirty)
 	struct mmshim_pin *pin = storage;
 
 	pin->dirty = dirty;
-	if (mmshim_plat_may_sleep()) {
+	if (mmshim_plat_may_sleep() && mmshim_tlb_settle()) {
 		mmshim_unpin_now(pin);
 		return 1;
 	}
@@ -121,6 +121,11 @@ int mmshim_plat_get_page(unsigned long long pfn)
 /** mmshim_plat_put_page() - put_page() if @pfn has a struct page. Atomic-safe. */
 void mmshim_plat_put_page(unsigned long long pfn)
 {
+	/* Flush stale mmshim TLB entries first where the context allows. With
+	 * interrupts off this cannot wait: the reference dropped here is
+	 * mmshim's lock on a kernel buffer, which its owner still holds and
+	 * frees later (see docs/security.d/race.md). */
+	mmshim_tlb_settle();
 	if (pfn_valid(pfn))
 		put_page(pfn_to_page(pfn));
 }

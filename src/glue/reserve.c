@@ -220,6 +220,7 @@ void mmshim_plat_reserve_unmap(void *handle, mmshim_size count)
 	preempt_disable();
 	__flush_tlb_all();
 	preempt_enable();
+	mmshim_tlb_stale(); /* the frames wait for a flush (tlbsettle.c) */
 	r->flush_ticket = atomic_long_inc_return(&mmshim_reserve_flush_requested);
 	atomic_long_inc(&mmshim_reserve_deferred_flushes);
 	schedule_work(&mmshim_reserve_flush_work);

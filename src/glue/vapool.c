@@ -131,6 +131,7 @@ void mmshim_plat_vapool_unmap(mmshim_size index, mmshim_size count)
 
 	for (i = 0; i < count; i++)
 		set_pte(mmshim_vapool_ptes[index + i], __pte(0));
+	mmshim_tlb_stale(); /* the frames wait for a flush (tlbsettle.c) */
 }
 
 /** mmshim_plat_vapool_request_flush() - schedule_work() of the flush. Atomic-safe. */
