@@ -350,11 +350,61 @@ static void race_atomic_free_waits_for_tlb_flush(struct kunit *test)
 	ExFreePool(m);
 }
 
+/*
+ * The process removes mmshim's user mapping itself and maps something else
+ * at the same address; the driver's MmUnmapLockedPages afterwards must leave
+ * the process's new mapping alone (only mmshim's own VMA is ever removed).
+ */
+static void race_unmap_leaves_a_replacement_alone(struct kunit *test)
+{
+	u8 *buf = vmalloc(2 * PAGE_SIZE);
+	unsigned long base, again;
+	struct vm_area_struct *vma;
+	bool anon = false;
+	u8 byte = 0;
+	PVOID va;
+	PMDL m;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	if (!race_test_mm) {
+		vfree(buf);
+		kunit_skip(test, "the test module was not loaded by a user process");
+	}
+	m = locked_mdl(test, buf, 2 * PAGE_SIZE);
+	kthread_use_mm(race_test_mm);
+	va = race_map_user(m);
+	KUNIT_EXPECT_NOT_NULL(test, va);
+	if (va) {
+		base = (unsigned long)va & PAGE_MASK;
+		KUNIT_EXPECT_EQ(test, vm_munmap(base, 2 * PAGE_SIZE), 0);
+		again = vm_mmap(NULL, base, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0);
+		KUNIT_EXPECT_EQ(test, again, base);
+		byte = 0x77;
+		KUNIT_EXPECT_EQ(test, copy_to_user((void __user *)base, &byte, 1), 0UL);
+		EXPECT_NO_REPORT(test, MmUnmapLockedPages(va, m));
+		mmap_read_lock(current->mm);
+		vma = vma_lookup(current->mm, base);
+		anon = vma && vma_is_anonymous(vma);
+		mmap_read_unlock(current->mm);
+		KUNIT_EXPECT_TRUE_MSG(test, anon, "the process's own mapping was removed");
+		byte = 0;
+		KUNIT_EXPECT_EQ(test, copy_from_user(&byte, (void __user *)base, 1), 0UL);
+		KUNIT_EXPECT_EQ(test, byte, 0x77);
+		vm_munmap(base, 2 * PAGE_SIZE);
+	}
+	kthread_unuse_mm(race_test_mm);
+	KUNIT_EXPECT_EQ(test, MmshimUserMappingCount(), 0UL);
+	release_mdl(m);
+	vfree(buf);
+}
+
 static struct kunit_case race_cases[] = {
 	KUNIT_CASE(race_unlock_vs_user_map),
 	KUNIT_CASE(race_unlock_vs_reserved_map),
 	KUNIT_CASE(race_unlock_vs_system_map),
 	KUNIT_CASE(race_atomic_free_waits_for_tlb_flush),
+	KUNIT_CASE(race_unmap_leaves_a_replacement_alone),
 	{}
 };
 

@@ -280,17 +280,37 @@ static struct vm_area_struct *mmshim_umap_vma(struct mmshim_umap *u, struct mm_s
 }
 
 /**
- * mmshim_plat_usermap_unmap() - vm_munmap() the mapping from the current
- * process (its owner), after checking under the mmap lock that the VMA at
- * its address is still this mapping's. May sleep.
+ * mmshim_plat_usermap_unmap() - remove the mapping from the current process
+ * (its owner). May sleep.
+ *
+ * Under the mmap write lock, the VMA at the mapping's address is checked to
+ * be this mapping's (by identity: vm_ops and private data) and its
+ * page-table entries are zapped there and then: from that instant the
+ * process reaches none of the frames, whatever it does to the address
+ * afterwards. The VMA itself can only be removed with vm_munmap(), the one
+ * unmap primitive modules have, which takes the lock itself; it runs only if
+ * the VMA is still this mapping's just before. What is left between that
+ * check and vm_munmap() taking the lock is a thread of the same process
+ * munmapping the (already empty) mapping and mapping something else at the
+ * same address: then that process loses its own new mapping, which it could
+ * unmap itself anyway; no frame and no other process is affected
+ * (docs/usermap.md).
  */
 void mmshim_plat_usermap_unmap(void *handle)
 {
 	struct mmshim_umap *u = handle;
 	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
 	bool ours;
 
 	if (mm != u->mm)
+		return;
+	mmap_write_lock(mm);
+	vma = mmshim_umap_vma(u, mm);
+	if (vma)
+		zap_vma_ptes(vma, vma->vm_start, vma->vm_end - vma->vm_start);
+	mmap_write_unlock(mm);
+	if (!vma)
 		return;
 	mmap_read_lock(mm);
 	ours = mmshim_umap_vma(u, mm) != NULL;
