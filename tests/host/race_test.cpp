@@ -198,6 +198,22 @@ TEST_F(RaceTest, LinearMapRefusedWhenUnlockedBeforeItIsMarked)
 	IoFreeMdl(m);
 }
 
+TEST_F(RaceTest, FreePagesBeforeTheMapRegistersIsNoticed)
+{
+	fake::set_kernel_space_start(fake::kHostKernelSpaceStart); // ExFreePool of host heap blocks
+	PVOID base = MmAllocateMappingAddress(4 * 4096, kTag);
+	ASSERT_NE(base, nullptr);
+	PMDL m = MmAllocatePagesForMdlEx(Pa(0), Pa(~0ULL), Pa(0), 2 * 4096, MmCached, 0);
+	ASSERT_NE(m, nullptr);
+	fake::during_next_check([&] { EXPECT_NO_REPORT(MmFreePagesFromMdl(m)); });
+	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_MAPPING_ABANDONED,
+		      EXPECT_EQ(MmMapLockedPagesWithReservedMapping(base, kTag, m, MmCached), nullptr));
+	ExpectReservationEmpty(base, 4);
+	EXPECT_EQ(MmshimAllocatedPageCount(), 0u);
+	ExFreePool(m);
+	MmFreeMappingAddress(base, kTag);
+}
+
 // ---- reserved mappings and memory types ------------------------------------------
 
 TEST_F(RaceTest, ReservedMapUsesThePagesOwnMemoryType)
