@@ -69,9 +69,12 @@ static void race_suite_exit(struct kunit_suite *suite)
 static bool race_meet(struct race *r, int n)
 {
 	unsigned long deadline = jiffies + 20 * HZ;
+	unsigned int spins = 0;
 
 	atomic_inc(&r->arrived);
 	while (atomic_read(&r->arrived) < 2 * n) {
+		if (!(++spins & 4095))
+			cond_resched(); /* let this CPU's workers run now and then */
 		if (READ_ONCE(r->abort))
 			return false;
 		if (time_after(jiffies, deadline)) {
