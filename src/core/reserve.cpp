@@ -14,6 +14,7 @@
 // were. Tags are compared with bit 0 cleared, as Windows does.
 #include "reserve.h"
 #include "mdl.h"
+#include "perm.h"
 #include "verifier.h"
 
 namespace mmshim::reserve {
@@ -357,8 +358,12 @@ extern "C" PVOID MmMapLockedPagesWithReservedMapping(PVOID MappingAddress, ULONG
 	}
 	// RAM is always mapped cached (an uncached alias of a page the linear
 	// map caches breaks x86 PAT rules), whatever CacheType says.
-	mmshim_plat_reserve_map(r->handle, reinterpret_cast<const unsigned long long *>(MmGetMdlPfnArray(m)),
-				pages);
+	// Frames their owner could not write are mapped read-only (perm.h).
+	const auto *frames = reinterpret_cast<const unsigned long long *>(MmGetMdlPfnArray(m));
+	if (perm::read_only(m, MmGetMdlPfnArray(m), pages))
+		mmshim_plat_reserve_map_ro(r->handle, frames, pages);
+	else
+		mmshim_plat_reserve_map(r->handle, frames, pages);
 	{
 		LockGuard guard(MMSHIM_LOCK_RESERVE);
 		r->state = reserve::State::kMapped;

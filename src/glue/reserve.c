@@ -164,12 +164,8 @@ void mmshim_plat_reserve_destroy(void *handle)
 	mutex_unlock(&mmshim_reserve_dummy_lock);
 }
 
-/**
- * mmshim_plat_reserve_map() - write PTEs for @count RAM frames from the first
- * page of the reservation: cached, RW, NX. A flush the last unmap deferred is
- * finished first. Allocates nothing. Atomic-safe.
- */
-void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshim_size count)
+static void mmshim_reserve_map_prot(void *handle, const unsigned long long *pfns,
+				    mmshim_size count, pgprot_t prot)
 {
 	struct mmshim_reservation *r = handle;
 	mmshim_size i;
@@ -188,7 +184,26 @@ void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshi
 	}
 	r->flush_ticket = 0;
 	for (i = 0; i < count; i++)
-		set_pte(r->ptes[i], pfn_pte(pfns[i], PAGE_KERNEL));
+		set_pte(r->ptes[i], pfn_pte(pfns[i], prot));
+}
+
+/**
+ * mmshim_plat_reserve_map() - write PTEs for @count RAM frames from the first
+ * page of the reservation: cached, RW, NX. A flush the last unmap deferred is
+ * finished first. Allocates nothing. Atomic-safe.
+ */
+void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshim_size count)
+{
+	mmshim_reserve_map_prot(handle, pfns, count, PAGE_KERNEL);
+}
+
+/**
+ * mmshim_plat_reserve_map_ro() - mmshim_plat_reserve_map() with read-only
+ * entries (PAGE_KERNEL_RO), for frames no mapping may write. Atomic-safe.
+ */
+void mmshim_plat_reserve_map_ro(void *handle, const unsigned long long *pfns, mmshim_size count)
+{
+	mmshim_reserve_map_prot(handle, pfns, count, PAGE_KERNEL_RO);
 }
 
 /**

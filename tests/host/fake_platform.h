@@ -95,6 +95,10 @@ constexpr unsigned long long kReserveBase = 0xffffc90200000000ULL;
 std::size_t live_reservations();
 unsigned long long reserve_pte(uptr va); // the entry for va's page
 unsigned long reserve_maps();
+// Reserved maps made read-only (mmshim_plat_reserve_map_ro), and holds on a
+// process (mmshim_plat_process_hold) not yet released.
+unsigned long reserve_maps_ro();
+long process_holds(void *process);
 unsigned long reserve_unmaps();
 void fail_next_reserve_creates(unsigned count);
 
