@@ -675,14 +675,17 @@ static void child_partial_lock(int fd, void *arg)
 {
 	struct reuse_arg *a = arg;
 	unsigned char *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *va;
 	int st;
 
 	memcpy(page, "secret of the first process", 28);
 	/* Part of one page: mappable back into this process only. */
 	if (lock_user(fd, page + 100, 200, 1, &a->slot) != STATUS_SUCCESS)
 		_exit(2);
-	if (!map_locked(fd, a->slot, &st) || st != STATUS_SUCCESS)
+	va = map_locked(fd, a->slot, &st);
+	if (!va || st != STATUS_SUCCESS)
 		_exit(3);
+	a->va = (uintptr_t)va;
 	_exit(0); /* the lock stays with the shared handle */
 }
 
@@ -692,9 +695,21 @@ static void child_reuse(int fd, void *arg)
 	unsigned char *va;
 	int st;
 
+	unsigned char *own;
+
 	va = map_locked(fd, a->slot, &st);
 	if (st == STATUS_SUCCESS || va)
 		_exit(2); /* took the dead process's partial page */
+	/* This process's own memory where the dead one had its mapping: the
+	 * driver's unmap of the old mapping must not touch it. */
+	own = mmap((void *)(uintptr_t)(a->va & ~(unsigned long long)(PAGE - 1)), PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (own == MAP_FAILED)
+		_exit(3);
+	own[5] = 0x5E;
+	slot_call(fd, IOCTL_EXAMPLE_UNMAP_LOCKED, a->slot);
+	if (try_access(own + 5, 0, 0) != 0 || own[5] != 0x5E)
+		_exit(4);
 	_exit(0);
 }
 
@@ -730,9 +745,10 @@ static void hostile_exit_and_reuse(int fd)
 	s0 = stats(fd);
 	r = in_child(child_reuse, fd, &a);
 	s1 = stats(fd);
-	check(r == 1000 && s1.user_mappings == s0.user_mappings,
-	      "hostile: reuse: a new process is not taken for the dead owner of a partial page",
-	      "child %d", r);
+	check(r == 1000 && s1.user_mappings == s0.user_mappings - 1,
+	      "hostile: reuse: a new process is not taken for the dead owner of a partial page, and the "
+	      "driver's unmap of the dead mapping leaves the new process's memory at that address alone",
+	      "child %d mappings %llu -> %llu", r, s0.user_mappings, s1.user_mappings);
 	slot_call(fd, IOCTL_EXAMPLE_UNLOCK, a.slot);
 }
 
