@@ -91,7 +91,10 @@ mmshim_size mmshim_plat_pin_size(mmshim_size npages);
  * Pin @npages pages of the current process's address space from the page
  * aligned user address @start (pin_user_pages_fast, FOLL_WRITE if @write,
  * which breaks copy-on-write and fails on read-only mappings) into @pin.
- * Returns 0, or a negative errno with nothing left pinned. May sleep.
+ * Long-term (FOLL_LONGTERM: out of CMA and movable zones) where Linux
+ * allows it, else short-term (Linux refuses long-term writable pins of
+ * file pages that need dirty tracking). Returns 0, or a negative errno
+ * with nothing left pinned. May sleep.
  */
 int mmshim_plat_pin_user(void *pin, mmshim_uptr start, mmshim_size npages, int write);
 
@@ -194,7 +197,7 @@ void mmshim_plat_reserve_destroy(void *handle);
  * Atomic-safe; call it with no core lock held (it may need to send IPIs).
  */
 void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshim_size count,
-			     unsigned int cache);
+			     unsigned int cache, int read_only);
 /*
  * Clear the first @count entries and flush the TLBs (all CPUs, synchronously,
  * when the context allows IPIs; else this CPU now and the others from a
@@ -377,6 +380,31 @@ int mmshim_plat_numa_node(void);
 
 /* Non-zero if reading the kernel address @va would not fault. Atomic-safe. */
 int mmshim_plat_kva_readable(const void *va);
+
+/* ---- permissions and process identity (perm.c; docs/security.d/perm.md) -- */
+
+/*
+ * Non-zero if any of the @count frames is RAM that must never become
+ * writable through a mapping mmshim makes: the shared zero page (or huge
+ * zero page), or a frame whose linear-map entry is read-only or absent
+ * (kernel text and read-only data, a module's .rodata: set_memory_ro()
+ * makes the linear alias read-only too). Device frames are not looked at.
+ * Atomic-safe.
+ */
+int mmshim_plat_frames_read_only(const unsigned long long *pfns, mmshim_size count);
+
+/* Frame @index of a pin made by mmshim_plat_pin_user(). Atomic-safe. */
+unsigned long long mmshim_plat_pin_frame(const void *pin, mmshim_size index);
+
+/*
+ * The current process's address space (as mmshim_plat_current_process()),
+ * held (mmgrab) so that its address cannot be reused by another process
+ * until mmshim_plat_process_release(); NULL in a kernel thread. The hold
+ * keeps only the identity, not the address space. Atomic-safe.
+ */
+void *mmshim_plat_process_hold(void);
+void mmshim_plat_process_release(void *process);
+
 
 /* ---- provided by the core ---------------------------------------------- */
 

@@ -6,6 +6,11 @@
  * read-only output buffers, a write to a read-only mapping (in a child, which
  * must die of SIGSEGV), mprotect/mremap/munmap/fork on the mapping, an unmap
  * from the wrong process, and a process that exits with its mapping live.
+ * The "hostile:" checks are a hostile process's attacks on a driver that
+ * shares a locked caller buffer back (IoReadAccess lock, UserMode mapping
+ * without MdlMappingNoWrite): writing a read-only file or the zero page
+ * through it, acting on a mapping after fork, after exit, and from a new
+ * process that may have the dead one's identity.
  * Prints "PASS <name>" / "FAIL <name>: <why>" per check and
  * "CLIENT-RESULT <passed> <failed>"; exits non-zero if anything failed.
  * Build: gcc -static -O2 -o mmshim_ioctl_client client.c
@@ -400,6 +405,353 @@ static void test_close_cleans_up(void)
 	close(fd);
 }
 
+/* ---- hostile processes: attacks that must fail safely ---------------- */
+
+static sigjmp_buf fault_jmp;
+
+static void on_fault(int sig)
+{
+	siglongjmp(fault_jmp, sig);
+}
+
+/* Write (or read, if !write) one byte at @p in this process: 0 if it worked,
+ * else the signal it raised (SIGSEGV, SIGBUS). */
+static int try_access(volatile unsigned char *p, int write, unsigned char value)
+{
+	struct sigaction sa, old_segv, old_bus;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fault;
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	sig = sigsetjmp(fault_jmp, 1);
+	if (sig == 0) {
+		if (write)
+			*p = value;
+		else
+			(void)*p;
+	}
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return sig;
+}
+
+static int lock_user(int fd, void *va, unsigned int len, int write, unsigned int *slot)
+{
+	struct example_lock l = { .address = (uintptr_t)va, .length = len, .write = write ? 1u : 0u };
+
+	return call(fd, IOCTL_EXAMPLE_LOCK_USER, &l, sizeof(l), slot, sizeof(*slot), NULL);
+}
+
+static unsigned char *map_locked(int fd, unsigned int slot, int *status)
+{
+	unsigned long long va = 0;
+
+	*status = call(fd, IOCTL_EXAMPLE_MAP_LOCKED, &slot, sizeof(slot), &va, sizeof(va), NULL);
+	return (unsigned char *)(uintptr_t)va;
+}
+
+static int slot_call(int fd, unsigned int code, unsigned int slot)
+{
+	return call(fd, code, &slot, sizeof(slot), NULL, 0, NULL);
+}
+
+/* Never-written anonymous memory reads zero (the shared zero page is intact). */
+static int fresh_memory_reads_zero(void)
+{
+	unsigned char *p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ok = p != MAP_FAILED;
+	unsigned int i;
+
+	for (i = 0; ok && i < 2 * PAGE; i++)
+		ok = p[i] == 0;
+	if (p != MAP_FAILED)
+		munmap(p, 2 * PAGE);
+	return ok;
+}
+
+static void child_fresh_zero(int fd, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	_exit(fresh_memory_reads_zero() ? 0 : 7);
+}
+
+/* A read-only file, opened O_RDONLY, mapped PROT_READ, locked for reading
+ * and shared back by the driver: the process must not be able to write it. */
+static void hostile_read_only_file(int fd)
+{
+	static const char text[] = "mmshim: this file is read-only for the client\n";
+	char path[] = "/tmp/mmshim_hostile_XXXXXX", back[sizeof(text)] = "", perms[8] = "";
+	unsigned int slot = ~0u;
+	unsigned char *file_va, *va;
+	int wfd, rfd, st, sig, r;
+	struct example_stats s0, s1;
+
+	wfd = mkstemp(path);
+	if (wfd < 0) {
+		strcpy(path, "/mmshim_hostile_XXXXXX");
+		wfd = mkstemp(path);
+	}
+	if (wfd < 0 || write(wfd, text, sizeof(text)) != (ssize_t)sizeof(text)) {
+		check(0, "hostile: read-only file: setup", "no writable directory: %s", strerror(errno));
+		return;
+	}
+	close(wfd);
+	rfd = open(path, O_RDONLY);
+	file_va = rfd >= 0 ? mmap(NULL, PAGE, PROT_READ, MAP_SHARED, rfd, 0) : MAP_FAILED;
+	if (file_va == MAP_FAILED) {
+		check(0, "hostile: read-only file: setup", "mmap: %s", strerror(errno));
+		unlink(path);
+		return;
+	}
+	s0 = stats(fd);
+	st = lock_user(fd, file_va, PAGE, 0, &slot);
+	check(st == STATUS_SUCCESS, "hostile: read-only file: IoReadAccess lock accepted", "status 0x%x", st);
+	if (st != STATUS_SUCCESS)
+		goto out;
+	va = map_locked(fd, slot, &st);
+	s1 = stats(fd);
+	check(st == STATUS_SUCCESS && va && maps_perms(va, perms) && !strncmp(perms, "r--", 3) &&
+		      s1.read_only_mappings == s0.read_only_mappings + 1,
+	      "hostile: read-only file: the driver's writable user mapping is made read-only and reported",
+	      "status 0x%x perms '%s' reports %u -> %u", st, perms, s0.read_only_mappings, s1.read_only_mappings);
+	if (st == STATUS_SUCCESS && va) {
+		r = mprotect(va, PAGE, PROT_READ | PROT_WRITE);
+		check(r == -1 && errno == EACCES, "hostile: read-only file: mprotect cannot make it writable",
+		      "r %d errno %d", r, errno);
+		sig = try_access(va, 1, 'X');
+		check(sig == SIGSEGV && va[0] == 'm', "hostile: read-only file: a write through the mapping faults",
+		      "signal %d byte 0x%x", sig, va[0]);
+		slot_call(fd, IOCTL_EXAMPLE_UNMAP_LOCKED, slot);
+	}
+	slot_call(fd, IOCTL_EXAMPLE_UNLOCK, slot);
+out:
+	r = (int)pread(rfd, back, sizeof(back), 0);
+	check(r == (int)sizeof(text) && !memcmp(back, text, sizeof(text)),
+	      "hostile: read-only file: read() returns the file unchanged", "r %d '%.20s'", r, back);
+	munmap(file_va, PAGE);
+	close(rfd);
+	unlink(path);
+}
+
+/* Untouched PROT_READ memory is the shared zero page: no write may reach it. */
+static void hostile_untouched_read_only(int fd)
+{
+	unsigned char *buf = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *va;
+	unsigned int slot = ~0u;
+	char perms[8] = "";
+	int st, sig, r;
+
+	st = lock_user(fd, buf, PAGE, 0, &slot);
+	check(st == STATUS_SUCCESS, "hostile: untouched PROT_READ memory: IoReadAccess lock accepted",
+	      "status 0x%x", st);
+	if (st != STATUS_SUCCESS)
+		return;
+	va = map_locked(fd, slot, &st);
+	check(st == STATUS_SUCCESS && va && maps_perms(va, perms) && !strncmp(perms, "r--", 3),
+	      "hostile: untouched PROT_READ memory: the user mapping is read-only", "status 0x%x perms '%s'", st,
+	      perms);
+	if (st == STATUS_SUCCESS && va) {
+		sig = try_access(va + 123, 1, 0x99);
+		check(sig == SIGSEGV && va[123] == 0, "hostile: untouched PROT_READ memory: a write faults",
+		      "signal %d byte 0x%x", sig, va[123]);
+	}
+	slot_call(fd, IOCTL_EXAMPLE_UNLOCK, slot);
+	r = in_child(child_fresh_zero, fd, NULL);
+	check(fresh_memory_reads_zero() && buf[123] == 0 && r == 1000,
+	      "hostile: untouched PROT_READ memory: never-written memory still reads zero here and in another process",
+	      "child %d", r);
+	munmap(buf, PAGE);
+}
+
+/* Untouched writable memory, locked for reading: the process gets its own
+ * page, so writing through the mapping reaches only its own memory. */
+static void hostile_untouched_writable(int fd)
+{
+	unsigned char *buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *va;
+	unsigned int slot = ~0u;
+	char perms[8] = "";
+	int st, sig, r;
+
+	st = lock_user(fd, buf, PAGE, 0, &slot);
+	va = st == STATUS_SUCCESS ? map_locked(fd, slot, &st) : NULL;
+	check(st == STATUS_SUCCESS && va && maps_perms(va, perms) && !strcmp(perms, "rw-s"),
+	      "hostile: untouched writable memory: read-locked and mapped writable (the process's own memory)",
+	      "status 0x%x perms '%s'", st, perms);
+	if (st != STATUS_SUCCESS || !va)
+		return;
+	sig = try_access(va + 200, 1, 0x42);
+	check(sig == 0 && buf[200] == 0x42, "hostile: untouched writable memory: a write lands in the process's own page",
+	      "signal %d byte 0x%x", sig, buf[200]);
+	r = in_child(child_fresh_zero, fd, NULL);
+	check(fresh_memory_reads_zero() && r == 1000,
+	      "hostile: untouched writable memory: never-written memory still reads zero here and in another process",
+	      "child %d", r);
+	slot_call(fd, IOCTL_EXAMPLE_UNLOCK, slot);
+	munmap(buf, PAGE);
+}
+
+struct fork_arg {
+	unsigned char *va;
+	unsigned int slot;
+};
+
+static void child_after_fork(int fd, void *arg)
+{
+	struct fork_arg *a = arg;
+
+	if (try_access(a->va, 0, 0) != SIGSEGV)
+		_exit(2); /* the parent's mapping must not be inherited */
+	/* The driver unmaps whatever the handle mapped, from this process. */
+	slot_call(fd, IOCTL_EXAMPLE_UNMAP_LOCKED, a->slot);
+	_exit(0);
+}
+
+static void child_unlock_after_fork(int fd, void *arg)
+{
+	slot_call(fd, IOCTL_EXAMPLE_UNLOCK, ((struct fork_arg *)arg)->slot);
+	_exit(0);
+}
+
+/* A forked child acts on the parent's mapping through the shared handle. */
+static void hostile_after_fork(int fd)
+{
+	unsigned char *buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct example_stats s0, s1;
+	struct fork_arg a;
+	int st, r, sig;
+
+	memset(buf, 0x3C, PAGE);
+	st = lock_user(fd, buf, PAGE, 1, &a.slot);
+	a.va = st == STATUS_SUCCESS ? map_locked(fd, a.slot, &st) : NULL;
+	check(st == STATUS_SUCCESS && a.va && a.va[9] == 0x3C, "hostile: fork: buffer locked and mapped",
+	      "status 0x%x", st);
+	if (st != STATUS_SUCCESS || !a.va)
+		return;
+	s0 = stats(fd);
+	r = in_child(child_after_fork, fd, &a);
+	s1 = stats(fd);
+	check(r == 1000 && s1.wrong_process == s0.wrong_process + 1 && try_access(a.va + 9, 0, 0) == 0 &&
+		      a.va[9] == 0x3C && s1.user_mappings == s0.user_mappings,
+	      "hostile: fork: the child cannot use or unmap the parent's mapping (refused, reported)",
+	      "child %d reports %u -> %u", r, s0.wrong_process, s1.wrong_process);
+	/* The child unlocks the parent's buffer: the parent loses access first. */
+	s0 = stats(fd);
+	r = in_child(child_unlock_after_fork, fd, &a);
+	s1 = stats(fd);
+	sig = try_access(a.va + 9, 0, 0);
+	check(r == 1000 && sig == SIGBUS && s1.live_revoked == s0.live_revoked + 1 &&
+		      s1.locked_mdls == s0.locked_mdls - 1,
+	      "hostile: fork: a child's unlock revokes the parent's mapping (SIGBUS, no stale pages)",
+	      "child %d signal %d revoked %u -> %u locked %llu -> %llu", r, sig, s0.live_revoked,
+	      s1.live_revoked, s0.locked_mdls, s1.locked_mdls);
+	munmap(a.va, PAGE);
+	munmap(buf, PAGE);
+}
+
+static void child_exit_locked(int fd, void *arg)
+{
+	int own = open(DEVICE, O_RDWR), st;
+	unsigned char *buf = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned int slot;
+
+	(void)fd;
+	(void)arg;
+	if (own < 0 || lock_user(own, buf, PAGE, 1, &slot) != STATUS_SUCCESS)
+		_exit(2);
+	if (!map_locked(own, slot, &st) || st != STATUS_SUCCESS)
+		_exit(3);
+	_exit(0); /* no unmap, no unlock, no close */
+}
+
+struct reuse_arg {
+	unsigned int slot;
+	unsigned long long va;
+};
+
+static void child_partial_lock(int fd, void *arg)
+{
+	struct reuse_arg *a = arg;
+	unsigned char *page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *va;
+	int st;
+
+	memcpy(page, "secret of the first process", 28);
+	/* Part of one page: mappable back into this process only. */
+	if (lock_user(fd, page + 100, 200, 1, &a->slot) != STATUS_SUCCESS)
+		_exit(2);
+	va = map_locked(fd, a->slot, &st);
+	if (!va || st != STATUS_SUCCESS)
+		_exit(3);
+	a->va = (uintptr_t)va;
+	_exit(0); /* the lock stays with the shared handle */
+}
+
+static void child_reuse(int fd, void *arg)
+{
+	struct reuse_arg *a = arg;
+	unsigned char *va;
+	int st;
+
+	unsigned char *own;
+
+	va = map_locked(fd, a->slot, &st);
+	if (st == STATUS_SUCCESS || va)
+		_exit(2); /* took the dead process's partial page */
+	/* This process's own memory where the dead one had its mapping: the
+	 * driver's unmap of the old mapping must not touch it. */
+	own = mmap((void *)(uintptr_t)(a->va & ~(unsigned long long)(PAGE - 1)), PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (own == MAP_FAILED)
+		_exit(3);
+	own[5] = 0x5E;
+	slot_call(fd, IOCTL_EXAMPLE_UNMAP_LOCKED, a->slot);
+	if (try_access(own + 5, 0, 0) != 0 || own[5] != 0x5E)
+		_exit(4);
+	_exit(0);
+}
+
+/* A process exits holding locks and mappings; a new process must not be
+ * taken for it. */
+static void hostile_exit_and_reuse(int fd)
+{
+	struct example_stats s0, s1;
+	struct reuse_arg a = { .slot = ~0u };
+	int r;
+
+	s0 = stats(fd);
+	r = in_child(child_exit_locked, fd, NULL);
+	s1 = stats(fd);
+	check(r == 1000 && s1.locked_mdls == s0.locked_mdls && s1.user_mappings == s0.user_mappings &&
+		      s1.reports == s0.reports,
+	      "hostile: exit: a process that exits with a locked, mapped buffer leaves nothing behind",
+	      "child %d locked %llu -> %llu mappings %llu -> %llu reports %u -> %u", r, s0.locked_mdls,
+	      s1.locked_mdls, s0.user_mappings, s1.user_mappings, s0.reports, s1.reports);
+
+	/* The slot number travels back through a shared anonymous page. */
+	{
+		struct reuse_arg *shared = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		*shared = a;
+		r = in_child(child_partial_lock, fd, shared);
+		a = *shared;
+		munmap(shared, PAGE);
+	}
+	check(r == 1000, "hostile: reuse: a process locks part of a page and exits", "child %d", r);
+	if (r != 1000)
+		return;
+	s0 = stats(fd);
+	r = in_child(child_reuse, fd, &a);
+	s1 = stats(fd);
+	check(r == 1000 && s1.user_mappings == s0.user_mappings - 1,
+	      "hostile: reuse: a new process is not taken for the dead owner of a partial page, and the "
+	      "driver's unmap of the dead mapping leaves the new process's memory at that address alone",
+	      "child %d mappings %llu -> %llu", r, s0.user_mappings, s1.user_mappings);
+	slot_call(fd, IOCTL_EXAMPLE_UNLOCK, a.slot);
+}
+
 static double now_us(void)
 {
 	struct timespec ts;
@@ -467,6 +819,11 @@ int main(void)
 	test_direct(fd);
 	test_neither(fd);
 	test_shared(fd);
+	hostile_read_only_file(fd);
+	hostile_untouched_read_only(fd);
+	hostile_untouched_writable(fd);
+	hostile_after_fork(fd);
+	hostile_exit_and_reuse(fd);
 	close(fd);
 	test_close_cleans_up();
 	fd = open(DEVICE, O_RDWR);

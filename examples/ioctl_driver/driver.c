@@ -18,9 +18,12 @@
 
 #define EXAMPLE_TAG 'xEoI' /* bytes "IoEx" */
 #define EXAMPLE_MAX_MAPPINGS 8
+#define EXAMPLE_MAX_LOCKS 4
 
 struct _EXAMPLE_FILE {
 	PVOID Mappings[EXAMPLE_MAX_MAPPINGS]; /* user addresses of SharedMdl mapped by this handle */
+	PMDL LockedMdls[EXAMPLE_MAX_LOCKS];   /* callers' buffers locked by LOCK_USER */
+	PVOID LockedVas[EXAMPLE_MAX_LOCKS];   /* their last user mapping */
 };
 
 static PUCHAR SharedBuffer;
@@ -67,6 +70,14 @@ VOID ExampleDispatchCleanup(PEXAMPLE_FILE Context)
 	for (i = 0; i < EXAMPLE_MAX_MAPPINGS; i++)
 		if (Context->Mappings[i])
 			MmUnmapLockedPages(Context->Mappings[i], SharedMdl);
+	for (i = 0; i < EXAMPLE_MAX_LOCKS; i++) {
+		if (!Context->LockedMdls[i])
+			continue;
+		if (Context->LockedVas[i])
+			MmUnmapLockedPages(Context->LockedVas[i], Context->LockedMdls[i]);
+		MmUnlockPages(Context->LockedMdls[i]);
+		IoFreeMdl(Context->LockedMdls[i]);
+	}
 	ExFreePoolWithTag(Context, EXAMPLE_TAG);
 }
 
@@ -234,6 +245,96 @@ static NTSTATUS UnmapShared(PEXAMPLE_IRP Irp, BOOLEAN OnlyMine)
 	return STATUS_INVALID_PARAMETER;
 }
 
+/* LOCK_USER: lock a caller's buffer, as a driver does before sharing it. */
+static NTSTATUS LockUser(PEXAMPLE_IRP Irp)
+{
+	PEXAMPLE_FILE File = Irp->FileContext;
+	struct example_lock *In = Irp->SystemBuffer;
+	volatile NTSTATUS Status = STATUS_SUCCESS;
+	PMDL Mdl;
+	ULONG Slot;
+
+	if (Irp->InputBufferLength < sizeof(*In) || Irp->OutputBufferLength < sizeof(ULONG))
+		return STATUS_BUFFER_TOO_SMALL;
+	for (Slot = 0; Slot < EXAMPLE_MAX_LOCKS && File->LockedMdls[Slot]; Slot++)
+		;
+	if (Slot == EXAMPLE_MAX_LOCKS)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	Mdl = IoAllocateMdl((PVOID)(ULONG_PTR)In->address, In->length, FALSE, FALSE, NULL);
+	if (!Mdl)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	__try {
+		MmProbeAndLockPages(Mdl, UserMode, In->write ? IoWriteAccess : IoReadAccess);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		Status = GetExceptionCode();
+	}
+	if (!NT_SUCCESS(Status)) {
+		IoFreeMdl(Mdl);
+		return Status;
+	}
+	File->LockedMdls[Slot] = Mdl;
+	File->LockedVas[Slot] = NULL;
+	*(PULONG)Irp->SystemBuffer = Slot;
+	Irp->IoStatus.Information = sizeof(ULONG);
+	return STATUS_SUCCESS;
+}
+
+static PMDL LockedSlot(PEXAMPLE_IRP Irp, ULONG *Slot)
+{
+	PEXAMPLE_FILE File = Irp->FileContext;
+
+	if (Irp->InputBufferLength < sizeof(ULONG))
+		return NULL;
+	*Slot = *(PULONG)Irp->SystemBuffer;
+	return *Slot < EXAMPLE_MAX_LOCKS ? File->LockedMdls[*Slot] : NULL;
+}
+
+/* MAP_LOCKED: share the locked buffer back, without MdlMappingNoWrite. */
+static NTSTATUS MapLocked(PEXAMPLE_IRP Irp)
+{
+	volatile NTSTATUS Status = STATUS_SUCCESS;
+	PVOID volatile Va = NULL;
+	ULONG Slot;
+	PMDL Mdl = LockedSlot(Irp, &Slot);
+
+	if (!Mdl || Irp->OutputBufferLength < sizeof(ULONG64))
+		return STATUS_INVALID_PARAMETER;
+	__try {
+		Va = MmMapLockedPagesSpecifyCache(Mdl, UserMode, MmCached, NULL, FALSE, NormalPagePriority);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		Status = GetExceptionCode();
+	}
+	if (!NT_SUCCESS(Status))
+		return Status;
+	if (!Va)
+		return STATUS_UNSUCCESSFUL; /* refused: mmshim filed a verifier report */
+	if (Irp->FileContext->LockedVas[Slot])
+		MmUnmapLockedPages(Irp->FileContext->LockedVas[Slot], Mdl);
+	Irp->FileContext->LockedVas[Slot] = Va;
+	*(PULONG64)Irp->SystemBuffer = (ULONG64)(ULONG_PTR)Va;
+	Irp->IoStatus.Information = sizeof(ULONG64);
+	return STATUS_SUCCESS;
+}
+
+/* UNMAP_LOCKED / UNLOCK: no check of which process asks (the handle's). */
+static NTSTATUS UnlockUser(PEXAMPLE_IRP Irp, BOOLEAN Unlock)
+{
+	ULONG Slot;
+	PMDL Mdl = LockedSlot(Irp, &Slot);
+
+	if (!Mdl)
+		return STATUS_INVALID_PARAMETER;
+	if (Irp->FileContext->LockedVas[Slot])
+		MmUnmapLockedPages(Irp->FileContext->LockedVas[Slot], Mdl);
+	Irp->FileContext->LockedVas[Slot] = NULL;
+	if (Unlock) {
+		MmUnlockPages(Mdl);
+		IoFreeMdl(Mdl);
+		Irp->FileContext->LockedMdls[Slot] = NULL;
+	}
+	return STATUS_SUCCESS;
+}
+
 static NTSTATUS SharedStamp(PEXAMPLE_IRP Irp)
 {
 	ULONG Seed, i;
@@ -274,6 +375,10 @@ static NTSTATUS Stats(PEXAMPLE_IRP Irp)
 						     MMSHIM_VRF_USER_MAPPING_WRONG_PROCESS);
 	S->unhandled = MmshimVerifierReportCount(KMODE_EXCEPTION_NOT_HANDLED, MMSHIM_ANY_PARAMETER);
 	S->reports = MmshimVerifierReportCount(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_ANY_PARAMETER);
+	S->read_only_mappings = MmshimVerifierReportCount(DRIVER_VERIFIER_DETECTED_VIOLATION,
+							  MMSHIM_VRF_USER_MAPPING_READ_ONLY);
+	S->live_revoked = MmshimVerifierReportCount(DRIVER_VERIFIER_DETECTED_VIOLATION,
+						    MMSHIM_VRF_USER_MAPPING_LIVE);
 	S->driver_mappings = 0;
 	for (i = 0; i < EXAMPLE_MAX_MAPPINGS; i++)
 		S->driver_mappings += File->Mappings[i] != NULL;
@@ -317,6 +422,18 @@ NTSTATUS ExampleDispatchDeviceControl(PEXAMPLE_IRP Irp)
 		break;
 	case IOCTL_EXAMPLE_STATS:
 		Status = Stats(Irp);
+		break;
+	case IOCTL_EXAMPLE_LOCK_USER:
+		Status = LockUser(Irp);
+		break;
+	case IOCTL_EXAMPLE_MAP_LOCKED:
+		Status = MapLocked(Irp);
+		break;
+	case IOCTL_EXAMPLE_UNMAP_LOCKED:
+		Status = UnlockUser(Irp, FALSE);
+		break;
+	case IOCTL_EXAMPLE_UNLOCK:
+		Status = UnlockUser(Irp, TRUE);
 		break;
 	default:
 		Status = STATUS_INVALID_DEVICE_REQUEST;

@@ -45,6 +45,28 @@
  * calls MmUnmapLockedPages on it without checking which process mapped it. */
 #define IOCTL_EXAMPLE_UNMAP_ANY CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x809, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
+/*
+ * A caller's buffer locked by the driver and shared back into a process,
+ * the common Windows pattern: MmProbeAndLockPages(UserMode, IoReadAccess
+ * or IoWriteAccess), then MmMapLockedPagesSpecifyCache(UserMode) without
+ * MdlMappingNoWrite. Slots belong to the handle (a forked child shares
+ * them). The hostile-process checks of the client use these.
+ * LOCK_USER in: struct example_lock; out: ULONG slot.
+ * MAP_LOCKED in: ULONG slot; out: ULONG64 user address (into the caller).
+ * UNMAP_LOCKED in: ULONG slot: MmUnmapLockedPages of the last mapping.
+ * UNLOCK in: ULONG slot: unmap (if mapped), MmUnlockPages, IoFreeMdl.
+ */
+#define IOCTL_EXAMPLE_LOCK_USER CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x80A, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_EXAMPLE_MAP_LOCKED CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x80B, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_EXAMPLE_UNMAP_LOCKED CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x80C, METHOD_BUFFERED, FILE_ANY_ACCESS)
+#define IOCTL_EXAMPLE_UNLOCK CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x80D, METHOD_BUFFERED, FILE_ANY_ACCESS)
+
+struct example_lock {
+	unsigned long long address;
+	unsigned int length;
+	unsigned int write; /* IoWriteAccess if non-zero, else IoReadAccess */
+};
+
 #define EXAMPLE_MAP_READ_ONLY 1u
 #define EXAMPLE_SHARED_BYTES (4 * 4096)
 #define EXAMPLE_MAX_TRANSFER (64 * 1024)
@@ -67,6 +89,8 @@ struct example_stats {
 	unsigned int unhandled;            /* verifier reports: exceptions no __try caught */
 	unsigned int reports;              /* all verifier reports of code 0xC4 */
 	unsigned int driver_mappings;      /* user mappings the driver has recorded */
+	unsigned int read_only_mappings;   /* verifier reports: user mappings made read-only */
+	unsigned int live_revoked;         /* verifier reports: unlocked while a process mapped it */
 };
 
 #endif

@@ -22,8 +22,10 @@ constexpr PFN_NUMBER kReferenced = PFN_NUMBER(1) << 63;
 struct Record {
 	KeyedLink link; // key: the MDL's address
 	Kind kind;
-	bool write;
+	bool write;    // pinned writable: dirty on unpin
+	bool owner_ro; // kUser: the process could not write the frames (pinned read-only)
 	uptr pages;
+	void *process; // kUser: the locking process, held until the record goes
 	// After the record: kUser, the platform's pin storage; kKernel, the
 	// `pages` frames mmshim referenced.
 	void *pin() { return this + 1; }
@@ -33,6 +35,8 @@ struct Record {
 static_assert(sizeof(Record) % 8 == 0, "the pin storage after a record is 8-byte aligned");
 
 constinit KeyedTable<1024> g_locked;
+// Records in g_locked with owner_ro, under MMSHIM_LOCK_PAGES.
+constinit uptr g_read_only = 0;
 
 uptr key_of(const MDL *mdl) { return reinterpret_cast<uptr>(mdl); }
 
@@ -55,6 +59,8 @@ Outcome refuse(uptr p1, uptr p2, uptr p3, uptr p4, const char *routine, const ch
 void release(Record *r)
 {
 	if (r->kind == Kind::kUser) {
+		mmshim_plat_process_release(r->process);
+		r->process = nullptr;
 		if (!mmshim_plat_unpin_user(r->pin(), r->write))
 			return; // a worker unpins, then mmshim_core_unpin_done frees
 	} else {
@@ -79,13 +85,27 @@ Outcome lock_user(MDL *m, uptr pages, bool write, Record **out, const char *rout
 	auto *r = pin_bytes ? static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + pin_bytes, 0)) : nullptr;
 	if (!r)
 		return raise_status(STATUS_INSUFFICIENT_RESOURCES);
-	const int error = mmshim_plat_pin_user(r->pin(), reinterpret_cast<uptr>(m->StartVa), pages, write);
+	// A read lock of memory the process could write itself is pinned for
+	// writing: copy-on-write is broken and untouched memory gets its own
+	// page, as a Windows demand-zero fault gives it, so a write through
+	// any mapping reaches only the process's own pages. Memory it cannot
+	// write (a read-only or PROT_READ mapping, a file opened O_RDONLY) is
+	// pinned read-only and every mapping of it is read-only (perm.cpp).
+	const uptr start = reinterpret_cast<uptr>(m->StartVa);
+	int error = mmshim_plat_pin_user(r->pin(), start, pages, 1);
+	r->write = true;
+	if (error && error != -MMSHIM_ENOMEM && !write) {
+		error = mmshim_plat_pin_user(r->pin(), start, pages, 0);
+		r->write = false;
+	}
 	if (error) {
 		mmshim_plat_free(r);
 		return raise_status(error == -MMSHIM_ENOMEM ? STATUS_INSUFFICIENT_RESOURCES
 							    : STATUS_ACCESS_VIOLATION);
 	}
 	r->kind = Kind::kUser;
+	r->owner_ro = !r->write;
+	r->process = mmshim_plat_process_hold();
 	*out = r;
 	return kLocked;
 }
@@ -114,6 +134,9 @@ Outcome lock_kernel(MDL *m, uptr pages, bool write, Record **out)
 		if (mmshim_plat_get_page(r->frames()[i]))
 			r->frames()[i] |= kReferenced;
 	r->kind = Kind::kKernel;
+	r->write = write;
+	r->owner_ro = false; // read-only kernel data is recognised by its frames
+	r->process = nullptr;
 	*out = r;
 	return kLocked;
 }
@@ -163,14 +186,15 @@ Outcome probe_and_lock(MDL *m, KPROCESSOR_MODE mode, LOCK_OPERATION op, const ch
 	if (!r)
 		return o;
 
-	r->write = write;
 	r->pages = pages;
 	bool taken;
 	{
 		LockGuard guard(MMSHIM_LOCK_PAGES);
 		taken = g_locked.find(key_of(m)) != nullptr;
-		if (!taken)
+		if (!taken) {
 			g_locked.insert(&r->link, key_of(m));
+			g_read_only += r->owner_ro;
+		}
 	}
 	if (taken) {
 		release(r);
@@ -209,6 +233,67 @@ bool is_locked(const MDL *mdl)
 	return g_locked.find(key_of(mdl)) != nullptr;
 }
 
+Owner owner_of(const MDL *mdl)
+{
+	Owner o{false, false, nullptr};
+	if (!g_locked.count_relaxed())
+		return o;
+	LockGuard guard(MMSHIM_LOCK_PAGES);
+	if (KeyedLink *l = g_locked.find(key_of(mdl))) {
+		const Record *r = from_link<Record>(l);
+		o.locked = true;
+		o.read_only = r->owner_ro;
+		o.process = r->process;
+	}
+	return o;
+}
+
+namespace {
+
+// Whether the user-lock record r pinned frame pfn. Caller holds
+// MMSHIM_LOCK_PAGES.
+bool record_has_frame(Record *r, PFN_NUMBER pfn)
+{
+	for (uptr i = 0; i < r->pages; i++)
+		if (mmshim_plat_pin_frame(r->pin(), i) == pfn)
+			return true;
+	return false;
+}
+
+} // namespace
+
+bool frames_locked_read_only(const PFN_NUMBER *pfns, uptr pages)
+{
+	if (!__atomic_load_n(&g_read_only, __ATOMIC_RELAXED))
+		return false;
+	LockGuard guard(MMSHIM_LOCK_PAGES);
+	return g_locked.find_if([&](KeyedLink *l) {
+		Record *r = from_link<Record>(l);
+		if (r->kind != Kind::kUser || !r->owner_ro)
+			return false;
+		for (uptr i = 0; i < pages; i++)
+			if (record_has_frame(r, pfns[i]))
+				return true;
+		return false;
+	}) != nullptr;
+}
+
+bool frames_locked_by(const void *process, const PFN_NUMBER *pfns, uptr pages)
+{
+	if (!process || !g_locked.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_PAGES);
+	for (uptr i = 0; i < pages; i++) {
+		const bool found = g_locked.find_if([&](KeyedLink *l) {
+			Record *r = from_link<Record>(l);
+			return r->kind == Kind::kUser && r->process == process && record_has_frame(r, pfns[i]);
+		}) != nullptr;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 bool unlock(MDL *m, const char *routine, void *caller)
 {
 	Record *r;
@@ -223,6 +308,8 @@ bool unlock(MDL *m, const char *routine, void *caller)
 		if (r)
 			__atomic_fetch_and(&m->MdlFlags, static_cast<CSHORT>(~(MDL_PAGES_LOCKED | MDL_IO_SPACE)),
 					   __ATOMIC_RELEASE);
+		if (r)
+			g_read_only -= r->owner_ro;
 	}
 	if (!r)
 		return false;
@@ -235,6 +322,10 @@ void release_all_at_unload()
 {
 	const uptr leaked = drain(g_locked, MMSHIM_LOCK_PAGES,
 				  [](KeyedLink *l) { release(from_link<Record>(l)); });
+	{
+		LockGuard guard(MMSHIM_LOCK_PAGES);
+		g_read_only = 0;
+	}
 	if (leaked)
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_LOCKS_LEAKED_AT_UNLOAD, 0,
 				 leaked, 0, "mmshim unload",

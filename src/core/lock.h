@@ -15,6 +15,26 @@ bool is_locked(const MDL *mdl);
 // MDL_PAGES_LOCKED. False, with nothing touched, if it is not locked.
 bool unlock(MDL *mdl, const char *routine, void *caller);
 
+// What the lock record of an MDL says (never dereferences mdl): whether
+// MmProbeAndLockPages locked it, whether its owner could not write its
+// frames (pinned read-only: every mapping of them must be read-only), and
+// the locking process (held by the record, so the address cannot belong to
+// another process while the MDL is locked; nullptr for kernel locks).
+struct Owner {
+	bool locked;
+	bool read_only;
+	const void *process;
+};
+Owner owner_of(const MDL *mdl);
+
+// Whether any of the frames was pinned read-only by a live user lock: for
+// MDLs without a lock record of their own (partial MDLs, MDLs a driver
+// built from another MDL's PFN array). Atomic-safe.
+bool frames_locked_read_only(const PFN_NUMBER *pfns, uptr pages);
+
+// Whether every one of the frames is pinned by a live user lock of process.
+bool frames_locked_by(const void *process, const PFN_NUMBER *pfns, uptr pages);
+
 // Module unload: unlock and report whatever drivers left locked.
 void release_all_at_unload();
 

@@ -20,6 +20,7 @@
 #include "map.h"
 #include "mdl.h"
 #include "pagealloc.h"
+#include "perm.h"
 #include "usermap.h"
 #include "vapool.h"
 #include "verifier.h"
@@ -203,7 +204,11 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 	const unsigned type = f.type;
 	const PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
 	const auto *frames = reinterpret_cast<const unsigned long long *>(pfns);
-	const bool read_only = (priority & MdlMappingNoWrite) != 0;
+	// Frames their owner could not write (a read-only lock, the zero page,
+	// kernel read-only data) are mapped read-only whatever Priority says,
+	// and never through the linear map, which is writable.
+	const bool read_only = (priority & MdlMappingNoWrite) != 0 ||
+			       (!f.device && perm::read_only(m, pfns, pages));
 	const bool may_sleep = mmshim_plat_may_sleep();
 	if (f.device) {
 		// Device memory: one ioremap of the whole range, in the type asked.

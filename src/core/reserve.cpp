@@ -15,6 +15,7 @@
 #include "reserve.h"
 #include "map.h"
 #include "mdl.h"
+#include "perm.h"
 #include "verifier.h"
 
 namespace mmshim::reserve {
@@ -374,9 +375,10 @@ extern "C" PVOID MmMapLockedPagesWithReservedMapping(PVOID MappingAddress, ULONG
 	case kOk:
 		break;
 	}
-	// RAM is mapped with its own memory type (check_mdl).
-	mmshim_plat_reserve_map(r->handle, reinterpret_cast<const unsigned long long *>(MmGetMdlPfnArray(m)),
-				pages, type);
+	// RAM is mapped with its own memory type (check_mdl); frames their
+	// owner could not write are mapped read-only (perm.h).
+	const auto *frames = reinterpret_cast<const unsigned long long *>(MmGetMdlPfnArray(m));
+	mmshim_plat_reserve_map(r->handle, frames, pages, type, perm::read_only(m, MmGetMdlPfnArray(m), pages));
 	PVOID va = nullptr;
 	{
 		LockGuard guard(MMSHIM_LOCK_RESERVE);

@@ -21,7 +21,9 @@
 //     of each page is other kernel data): see docs/usermap.md.
 #include "usermap.h"
 #include "map.h"
+#include "lock.h"
 #include "mdl.h"
+#include "perm.h"
 #include "seh.h"
 #include "verifier.h"
 
@@ -100,6 +102,20 @@ bool whole_pages(const MDL *m)
 	return m->ByteOffset == 0 && (m->ByteCount & kPageMask) == 0;
 }
 
+// Whether the MDL's partly covered pages (its first and last) belong to
+// `process`: by the MDL's own lock record, or, for an MDL without one (a
+// partial MDL), by live user locks of the process that pinned them.
+bool own_pages(const MDL *m, const void *process, const PFN_NUMBER *pfns, uptr pages)
+{
+	if (!process)
+		return false;
+	const lock::Owner owner = lock::owner_of(m);
+	if (owner.locked)
+		return owner.process == process;
+	const PFN_NUMBER ends[2] = {pfns[0], pfns[pages - 1]};
+	return lock::frames_locked_by(process, ends, 2);
+}
+
 } // namespace
 
 PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, const char *routine,
@@ -124,8 +140,13 @@ PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, co
 	void *process = mmshim_plat_current_process();
 	// Partial pages: Windows maps the whole pages, exposing what else lives
 	// in them. Fine for the process's own pages; for anything else (kernel
-	// pool, another process's memory) mmshim refuses.
-	if (!whole_pages(m) && !(process && m->Process == process)) {
+	// pool, another process's memory) mmshim refuses. "Own" is what a lock
+	// record says, never the MDL's Process field (drivers write it, and a
+	// new process can get a dead one's mm address): the MDL's record, or
+	// for a partial MDL the live locks of this process that pinned its
+	// first and last frames. Lock records hold the process's mm_struct, so
+	// its address is not reused while they exist.
+	if (!whole_pages(m) && !own_pages(m, process, MmGetMdlPfnArray(m), pages)) {
 		report(MMSHIM_VRF_USER_MAPPING_PARTIAL_PAGE, mdl, m->ByteOffset, m->ByteCount, routine,
 		       "the MDL covers its first or last page only partly: mapping it would expose the rest "
 		       "of the page to user space (allocate whole pages to share them)",
@@ -146,6 +167,18 @@ PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, co
 		// space went away.
 		seh::raise(STATUS_PROCESS_IS_TERMINATING, routine, caller);
 		return nullptr;
+	}
+	// Frames the process could not write itself (pinned read-only, the
+	// zero page, kernel read-only data) are mapped read-only: Windows would
+	// map them writable; mmshim reports that it did not.
+	bool read_only = (priority & MdlMappingNoWrite) != 0;
+	if (!read_only && !f.device && perm::read_only(m, MmGetMdlPfnArray(m), pages)) {
+		read_only = true;
+		report(MMSHIM_VRF_USER_MAPPING_READ_ONLY, mdl, m->ByteCount, priority, routine,
+		       "the MDL's frames are not writable by their owner (a read-only file or mapping, "
+		       "the shared zero page, kernel read-only data): the user mapping is read-only "
+		       "(pass MdlMappingNoWrite)",
+		       caller);
 	}
 	auto *r = static_cast<Record *>(mmshim_plat_alloc(sizeof(Record), 0));
 	if (!r) {
@@ -179,8 +212,7 @@ PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, co
 	// memory with the type asked.
 	const uptr offset = m->ByteOffset; // m may be gone after the next call
 	const uptr byte_count = m->ByteCount;
-	void *handle = mmshim_plat_usermap_map(frames, pages, f.type, (priority & MdlMappingNoWrite) != 0, want,
-					       &base, &error);
+	void *handle = mmshim_plat_usermap_map(frames, pages, f.type, read_only, want, &base, &error);
 	bool abandoned;
 	{
 		LockGuard guard(MMSHIM_LOCK_MAP);

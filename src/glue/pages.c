@@ -27,6 +27,26 @@ mmshim_size mmshim_plat_pin_size(mmshim_size npages)
 	return bytes == SIZE_MAX ? 0 : bytes;
 }
 
+static int mmshim_pin_user_flags(struct mmshim_pin *pin, mmshim_uptr start, mmshim_size npages,
+				 unsigned int gup_flags)
+{
+	unsigned long done = 0;
+
+	while (done < npages) {
+		int chunk = min_t(unsigned long, npages - done, 1UL << 16);
+		int n = pin_user_pages_fast(start + done * PAGE_SIZE, chunk, gup_flags,
+					    pin->pages + done);
+
+		if (n <= 0) {
+			unpin_user_pages(pin->pages, done);
+			return n ? n : -EFAULT;
+		}
+		done += n;
+	}
+	pin->npages = npages;
+	return 0;
+}
+
 /**
  * mmshim_plat_pin_user() - pin_user_pages_fast() over a user range.
  * @storage: mmshim_plat_pin_size(@npages) bytes from the core
@@ -40,23 +60,30 @@ mmshim_size mmshim_plat_pin_size(mmshim_size npages)
 int mmshim_plat_pin_user(void *storage, mmshim_uptr start, mmshim_size npages, int write)
 {
 	struct mmshim_pin *pin = storage;
-	unsigned long done = 0;
+	unsigned int gup_flags = write ? FOLL_WRITE : 0;
+	int rc;
 
 	if (!current->mm)
 		return -EFAULT;
-	while (done < npages) {
-		int chunk = min_t(unsigned long, npages - done, 1UL << 16);
-		int n = pin_user_pages_fast(start + done * PAGE_SIZE, chunk,
-					    write ? FOLL_WRITE : 0, pin->pages + done);
+	/*
+	 * A Windows lock may last as long as the driver likes: pin long-term,
+	 * which moves pages out of CMA and movable zones first. Linux refuses
+	 * FOLL_LONGTERM for some mappings (writable file mappings that need
+	 * dirty tracking since 6.5, fsdax); those get the short-term pin every
+	 * direct-I/O path uses.
+	 */
+	rc = mmshim_pin_user_flags(pin, start, npages, gup_flags | FOLL_LONGTERM);
+	if (rc && rc != -ENOMEM && rc != -EINTR)
+		rc = mmshim_pin_user_flags(pin, start, npages, gup_flags);
+	return rc;
+}
 
-		if (n <= 0) {
-			unpin_user_pages(pin->pages, done);
-			return n ? n : -EFAULT;
-		}
-		done += n;
-	}
-	pin->npages = npages;
-	return 0;
+/** mmshim_plat_pin_frame() - frame @index of @storage's pin. Atomic-safe. */
+unsigned long long mmshim_plat_pin_frame(const void *storage, mmshim_size index)
+{
+	const struct mmshim_pin *pin = storage;
+
+	return page_to_pfn(pin->pages[index]);
 }
 
 /** mmshim_plat_pin_frames() - the frames @storage pinned, into @pfns. Atomic-safe. */

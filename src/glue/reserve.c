@@ -166,15 +166,16 @@ void mmshim_plat_reserve_destroy(void *handle)
 
 /**
  * mmshim_plat_reserve_map() - write PTEs for @count RAM frames from the first
- * page of the reservation: RW, NX, memory type @cache (MMSHIM_CACHE_*, the
- * frames' own type, chosen by the core). A flush the last unmap deferred is
- * finished first. Allocates nothing. Atomic-safe.
+ * page of the reservation: NX, memory type @cache (MMSHIM_CACHE_*, the
+ * frames' own type, chosen by the core), read-only if @read_only (frames no
+ * mapping may write) else RW. A flush the last unmap deferred is finished
+ * first. Allocates nothing. Atomic-safe.
  */
 void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshim_size count,
-			     unsigned int cache)
+			     unsigned int cache, int read_only)
 {
 	struct mmshim_reservation *r = handle;
-	pgprot_t prot = PAGE_KERNEL;
+	pgprot_t prot = read_only ? PAGE_KERNEL_RO : PAGE_KERNEL;
 	mmshim_size i;
 
 	if (cache == MMSHIM_CACHE_UC)

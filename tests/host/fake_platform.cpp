@@ -101,6 +101,8 @@ struct State {
 	// Run inside the next mmshim_plat_frames_ram (the frame checks every
 	// mapping makes after its flag checks, before it registers).
 	std::function<void()> during_check;
+	unsigned long reserve_maps_ro = 0;
+	std::map<void *, long> process_holds;
 };
 
 State &state()
@@ -238,6 +240,8 @@ void fire_during_map()
 		hook();
 	}
 }
+unsigned long reserve_maps_ro() { return state().reserve_maps_ro; }
+long process_holds(void *process) { return state().process_holds[process]; }
 unsigned long reserve_unmaps() { return state().reserve_unmaps; }
 void fail_next_reserve_creates(unsigned count) { state().reserve_create_fail = count; }
 const std::vector<std::pair<unsigned long, bool>> &unpins() { return state().unpinned; }
@@ -736,11 +740,13 @@ void mmshim_plat_reserve_destroy(void *handle)
 }
 
 void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshim_size count,
-			     unsigned int cache)
+			     unsigned int cache, int read_only)
 {
 	fake::State &s = fake::state();
 	s.reserve_maps++;
 	s.reserve_cache = cache;
+	if (read_only)
+		s.reserve_maps_ro++;
 	if (fake::held_count())
 		fake::violation("mmshim_plat_reserve_map under a core lock");
 	auto it = s.reservations.find(handle);
@@ -790,6 +796,42 @@ void mmshim_plat_reserve_stats(unsigned long *sync, unsigned long *deferred, uns
 void mmshim_plat_vapool_request_flush(void)
 {
 	fake::state().vapool_flush_requests++;
+}
+
+// ---- permissions and process identity (perm.c) ----
+int mmshim_plat_frames_read_only(const unsigned long long *pfns, mmshim_size count)
+{
+	for (mmshim_size i = 0; i < count; i++)
+		if (mmshim_plat_pfn_is_ram(pfns[i]) &&
+		    !mmshim_plat_kva_writable(reinterpret_cast<void *>(fake::kLinearBase + (pfns[i] << 12))))
+			return 1;
+	return 0;
+}
+
+unsigned long long mmshim_plat_pin_frame(const void *storage, mmshim_size index)
+{
+	if (!fake::state().pins.count(const_cast<void *>(storage)))
+		fake::violation("mmshim_plat_pin_frame of storage that holds no pin");
+	const auto *words = static_cast<const unsigned long long *>(storage);
+	if (index >= words[0])
+		fake::violation("mmshim_plat_pin_frame beyond the pin");
+	return words[1 + index];
+}
+
+void *mmshim_plat_process_hold(void)
+{
+	void *p = fake::current_process();
+	if (p)
+		fake::state().process_holds[p]++;
+	return p;
+}
+
+void mmshim_plat_process_release(void *process)
+{
+	if (!process)
+		return;
+	if (--fake::state().process_holds[process] < 0)
+		fake::violation("mmshim_plat_process_release without a hold");
 }
 
 int mmshim_plat_user_range_writable(mmshim_uptr addr, mmshim_size len)

@@ -100,6 +100,10 @@ std::size_t live_reservations();
 unsigned long long reserve_pte(uptr va); // the entry for va's page
 unsigned long reserve_maps();
 unsigned reserve_cache(); // MMSHIM_CACHE_* of the last reserve map
+// Reserved maps made read-only (mmshim_plat_reserve_map_ro), and holds on a
+// process (mmshim_plat_process_hold) not yet released.
+unsigned long reserve_maps_ro();
+long process_holds(void *process);
 unsigned long reserve_unmaps();
 void fail_next_reserve_creates(unsigned count);
 

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * perm_test.c - KUnit suite "mmshim_perm": no write reaches a page its owner
+ * could not write (docs/security.d/perm.md), in a real address space (the
+ * loading process's, borrowed with kthread_use_mm as in usermap_test.c):
+ *   - a read lock of untouched writable memory gives the process its own
+ *     page (not the shared zero page), as a Windows demand-zero fault does;
+ *   - read locks of memory the process cannot write (untouched PROT_READ
+ *     memory, a file opened O_RDONLY) are mapped read-only everywhere: user
+ *     mapping (VM_WRITE and VM_MAYWRITE clear, reported), system mapping
+ *     (not the writable linear map), reserved mapping, partial MDLs;
+ *   - a module's .rodata described by MmBuildMdlForNonPagedPool is never
+ *     mapped writable;
+ *   - a lock holds the process's mm_struct, so its address cannot be
+ *     reused by another process while mmshim compares with it.
+ */
+#include <linux/fs.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pgtable.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/uaccess.h>
+#include <linux/kthread.h>
+#include <asm/pgtable.h>
+#include "mmshim_kunit.h"
+
+static struct mm_struct *perm_test_mm;
+
+/* Two whole pages of this module's read-only data. */
+static const u8 perm_rodata[2 * PAGE_SIZE] __aligned(PAGE_SIZE) = { 0x5A, [PAGE_SIZE] = 0xA5 };
+
+static int perm_suite_init(struct kunit_suite *suite)
+{
+	if (current->mm) {
+		mmget(current->mm);
+		perm_test_mm = current->mm;
+	}
+	return 0;
+}
+
+static void perm_suite_exit(struct kunit_suite *suite)
+{
+	if (perm_test_mm)
+		mmput(perm_test_mm);
+	perm_test_mm = NULL;
+}
+
+static bool attach(struct kunit *test)
+{
+	if (!perm_test_mm) {
+		kunit_skip(test, "the test module was not loaded by a user process");
+		return false;
+	}
+	kthread_use_mm(perm_test_mm);
+	return true;
+}
+
+static void detach(void)
+{
+	kthread_unuse_mm(perm_test_mm);
+}
+
+/* Is the kernel address @va mapped writable? */
+static bool kva_writable(const void *va)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)va, &level);
+
+	return pte && pte_present(*pte) && pte_write(*pte);
+}
+
+static unsigned long vma_flags_at(unsigned long addr)
+{
+	struct vm_area_struct *vma;
+	unsigned long flags = 0;
+
+	mmap_read_lock(current->mm);
+	vma = vma_lookup(current->mm, addr);
+	if (vma)
+		flags = vma->vm_flags;
+	mmap_read_unlock(current->mm);
+	return flags;
+}
+
+static noinline PVOID map_user(PMDL mdl, ULONG priority, NTSTATUS *status)
+{
+	volatile NTSTATUS s = STATUS_SUCCESS;
+	PVOID volatile va = NULL;
+
+	__try {
+		va = MmMapLockedPagesSpecifyCache(mdl, UserMode, MmCached, NULL, FALSE, priority);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		s = GetExceptionCode();
+	}
+	*status = s;
+	return va;
+}
+
+static PMDL lock_user(struct kunit *test, unsigned long va, ULONG len, LOCK_OPERATION op)
+{
+	PMDL m = IoAllocateMdl((PVOID)va, len, FALSE, FALSE, NULL);
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_EQ(test, MmshimProbeAndLockPages(m, UserMode, op), STATUS_SUCCESS);
+	return m;
+}
+
+/*
+ * The user mapping of @m is read-only for good and reported as such, a
+ * write through it is refused, and the page still holds @expect at @off.
+ */
+static void expect_user_mapping_read_only(struct kunit *test, PMDL m, unsigned long off, u8 expect)
+{
+	unsigned long uva = 0, vf;
+	u8 byte = 0;
+	NTSTATUS st;
+
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_USER_MAPPING_READ_ONLY,
+		      uva = (unsigned long)map_user(m, NormalPagePriority, &st));
+	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
+	KUNIT_ASSERT_NE(test, uva, 0UL);
+	vf = vma_flags_at(uva);
+	KUNIT_EXPECT_FALSE(test, vf & VM_WRITE);
+	KUNIT_EXPECT_FALSE(test, vf & VM_MAYWRITE);
+	KUNIT_EXPECT_EQ(test, copy_from_user(&byte, (void __user *)(uva + off), 1), 0UL);
+	KUNIT_EXPECT_EQ(test, byte, expect);
+	byte = expect ^ 0xFF;
+	KUNIT_EXPECT_NE(test, copy_to_user((void __user *)(uva + off), &byte, 1), 0UL);
+	KUNIT_EXPECT_EQ(test, copy_from_user(&byte, (void __user *)(uva + off), 1), 0UL);
+	KUNIT_EXPECT_EQ(test, byte, expect);
+	EXPECT_NO_REPORT(test, MmUnmapLockedPages((PVOID)uva, m));
+}
+
+/* Every system mapping of @m is read-only (and never the linear map). */
+static void expect_system_mappings_read_only(struct kunit *test, PMDL m)
+{
+	PFN_NUMBER pfn = MmGetMdlPfnArray(m)[0];
+	PVOID va, res;
+
+	va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	KUNIT_ASSERT_NOT_NULL(test, va);
+	KUNIT_EXPECT_PTR_NE(test, (void *)((unsigned long)va & PAGE_MASK), pfn_to_kaddr(pfn));
+	KUNIT_EXPECT_FALSE(test, kva_writable(va));
+	MmUnmapLockedPages(va, m);
+
+	res = MmAllocateMappingAddress(2 * PAGE_SIZE, 'mreP');
+	KUNIT_ASSERT_NOT_NULL(test, res);
+	va = MmMapLockedPagesWithReservedMapping(res, 'mreP', m, MmCached);
+	KUNIT_EXPECT_NOT_NULL(test, va);
+	if (va) {
+		KUNIT_EXPECT_FALSE(test, kva_writable(va));
+		MmUnmapReservedMapping(res, 'mreP', m);
+	}
+	MmFreeMappingAddress(res, 'mreP');
+}
+
+/* Item 2: IoReadAccess of untouched writable memory gives the process its
+ * own page; a driver writing through its mapping changes only that page. */
+static void perm_read_lock_gives_own_page(struct kunit *test)
+{
+	unsigned long user, other;
+	const u8 *zero = page_address(ZERO_PAGE(0));
+	u8 byte = 0xFF;
+	u8 *sys;
+	PMDL m;
+
+	if (!attach(test))
+		return;
+	user = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	other = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(user));
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(other));
+	m = lock_user(test, user, PAGE_SIZE, IoReadAccess);
+	KUNIT_EXPECT_FALSE(test, is_zero_pfn(MmGetMdlPfnArray(m)[0]));
+	KUNIT_EXPECT_FALSE(test, m->MdlFlags & MDL_WRITE_OPERATION);
+	/* A careless driver writes the buffer it locked for reading. */
+	sys = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	KUNIT_ASSERT_NOT_NULL(test, sys);
+	if (!is_zero_pfn(MmGetMdlPfnArray(m)[0]))
+		sys[10] = 0x77;
+	KUNIT_EXPECT_EQ(test, copy_from_user(&byte, (void __user *)(user + 10), 1), 0UL);
+	KUNIT_EXPECT_EQ(test, byte, 0x77);
+	/* Never-written memory elsewhere, and the zero page, still read zero. */
+	KUNIT_EXPECT_EQ(test, copy_from_user(&byte, (void __user *)(other + 10), 1), 0UL);
+	KUNIT_EXPECT_EQ(test, byte, 0);
+	KUNIT_EXPECT_EQ(test, zero[10], 0);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+	vm_munmap(user, PAGE_SIZE);
+	vm_munmap(other, PAGE_SIZE);
+	detach();
+}
+
+/* Items 1 and 2: untouched PROT_READ memory is the shared zero page: locked
+ * read-only, and no mapping of it is writable. */
+static void perm_untouched_read_only_memory(struct kunit *test)
+{
+	const u8 *zero = page_address(ZERO_PAGE(0));
+	unsigned long user;
+	PMDL m, w;
+
+	if (!attach(test))
+		return;
+	user = vm_mmap(NULL, 0, 2 * PAGE_SIZE, PROT_READ, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(user));
+	m = lock_user(test, user, 2 * PAGE_SIZE, IoReadAccess);
+	expect_user_mapping_read_only(test, m, 100, 0);
+	expect_system_mappings_read_only(test, m);
+	KUNIT_EXPECT_EQ(test, zero[100], 0);
+	/* Locking it for writing is refused, as before. */
+	w = IoAllocateMdl((PVOID)user, PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_EXPECT_EQ(test, MmshimProbeAndLockPages(w, UserMode, IoWriteAccess), STATUS_ACCESS_VIOLATION);
+	IoFreeMdl(w);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+	vm_munmap(user, 2 * PAGE_SIZE);
+	detach();
+}
+
+#define PERM_FILE "/mmshim_perm_test"
+
+/* Item 1: a file the process opened O_RDONLY and mapped PROT_READ. */
+static void perm_read_only_file(struct kunit *test)
+{
+	static const char text[] = "read-only file contents";
+	char back[sizeof(text)] = "";
+	struct file *rw, *ro;
+	unsigned long user, uva;
+	loff_t pos = 0;
+	NTSTATUS st;
+	PMDL m, part;
+
+	rw = filp_open(PERM_FILE, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (IS_ERR(rw)) {
+		kunit_skip(test, "no writable root file system");
+		return;
+	}
+	KUNIT_ASSERT_EQ(test, kernel_write(rw, text, sizeof(text), &pos), (ssize_t)sizeof(text));
+	filp_close(rw, NULL);
+	ro = filp_open(PERM_FILE, O_RDONLY, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ro));
+	if (!attach(test)) {
+		filp_close(ro, NULL);
+		return;
+	}
+	user = vm_mmap(ro, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(user));
+	m = lock_user(test, user, PAGE_SIZE, IoReadAccess);
+	expect_user_mapping_read_only(test, m, 0, 'r');
+	expect_system_mappings_read_only(test, m);
+
+	/* A partial MDL of it inherits the rule. */
+	part = IoAllocateMdl((PVOID)user, PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, part);
+	IoBuildPartialMdl(m, part, (PVOID)user, PAGE_SIZE);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_USER_MAPPING_READ_ONLY,
+		      uva = (unsigned long)map_user(part, NormalPagePriority, &st));
+	KUNIT_EXPECT_NE(test, uva, 0UL);
+	if (uva) {
+		KUNIT_EXPECT_FALSE(test, vma_flags_at(uva) & VM_MAYWRITE);
+		MmUnmapLockedPages((PVOID)uva, part);
+	}
+	uva = (unsigned long)MmGetSystemAddressForMdlSafe(part, NormalPagePriority);
+	KUNIT_EXPECT_NE(test, uva, 0UL);
+	if (uva)
+		KUNIT_EXPECT_FALSE(test, kva_writable((void *)uva));
+	MmPrepareMdlForReuse(part);
+	IoFreeMdl(part);
+
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+	vm_munmap(user, PAGE_SIZE);
+	detach();
+	pos = 0;
+	KUNIT_EXPECT_EQ(test, kernel_read(ro, back, sizeof(back), &pos), (ssize_t)sizeof(text));
+	KUNIT_EXPECT_STREQ(test, back, text);
+	filp_close(ro, NULL);
+}
+
+/* Item 3: a module's .rodata is never mapped writable. */
+static void perm_kernel_rodata(struct kunit *test)
+{
+	PVOID sys;
+	PMDL m;
+
+	if (kva_writable(perm_rodata)) {
+		kunit_skip(test, "module .rodata is writable on this kernel (no STRICT_MODULE_RWX)");
+		return;
+	}
+	m = IoAllocateMdl((PVOID)perm_rodata, sizeof(perm_rodata), FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	MmBuildMdlForNonPagedPool(m);
+	if (attach(test)) {
+		expect_user_mapping_read_only(test, m, PAGE_SIZE, 0xA5);
+		detach();
+	}
+	IoFreeMdl(m);
+
+	/* Locked for reading in KernelMode: its system mappings are read-only. */
+	m = IoAllocateMdl((PVOID)perm_rodata, sizeof(perm_rodata), FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_EQ(test, MmshimProbeAndLockPages(m, KernelMode, IoReadAccess), STATUS_SUCCESS);
+	expect_system_mappings_read_only(test, m);
+	sys = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	KUNIT_ASSERT_NOT_NULL(test, sys);
+	KUNIT_EXPECT_EQ(test, ((const u8 *)sys)[0], 0x5A);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+	KUNIT_EXPECT_EQ(test, perm_rodata[0], 0x5A);
+}
+
+/* Item 8: a lock holds its process's mm_struct, so no other process can get
+ * the same address while mmshim takes it for the owner. */
+static void perm_lock_holds_process(struct kunit *test)
+{
+	unsigned long user;
+	int before;
+	PMDL m;
+
+	if (!attach(test))
+		return;
+	user = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(user));
+	before = atomic_read(&perm_test_mm->mm_count);
+	m = lock_user(test, user + 8, 100, IoWriteAccess);
+	KUNIT_EXPECT_EQ(test, atomic_read(&perm_test_mm->mm_count), before + 1);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)m->Process, (void *)perm_test_mm);
+	detach();
+	MmUnlockPages(m);
+	KUNIT_EXPECT_EQ(test, atomic_read(&perm_test_mm->mm_count), before);
+	IoFreeMdl(m);
+	kthread_use_mm(perm_test_mm);
+	vm_munmap(user, PAGE_SIZE);
+	detach();
+}
+
+static struct kunit_case perm_cases[] = {
+	KUNIT_CASE(perm_read_lock_gives_own_page),
+	KUNIT_CASE(perm_untouched_read_only_memory),
+	KUNIT_CASE(perm_read_only_file),
+	KUNIT_CASE(perm_kernel_rodata),
+	KUNIT_CASE(perm_lock_holds_process),
+	{}
+};
+
+static struct kunit_suite perm_suite = {
+	.name = "mmshim_perm",
+	.suite_init = perm_suite_init,
+	.suite_exit = perm_suite_exit,
+	.init = mmshim_test_init,
+	.exit = mmshim_test_exit,
+	.test_cases = perm_cases,
+};
+kunit_test_suite(perm_suite);

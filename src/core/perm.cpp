@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0
+// perm.cpp - no write reaches a page its owner could not write.
+//
+// Windows maps whatever an MDL describes writable unless the driver passes
+// MdlMappingNoWrite. On Linux the frames may be shared with everyone: the
+// zero page behind untouched memory, the page cache of a file the process
+// opened read-only, kernel read-only data. A writable mapping of those is a
+// write the owner could never make, so mmshim maps them read-only, in every
+// kind of mapping, and the user-mode path reports it (usermap.cpp).
+#include "perm.h"
+#include "lock.h"
+
+namespace mmshim::perm {
+
+bool read_only(const MDL *mdl, const PFN_NUMBER *pfns, uptr pages)
+{
+	const lock::Owner owner = lock::owner_of(mdl);
+	if (owner.locked ? owner.read_only : lock::frames_locked_read_only(pfns, pages))
+		return true;
+	return mmshim_plat_frames_read_only(reinterpret_cast<const unsigned long long *>(pfns), pages) != 0;
+}
+
+} // namespace mmshim::perm

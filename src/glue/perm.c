@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * perm.c - what the core needs to keep mappings no more permissive than
+ * the frames' owners: which frames are read-only for everyone (the shared
+ * zero page, kernel read-only data), and a process identity that cannot be
+ * reused while mmshim holds it. docs/security.d/perm.md has the reasoning.
+ */
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <asm/pgtable.h>
+#include "platform.h"
+#include "glue.h"
+
+/*
+ * Read-only in the kernel's own linear map, or not there at all. On x86,
+ * set_memory_ro() of kernel or module read-only data changes the linear
+ * alias of the same frames too (cpa_process_alias()), so the linear-map
+ * entry says whether the kernel itself may write the frame.
+ */
+static bool mmshim_linear_read_only(unsigned long long pfn)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)__va(PFN_PHYS(pfn)), &level);
+
+	return !pte || !pte_present(*pte) || !pte_write(*pte);
+}
+
+/**
+ * mmshim_plat_frames_read_only() - does any RAM frame of @pfns have to
+ * stay read-only in every mapping mmshim makes?
+ * @pfns: frames
+ * @count: how many
+ *
+ * The shared zero page, and frames whose linear-map entry is read-only or
+ * absent (kernel text and rodata, a module's .rodata, frames the kernel
+ * unmapped from the linear map). Device frames (no struct page) are not
+ * looked at. The huge zero page is not recognised here (not exported to
+ * modules): it is only ever pinned read-only, which the lock record marks.
+ * Atomic-safe.
+ */
+int mmshim_plat_frames_read_only(const unsigned long long *pfns, mmshim_size count)
+{
+	mmshim_size i;
+
+	for (i = 0; i < count; i++) {
+		unsigned long long pfn = pfns[i];
+
+		if (!pfn_valid(pfn))
+			continue;
+		if (is_zero_pfn(pfn) || mmshim_linear_read_only(pfn))
+			return 1;
+	}
+	return 0;
+}
+
+/**
+ * mmshim_plat_process_hold() - current->mm with mmgrab(), or NULL.
+ *
+ * mmgrab() keeps the mm_struct allocated (not the address space), so no
+ * other process can get the same address while the core compares with it.
+ * Atomic-safe.
+ */
+void *mmshim_plat_process_hold(void)
+{
+	struct mm_struct *mm = current->mm;
+
+	if (mm)
+		mmgrab(mm);
+	return mm;
+}
+
+/** mmshim_plat_process_release() - mmdrop() what mmshim_plat_process_hold() took. Atomic-safe. */
+void mmshim_plat_process_release(void *process)
+{
+	if (process)
+		mmdrop(process);
+}
