@@ -245,12 +245,43 @@ static NTSTATUS UnmapShared(PEXAMPLE_IRP Irp, BOOLEAN OnlyMine)
 	return STATUS_INVALID_PARAMETER;
 }
 
+/* MmProbeAndLockPages and MmMapLockedPagesSpecifyCache(UserMode) raise:
+ * each __try in a function of its own, nothing live across it but volatile
+ * locals. */
+static NTSTATUS ProbeAndLockUser(PMDL Mdl, LOCK_OPERATION Operation)
+{
+	volatile NTSTATUS Status = STATUS_SUCCESS;
+
+	__try {
+		MmProbeAndLockPages(Mdl, UserMode, Operation);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		Status = GetExceptionCode();
+	}
+	return Status;
+}
+
+static NTSTATUS MapMdlIntoCaller(PMDL Mdl, PVOID *UserVa)
+{
+	volatile NTSTATUS Status = STATUS_SUCCESS;
+	PVOID volatile Va = NULL;
+
+	__try {
+		Va = MmMapLockedPagesSpecifyCache(Mdl, UserMode, MmCached, NULL, FALSE, NormalPagePriority);
+	} __except (EXCEPTION_EXECUTE_HANDLER) {
+		Status = GetExceptionCode();
+	}
+	if (NT_SUCCESS(Status) && !Va)
+		Status = STATUS_UNSUCCESSFUL; /* refused: mmshim filed a verifier report */
+	*UserVa = Va;
+	return Status;
+}
+
 /* LOCK_USER: lock a caller's buffer, as a driver does before sharing it. */
 static NTSTATUS LockUser(PEXAMPLE_IRP Irp)
 {
 	PEXAMPLE_FILE File = Irp->FileContext;
 	struct example_lock *In = Irp->SystemBuffer;
-	volatile NTSTATUS Status = STATUS_SUCCESS;
+	NTSTATUS Status;
 	PMDL Mdl;
 	ULONG Slot;
 
@@ -263,11 +294,7 @@ static NTSTATUS LockUser(PEXAMPLE_IRP Irp)
 	Mdl = IoAllocateMdl((PVOID)(ULONG_PTR)In->address, In->length, FALSE, FALSE, NULL);
 	if (!Mdl)
 		return STATUS_INSUFFICIENT_RESOURCES;
-	__try {
-		MmProbeAndLockPages(Mdl, UserMode, In->write ? IoWriteAccess : IoReadAccess);
-	} __except (EXCEPTION_EXECUTE_HANDLER) {
-		Status = GetExceptionCode();
-	}
+	Status = ProbeAndLockUser(Mdl, In->write ? IoWriteAccess : IoReadAccess);
 	if (!NT_SUCCESS(Status)) {
 		IoFreeMdl(Mdl);
 		return Status;
@@ -292,22 +319,16 @@ static PMDL LockedSlot(PEXAMPLE_IRP Irp, ULONG *Slot)
 /* MAP_LOCKED: share the locked buffer back, without MdlMappingNoWrite. */
 static NTSTATUS MapLocked(PEXAMPLE_IRP Irp)
 {
-	volatile NTSTATUS Status = STATUS_SUCCESS;
-	PVOID volatile Va = NULL;
+	NTSTATUS Status;
+	PVOID Va;
 	ULONG Slot;
 	PMDL Mdl = LockedSlot(Irp, &Slot);
 
 	if (!Mdl || Irp->OutputBufferLength < sizeof(ULONG64))
 		return STATUS_INVALID_PARAMETER;
-	__try {
-		Va = MmMapLockedPagesSpecifyCache(Mdl, UserMode, MmCached, NULL, FALSE, NormalPagePriority);
-	} __except (EXCEPTION_EXECUTE_HANDLER) {
-		Status = GetExceptionCode();
-	}
+	Status = MapMdlIntoCaller(Mdl, &Va);
 	if (!NT_SUCCESS(Status))
 		return Status;
-	if (!Va)
-		return STATUS_UNSUCCESSFUL; /* refused: mmshim filed a verifier report */
 	if (Irp->FileContext->LockedVas[Slot])
 		MmUnmapLockedPages(Irp->FileContext->LockedVas[Slot], Mdl);
 	Irp->FileContext->LockedVas[Slot] = Va;
