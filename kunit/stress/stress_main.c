@@ -34,6 +34,9 @@ MODULE_PARM_DESC(workers, "Worker threads per CPU (default 3)");
 static unsigned int hrtimer_us = 2000;
 module_param(hrtimer_us, uint, 0444);
 MODULE_PARM_DESC(hrtimer_us, "hrtimer period in microseconds (default 2000)");
+bool race_kernel;
+module_param(race_kernel, bool, 0444);
+MODULE_PARM_DESC(race_kernel, "Race MmUnlockPages against system mappings (issue 10 items 5 and 15; default off)");
 bool race_user;
 module_param(race_user, bool, 0444);
 MODULE_PARM_DESC(race_user, "Race MmUnlockPages against user-mode mappings (issue 10 item 5; default off)");
@@ -429,6 +432,9 @@ static void mark_skips(void)
 		stress_fams[F_IOSPACE].skip = no_edu;
 		stress_fams[F_H_IO].skip = no_edu;
 	}
+	if (!race_kernel)
+		stress_fams[F_RACE_KERNEL].skip =
+			"off (module parameter race_kernel=0): issue 10 items 5/15, a system mapping made after a racing MmUnlockPages";
 	if (!race_user)
 		stress_fams[F_RACE_USER].skip =
 			"off (module parameter race_user=0): issue 10 item 5, user mappings racing MmUnlockPages";
@@ -468,8 +474,8 @@ static void run(void)
 	}
 	edu_setup();
 	mark_skips();
-	out("STRESS-CONFIG seconds=%u cpus=%u workers/cpu=%u hrtimer_us=%u race_user=%d race_reserved=%d irq_seh=%d edu=%s mm=%s\n",
-	    seconds, num_online_cpus(), workers, hrtimer_us, race_user, race_reserved, stress_irq_seh,
+	out("STRESS-CONFIG seconds=%u cpus=%u workers/cpu=%u hrtimer_us=%u race_kernel=%d race_user=%d race_reserved=%d irq_seh=%d edu=%s mm=%s\n",
+	    seconds, num_online_cpus(), workers, hrtimer_us, race_kernel, race_user, race_reserved, stress_irq_seh,
 	    stress_edu_bar ? "yes" : "no", stress_mm ? "yes" : "no");
 	pr_info("mmshim-stress: running for %u s on %u CPUs\n", seconds, num_online_cpus());
 
@@ -536,11 +542,10 @@ static void run(void)
 			(size_t)b[i], (size_t)a[i]);
 
 	/* Verifier reports: only the kinds the enabled races provoke. */
-	kinds[0].race = kinds[1].race = !stress_fams[F_RACE_KERNEL].skip;
-	kinds[0].race |= race_user || race_reserved;
-	kinds[1].race |= race_user || race_reserved;
-	kinds[2].race = race_user && !stress_fams[F_RACE_USER].skip;
-	kinds[3].race = race_reserved && !stress_fams[F_RACE_RESERVED].skip;
+	kinds[0].race = kinds[1].race = !stress_fams[F_RACE_KERNEL].skip || !stress_fams[F_RACE_USER].skip ||
+					!stress_fams[F_RACE_RESERVED].skip;
+	kinds[2].race = !stress_fams[F_RACE_USER].skip;
+	kinds[3].race = !stress_fams[F_RACE_RESERVED].skip;
 	seq1 = last_sequence();
 	total = seq1 - seq0;
 	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
