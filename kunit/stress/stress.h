@@ -125,6 +125,8 @@ struct stress_completion {
 	struct completion done;
 };
 void stress_queue_completion(struct stress_completion *c);
+/* The timers' side: the oldest queued completion, or NULL (any context). */
+struct stress_completion *stress_take_completion(void);
 /* Wait for the timer; on stop, unlock in the thread. FALSE on timeout. */
 bool stress_wait_completion(struct stress_completion *c);
 

@@ -15,9 +15,9 @@
 #include <linux/mm.h>
 #include <linux/smp.h>
 #include <linux/cpumask.h>
+#include <linux/moduleparam.h>
 #include "stress.h"
 
-struct stress_completion *stress_take_completion(void);
 
 #define T_PAGES 3      /* the timer's scratch buffer */
 #define SRC_PAGES 4    /* the partial MDLs' locked source */
@@ -39,6 +39,10 @@ struct irq_ctx {
 	u8 *hva;
 	bool timer_on, hr_on;
 };
+
+static unsigned int stress_timer_jiffies = 1;
+module_param_named(timer_jiffies, stress_timer_jiffies, uint, 0444);
+MODULE_PARM_DESC(timer_jiffies, "timer_list period in jiffies (default 1)");
 
 static struct irq_ctx *ctxs;
 static unsigned int n_ctx;
@@ -275,7 +279,7 @@ static void timer_fn(struct timer_list *t)
 	t_complete(c);
 	t_complete(c);
 	if (!READ_ONCE(irq_stopping))
-		mod_timer(t, jiffies + 1);
+		mod_timer(t, jiffies + max(stress_timer_jiffies, 1U));
 }
 
 /* ---- hrtimer: hard interrupt ------------------------------------------- */

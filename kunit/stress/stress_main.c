@@ -34,13 +34,13 @@ MODULE_PARM_DESC(workers, "Worker threads per CPU (default 3)");
 static unsigned int hrtimer_us = 2000;
 module_param(hrtimer_us, uint, 0444);
 MODULE_PARM_DESC(hrtimer_us, "hrtimer period in microseconds (default 2000)");
-bool race_kernel;
+static bool race_kernel;
 module_param(race_kernel, bool, 0444);
 MODULE_PARM_DESC(race_kernel, "Race MmUnlockPages against system mappings (issue 10 items 5 and 15; default off)");
-bool race_user;
+static bool race_user;
 module_param(race_user, bool, 0444);
 MODULE_PARM_DESC(race_user, "Race MmUnlockPages against user-mode mappings (issue 10 item 5; default off)");
-bool race_reserved;
+static bool race_reserved;
 module_param(race_reserved, bool, 0444);
 MODULE_PARM_DESC(race_reserved, "Race MmUnlockPages against reserved mappings (issue 10 item 5; default off)");
 bool stress_irq_seh;
@@ -191,7 +191,6 @@ void stress_queue_completion(struct stress_completion *c)
 }
 
 /* Called by the timer: the oldest queued completion, or NULL. */
-struct stress_completion *stress_take_completion(void);
 struct stress_completion *stress_take_completion(void)
 {
 	struct stress_completion *c = NULL;

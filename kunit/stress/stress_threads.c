@@ -20,8 +20,6 @@
 #include <asm/pgtable.h>
 #include "stress.h"
 
-extern bool race_user, race_reserved;
-
 #define RES_PAGES 4 /* each worker's reservation */
 
 struct worker {
@@ -802,7 +800,7 @@ static void race_round(struct race *r, int n)
 	if (f == F_RACE_USER && va) {
 		u8 c;
 
-		CHECK(f, get_user(c, (u8 __user *)va) != 0,
+		CHECK(f, copy_from_user(&c, (u8 __user *)va, 1) != 0,
 		      "the user mapping at %px still reads the frames after MmUnlockPages", va);
 		vm_munmap((unsigned long)va & PAGE_MASK, len); /* the revoked VMA stays the process's */
 	}

@@ -26,6 +26,9 @@ echo "MMSHIM-STRESS-END" >&3
 echo "MMSHIM-DEBUGFS-BEGIN" >&3
 cat /sys/kernel/debug/mmshim/verifier /sys/kernel/debug/mmshim/pool /sys/kernel/debug/mmshim/mdl >&3
 echo "MMSHIM-DEBUGFS-END" >&3
+# mmshim rate-limits its report lines (20 per 5 s): let the races' window
+# pass, so that a report at unload is printed for stress.sh to see.
+sleep 6
 rmmod mmshim_stress || echo "MMSHIM-FAIL rmmod mmshim_stress" >&3
 echo "mmshim-stress: unloading mmshim" > /dev/kmsg
 rmmod mmshim || echo "MMSHIM-FAIL rmmod mmshim" >&3
