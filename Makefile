@@ -5,6 +5,7 @@
 #   make demo            boot a Debian kernel in qemu, load mmshim + the example driver
 #   make check           every test layer (host, KUnit, real kernels, DKMS)
 #   make bench           mmshim vs raw Linux primitives, ratios (in qemu)
+#   make stress          the stress layer alone, long: SECONDS=600 by default
 #
 # KDIR defaults to the running kernel's build tree, else the newest Debian
 # linux-headers-*-amd64 tree installed.
@@ -36,4 +37,9 @@ host-test:
 bench:
 	tests/vm/bench.sh
 
-.PHONY: all modules clean check demo host-test bench
+# SECONDS is bash's own clock: hand it over under another name.
+SECONDS ?= 600
+stress:
+	MMSHIM_STRESS_SECONDS=$(SECONDS) tests/vm/stress.sh
+
+.PHONY: all modules clean check demo host-test bench stress

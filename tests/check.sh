@@ -3,6 +3,8 @@
 #   host         the C++ core in user space (GoogleTest via ctest, ASan+UBSan)
 #   kunit-6.1    KUnit suites in mmshim_kunit.ko on a debug 6.1 kernel (qemu)
 #   kunit-6.12   the same on 6.12
+#   stress       every routine family at once in threads, timers and hrtimers,
+#                with unlock-vs-map races, on the 6.12 debug kernel (qemu)
 #   real-6.1     mmshim.ko + example driver on Debian's stock 6.1 kernel (qemu)
 #   real-6.12    the same on 6.12
 #   dkms         dkms add + build against both Debian header packages
@@ -11,7 +13,7 @@
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
-layers=${MMSHIM_LAYERS:-host kunit-6.1 kunit-6.12 real-6.1 real-6.12 dkms}
+layers=${MMSHIM_LAYERS:-host kunit-6.1 kunit-6.12 stress real-6.1 real-6.12 dkms}
 logs=$REPO/build/logs
 mkdir -p "$logs"
 start=$(date +%s)
@@ -28,6 +30,7 @@ for layer in $layers; do
 	case $layer in
 	host) cmd=(tests/host/run.sh) ;;
 	kunit-*) cmd=(tests/vm/kunit.sh "${layer#kunit-}") ;;
+	stress) cmd=(tests/vm/stress.sh 6.12) ;;
 	real-*) cmd=(tests/vm/realkernel.sh "${layer#real-}") ;;
 	dkms) cmd=(tests/dkms.sh) ;;
 	*) echo "check: unknown layer $layer"; exit 2 ;;
