@@ -13,19 +13,36 @@
 # * C++ objects are linked into one object before objtool runs so COMDAT
 #   duplicates are merged (6.1 runs objtool per object; duplicates give
 #   "missing return thunk" warnings at insmod).
-# * The build fails if a C++ object has .init_array/.ctors (global
-#   constructors never run on Debian kernels: no CONFIG_CONSTRUCTORS) or
-#   unwind/exception tables.
+# * The per-object instrumentation Kbuild adds to C objects on top of
+#   KBUILD_CFLAGS (KASAN, UBSAN, KCOV, KCSAN, KMSAN, GCOV; scripts/Makefile.lib)
+#   is taken from Kbuild's own $(_c_flags), so the C++ core is instrumented
+#   exactly as the glue is, per-object opt-outs (KASAN_SANITIZE_x.o := n)
+#   included. The pre-linked core must then call each enabled runtime
+#   (__asan_ ...), checked with nm.
+# * The build fails if a C++ object has .ctors, unwind/exception tables, or
+#   an .init_array other than the sanitizers' own module constructors (C++
+#   global constructors never run on Debian kernels: no CONFIG_CONSTRUCTORS).
 
 # make -rR: no $(CXX). Use the g++ that matches the kernel's gcc.
 MMSHIM_CXX ?= $(subst gcc,g++,$(strip $(CC)))
 
+# Every flag Kbuild may give a C object (scripts/Makefile.lib's _c_flags:
+# the base flags, ccflags-y, and the instrumentation of Makefile.kasan,
+# .ubsan, .kcov, .kcsan, .kmsan and GCOV), asked about once.
+mmshim-instr-flags := $(CFLAGS_KASAN) $(CFLAGS_KASAN_NOSANITIZE) $(CFLAGS_UBSAN) \
+	$(CFLAGS_UBSAN_SIGNED_WRAP) $(CFLAGS_KCOV) $(CFLAGS_KCSAN) $(CFLAGS_KMSAN) $(CFLAGS_GCOV)
 mmshim-c-only := $(shell LC_ALL=C $(MMSHIM_CXX) $(KBUILD_CPPFLAGS) $(KBUILD_CFLAGS) \
-	-x c++ -fsyntax-only /dev/null 2>&1 | \
+	$(ccflags-y) $(mmshim-instr-flags) -x c++ -fsyntax-only /dev/null 2>&1 | \
 	sed -n "s/.*'\(-[^']*\)' is [a-zA-Z/ ]*for C++.*/\1/p" | sort -u)
 
-mmshim-kernel-flags := $(filter-out $(mmshim-c-only) $(CC_FLAGS_FTRACE), \
-	$(KBUILD_CPPFLAGS) $(KBUILD_CFLAGS)) $(KBUILD_CFLAGS_MODULE)
+# $(_c_flags) is Kbuild's per-object C flag set (expanded per target, so
+# CFLAGS_<obj>.o, KASAN_SANITIZE_<obj>.o := n etc. apply to .cxx.o files as
+# to .o files). 6.12's Makefile.lib instruments only objects it knows are
+# part of a module; the .cxx.o files are (linked into mmshim_core.o), so the
+# pattern says so (6.1 instruments every object anyway).
+$(obj)/%.cxx.o: part-of-module := y
+mmshim-kernel-flags = $(filter-out $(mmshim-c-only) $(CC_FLAGS_FTRACE), $(_c_flags)) \
+	$(KBUILD_CFLAGS_MODULE) $(CFLAGS_MODULE)
 
 # -faligned-new=8: kmalloc guarantees 8-byte alignment only.
 # -g1: line tables and function names (enough for backtraces) but no type
@@ -43,8 +60,15 @@ mmshim_cxx_flags = -Wp,-MMD,$(depfile) $(NOSTDINC_FLAGS) $(mmshim-kernel-flags) 
 quiet_cmd_cxx_o_cpp = CXX [M] $@
       cmd_cxx_o_cpp = $(MMSHIM_CXX) $(mmshim_cxx_flags) -c -o $@ $<
 
+# .init_array may only hold the constructors the sanitizers emit
+# themselves (gcc's _sub_I_<priority>_<n>; KASAN's registers the redzones of
+# the globals), and only when the kernel runs module constructors
+# (CONFIG_CONSTRUCTORS, which KASAN and GCOV select). A C++ global
+# constructor (_GLOBAL__sub_I_<name>) is never allowed.
 quiet_cmd_cxx_check = CHECK   $@
-      cmd_cxx_check = if $(READELF) -SW $@ | grep -qE '\.(init_array|ctors|eh_frame|gcc_except_table)'; then \
+      cmd_cxx_check = if $(READELF) -SW $@ | grep -qE '\.(ctors|eh_frame|gcc_except_table)' || \
+		{ $(READELF) -SW $@ | grep -q '\.init_array' && \
+		  { [ "$(CONFIG_CONSTRUCTORS)" != y ] || $(NM) $@ | grep -q ' _GLOBAL__sub_I_'; }; }; then \
 		echo >&2 "$@: global constructors or unwind tables are not supported in kernel C++"; \
 		rm -f $@; false; fi
 
@@ -60,7 +84,26 @@ quiet_cmd_ld_cxx = LD [M]  $@
       cmd_ld_cxx = $(LD) $(ld_flags) -r -o $@ $(filter %.cxx.o, $^) \
 		$(if $(objtool-enabled), ; $(objtool) $(filter-out --link,$(objtool-args)) --link $@)
 
+# The runtime entry points each instrumentation the kernel config enables
+# for all objects calls; the pre-linked core must reference every one
+# (unless the Kbuild file opted out with KASAN_SANITIZE := n etc.), so a
+# debug-kernel build whose C++ flags lost the instrumentation fails here
+# instead of leaving the core unchecked.
+mmshim-instr-required := \
+	$(if $(filter y,$(CONFIG_KASAN_GENERIC)),$(if $(filter n,$(KASAN_SANITIZE)),,__asan_)) \
+	$(if $(filter y,$(CONFIG_KASAN_SW_TAGS)),$(if $(filter n,$(KASAN_SANITIZE)),,__hwasan_)) \
+	$(if $(filter y,$(CONFIG_KCSAN)),$(if $(filter n,$(KCSAN_SANITIZE)),,__tsan_)) \
+	$(if $(filter y,$(CONFIG_KCOV_INSTRUMENT_ALL)),$(if $(filter n,$(KCOV_INSTRUMENT)),,__sanitizer_cov_)) \
+	$(if $(filter y,$(CONFIG_GCOV_PROFILE_ALL)),$(if $(filter n,$(GCOV_PROFILE)),,__gcov_))
+
+quiet_cmd_instr_check = CHECK   $@ (instrumentation: $(strip $(mmshim-instr-required)))
+      cmd_instr_check = for p in $(mmshim-instr-required); do \
+		$(NM) $@ | grep -q " U $$p" || { \
+		echo >&2 "$@: the kernel instruments C objects but no $$p reference is in the C++ core"; \
+		rm -f $@; exit 1; }; done
+
 define rule_ld_cxx
 	$(call cmd_and_savecmd,ld_cxx)
 	$(call cmd,gen_objtooldep)
+	$(if $(strip $(mmshim-instr-required)),$(call cmd,instr_check))
 endef

@@ -255,6 +255,8 @@ static void map_partial_mdls(struct kunit *test)
 }
 
 static DEFINE_SPINLOCK(map_test_lock);
+/* Pages in mmshim's atomic-context VA pool (src/core/vapool.h). */
+#define POOL_PAGES 4096
 
 /* DISPATCH_LEVEL: contiguous MDLs map through the linear map; unmapping a
  * vmap'ed MDL is deferred; nothing sleeps. Checked after the lock drops. */
@@ -262,15 +264,15 @@ static void wait_for_pool(struct kunit *test)
 {
 	int i;
 
-	for (i = 0; i < 1000 && MmshimAtomicMapFreePages() != 1024; i++)
+	for (i = 0; i < 1000 && MmshimAtomicMapFreePages() != POOL_PAGES; i++)
 		msleep(10);
-	KUNIT_EXPECT_EQ(test, MmshimAtomicMapFreePages(), 1024UL);
+	KUNIT_EXPECT_EQ(test, MmshimAtomicMapFreePages(), (SIZE_T)POOL_PAGES);
 }
 
 static void map_atomic_context(struct kunit *test)
 {
 	u8 *buf = kmalloc(2 * PAGE_SIZE, GFP_KERNEL);
-	u8 *store = kunit_kzalloc(test, MmSizeOfMdl(NULL, 1025 * PAGE_SIZE), GFP_KERNEL);
+	u8 *store = kunit_kzalloc(test, MmSizeOfMdl(NULL, (POOL_PAGES + 1) * PAGE_SIZE), GFP_KERNEL);
 	struct page *p0 = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	u8 *contiguous, *scattered, *read_only, *atomic, *too_big;
 	bool ro_writable = true, ro_nx = false;
@@ -339,8 +341,8 @@ static void map_atomic_context(struct kunit *test)
 	wait_for_pool(test);
 
 	/* More pages than the pool has: NULL (no report without BugCheckOnFailure). */
-	MmInitializeMdl(b, NULL, 1025 * PAGE_SIZE);
-	for (i = 0; i < 1025; i++)
+	MmInitializeMdl(b, NULL, (POOL_PAGES + 1) * PAGE_SIZE);
+	for (i = 0; i < POOL_PAGES + 1; i++)
 		MmGetMdlPfnArray(b)[i] = page_to_pfn(p0);
 	b->MdlFlags |= MDL_PAGES_LOCKED;
 	spin_lock_irqsave(&map_test_lock, flags);

@@ -178,6 +178,11 @@ void mmshim_plat_vapool_unmap(mmshim_size index, mmshim_size count);
 /* Schedule a TLB flush of all CPUs; the worker calls
  * mmshim_core_vapool_flush_begin/end around it. Atomic-safe. */
 void mmshim_plat_vapool_request_flush(void);
+/* Flush every CPU's TLB before returning, if this context allows it
+ * (interrupts on, not hard IRQ/NMI; a spinlock may be held): 0, else
+ * negative (refused, or another CPU did not answer within a bounded wait).
+ * Call with no core lock held. Atomic-safe. */
+int mmshim_plat_vapool_flush_now(void);
 
 /* ---- reserved mappings (MmAllocateMappingAddress) ----------------------- */
 

@@ -7,7 +7,12 @@
 
 namespace mmshim::vapool {
 
-inline constexpr uptr kPages = 1024; // 4 MiB of VA
+// 16 MiB of VA (page tables 32 KiB). Where the context allows a
+// synchronous TLB flush (interrupts enabled, not hard IRQ) unmapped pages come
+// back at once, so the size only bounds what is mapped at the same time;
+// with interrupts off it also bounds what can be mapped between two runs of
+// the flush worker.
+inline constexpr uptr kPages = 4096;
 
 int init();
 void exit();
@@ -17,11 +22,15 @@ void exit();
 // Atomic-safe, allocates nothing.
 uptr map(const PFN_NUMBER *pfns, uptr count, bool read_only, uptr *index);
 
-// Unmap; the pages become reusable once every TLB has been flushed.
-// Atomic-safe.
+// Unmap; the pages become reusable once every TLB has been flushed (by the
+// worker, or by map() itself when it finds no free run and the context
+// allows a synchronous flush). Atomic-safe.
 void unmap(uptr index, uptr count);
 
 // Pages neither mapped nor waiting for a TLB flush (for tests).
 uptr free_pages();
+
+// Synchronous flushes map() has done (for tests).
+uptr sync_flushes();
 
 } // namespace mmshim::vapool

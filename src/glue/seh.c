@@ -6,6 +6,10 @@
 #include <linux/kasan.h>
 #include <linux/string.h>
 #include <asm/asm.h>
+#ifdef CONFIG_X86_64
+#include <asm/stacktrace.h>
+#include <asm/unwind.h>
+#endif
 #include "platform.h"
 
 void mmshim_seh_jump(const unsigned long *context); /* seh_x86_64.S */
@@ -22,23 +26,62 @@ mmshim_uptr mmshim_plat_thread_key(void)
 	       (in_serving_softirq() ? 2 : 0) | (in_nmi() ? 4 : 0);
 }
 
+/*
+ * The bounds [*begin, *end) of the stack the CPU is running on. That is the
+ * task's own stack in thread context (and in softirqs run by ksoftirqd),
+ * but on x86_64 hard interrupts, and softirqs run on their way out, use the
+ * per-CPU IRQ stack, and NMIs and some exceptions their own stacks: there
+ * the unwinder, which knows every stack type of the architecture, is asked
+ * (x86's get_stack_info() is not exported; __unwind_start() is, and fills
+ * in the same stack_info for the current stack pointer). Atomic-safe,
+ * including in hard IRQ.
+ */
+static bool mmshim_current_stack(unsigned long sp, unsigned long *begin, unsigned long *end)
+{
+	unsigned long base = (unsigned long)task_stack_page(current);
+
+	if (sp >= base && sp < base + THREAD_SIZE) {
+		*begin = base;
+		*end = base + THREAD_SIZE;
+		return true;
+	}
+#ifdef CONFIG_X86_64
+	{
+		struct unwind_state state;
+
+		unwind_start(&state, current, NULL, NULL);
+		if (!unwind_done(&state) && sp >= (unsigned long)state.stack_info.begin &&
+		    sp < (unsigned long)state.stack_info.end) {
+			*begin = (unsigned long)state.stack_info.begin;
+			*end = (unsigned long)state.stack_info.end;
+			return true;
+		}
+	}
+#endif
+	return false;
+}
+
 /**
  * mmshim_plat_seh_resume() - jump to a saved __try context.
  * @context: MMSHIM_SEH_FRAME.Context
  *
- * Refuses (returns) unless the frame and its saved stack pointer lie on the
- * current task's stack above the current stack pointer. Under generic
- * KASAN, the shadow of the stack being abandoned is cleared first: the
- * functions skipped never ran their epilogues, which would have unpoisoned
- * their stack redzones. Atomic-safe.
+ * Refuses (returns) unless the frame and its saved stack pointer lie above
+ * the current stack pointer on the stack the CPU is running on (the task
+ * stack, or in an interrupt the IRQ stack). Under generic KASAN, the shadow
+ * of the stack being abandoned is cleared first: the functions skipped never
+ * ran their epilogues, which would have unpoisoned their stack redzones.
+ * Atomic-safe, also in softirq and hard IRQ context.
  */
 void mmshim_plat_seh_resume(const mmshim_uptr *context)
 {
 	unsigned long sp = current_stack_pointer;
 	unsigned long target = context[1];
+	unsigned long ctx = (unsigned long)context;
+	unsigned long begin, end;
 
-	if (!object_is_on_stack(context) || !object_is_on_stack((void *)(target - 8)) ||
-	    target <= sp || (unsigned long)context <= sp)
+	if (!mmshim_current_stack(sp, &begin, &end) ||
+	    ctx <= sp || ctx + 8 * sizeof(*context) > end ||
+	    target <= sp || target > end)
 		return;
 #ifdef CONFIG_KASAN_GENERIC
 	{

@@ -82,6 +82,8 @@ struct State {
 	bool vapool = false;
 	std::vector<unsigned long long> vapool_ptes; // 0 = empty
 	unsigned long vapool_flush_requests = 0;
+	bool vapool_sync_flush = true; // mmshim_plat_vapool_flush_now succeeds
+	unsigned long vapool_sync_flushes = 0;
 	std::vector<const unsigned long *> seh_resumes;
 	// Unmaps and unpins requested in atomic context, waiting for "the
 	// worker" (run_deferred): true = a mapping state, false = a pin.
@@ -216,6 +218,8 @@ std::vector<unsigned long long> mapping_pfns(const void *va)
 void fail_next_maps(unsigned count) { state().map_fail = count; }
 unsigned long long vapool_pte(std::size_t index) { return state().vapool_ptes.at(index); }
 unsigned long vapool_flush_requests() { return state().vapool_flush_requests; }
+void set_vapool_sync_flush(bool allowed) { state().vapool_sync_flush = allowed; }
+unsigned long vapool_sync_flushes() { return state().vapool_sync_flushes; }
 void run_vapool_flush()
 {
 	mmshim_core_vapool_flush_begin();
@@ -832,6 +836,17 @@ void mmshim_plat_process_release(void *process)
 		return;
 	if (--fake::state().process_holds[process] < 0)
 		fake::violation("mmshim_plat_process_release without a hold");
+}
+
+int mmshim_plat_vapool_flush_now(void)
+{
+	auto &s = fake::state();
+	if (fake::locks_held())
+		fake::violation("mmshim_plat_vapool_flush_now under a core lock");
+	if (!s.vapool_sync_flush)
+		return -1;
+	s.vapool_sync_flushes++;
+	return 0;
 }
 
 int mmshim_plat_user_range_writable(mmshim_uptr addr, mmshim_size len)

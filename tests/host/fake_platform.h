@@ -93,6 +93,10 @@ constexpr unsigned long long kVapoolBase = 0xffffc900c0000000ULL;
 unsigned long long vapool_pte(std::size_t index);
 unsigned long vapool_flush_requests();
 void run_vapool_flush(); // what the glue's flush worker does
+// Whether the context allows a synchronous flush (interrupts on), and how
+// many the core did (mmshim_plat_vapool_flush_now).
+void set_vapool_sync_flush(bool allowed);
+unsigned long vapool_sync_flushes();
 
 // Reserved mappings: ranges from kReserveBase on; entries are pfns, 0 = empty.
 constexpr unsigned long long kReserveBase = 0xffffc90200000000ULL;

@@ -9,6 +9,9 @@
 using namespace mmshim_test;
 using uptr = ULONG_PTR;
 
+// Pages in the atomic-context VA pool (src/core/vapool.h).
+constexpr uptr kPoolPages = 4096;
+
 namespace {
 
 class MapTest : public CoreTest {
@@ -118,18 +121,18 @@ TEST_F(MapTest, AtomicContextUsesTheVaPool)
 	EXPECT_EQ(fake::vapool_pte(0), 0x900u);
 	EXPECT_EQ(fake::vapool_pte(2), 0x800u);
 	EXPECT_EQ(fake::live_mappings(), 0u); // no vmap
-	EXPECT_EQ(MmshimAtomicMapFreePages(), 1024u - 3);
+	EXPECT_EQ(MmshimAtomicMapFreePages(), kPoolPages - 3);
 	MmUnmapLockedPages(va, b);
 	EXPECT_EQ(fake::vapool_pte(0), 0u);
 	EXPECT_EQ(fake::vapool_flush_requests(), 1u);
 	// Unmapped but not flushed: not reused yet.
-	EXPECT_EQ(MmshimAtomicMapFreePages(), 1024u - 3);
+	EXPECT_EQ(MmshimAtomicMapFreePages(), kPoolPages - 3);
 	va = static_cast<PUCHAR>(MmGetSystemAddressForMdlSafe(b, NormalPagePriority | MdlMappingNoWrite));
 	EXPECT_EQ(reinterpret_cast<uptr>(va), fake::kVapoolBase + 3 * 4096 + 4);
 	EXPECT_EQ(fake::vapool_pte(3), 0x900u | (1ULL << 63)); // read-only
 	MmUnlockPages(b); // unmaps first
 	fake::run_vapool_flush();
-	EXPECT_EQ(MmshimAtomicMapFreePages(), 1024u);
+	EXPECT_EQ(MmshimAtomicMapFreePages(), kPoolPages);
 	fake::set_may_sleep(true);
 	MmUnlockPages(a);
 	IoFreeMdl(a);
@@ -139,10 +142,10 @@ TEST_F(MapTest, AtomicContextUsesTheVaPool)
 TEST_F(MapTest, VaPoolExhaustionFailsCleanly)
 {
 	// A hand-built MDL bigger than the pool, mapped in atomic context.
-	std::vector<unsigned char> store(MmSizeOfMdl(nullptr, 1025 * 4096));
+	std::vector<unsigned char> store(MmSizeOfMdl(nullptr, (kPoolPages + 1) * 4096));
 	auto *m = reinterpret_cast<PMDL>(store.data());
-	MmInitializeMdl(m, nullptr, 1025 * 4096);
-	for (int i = 0; i < 1025; i++)
+	MmInitializeMdl(m, nullptr, (kPoolPages + 1) * 4096);
+	for (uptr i = 0; i < kPoolPages + 1; i++)
 		MmGetMdlPfnArray(m)[i] = kPfn + (i % 2) * 4; // never contiguous
 	m->MdlFlags |= MDL_PAGES_LOCKED;
 	fake::set_may_sleep(false);
@@ -151,8 +154,79 @@ TEST_F(MapTest, VaPoolExhaustionFailsCleanly)
 	}));
 	EXPECT_TRUE(ReportsExactly(NO_MORE_SYSTEM_PTES, 0, [&] { EXPECT_EQ(MmMapLockedPages(m, KernelMode), nullptr); }));
 	EXPECT_EQ(m->MdlFlags, MDL_PAGES_LOCKED);
-	EXPECT_EQ(MmshimAtomicMapFreePages(), 1024u);
+	EXPECT_EQ(MmshimAtomicMapFreePages(), kPoolPages);
 	fake::set_may_sleep(true);
+}
+
+// Unmapped pool pages come back without the worker when the context allows
+// a synchronous TLB flush (interrupts on): a DPC that maps and unmaps in a
+// loop never runs dry. With interrupts off it waits for the worker.
+TEST_F(MapTest, VaPoolReclaimsSynchronouslyWhenItRunsDry)
+{
+	PMDL b = Locked(kVmalloc, 2 * 4096);
+	fake::set_may_sleep(false);
+	const uptr rounds = 3 * kPoolPages;
+	for (uptr i = 0; i < rounds; i++) {
+		auto *va = MmGetSystemAddressForMdlSafe(b, NormalPagePriority);
+		ASSERT_NE(va, nullptr) << "round " << i;
+		MmUnmapLockedPages(va, b);
+	}
+	// Two pages a round: the pool ran dry about every kPoolPages / 2 rounds.
+	EXPECT_GE(fake::vapool_sync_flushes(), rounds * 2 / kPoolPages - 1);
+	EXPECT_LE(fake::vapool_sync_flushes(), rounds * 2 / kPoolPages);
+	EXPECT_EQ(fake::vapool_pte(0), 0u);
+
+	// Interrupts off: no synchronous flush, so the pool runs dry and the
+	// map fails cleanly (NULL; 0x3F with BugCheckOnFailure) ...
+	fake::run_vapool_flush();
+	fake::set_vapool_sync_flush(false);
+	uptr mapped = 0;
+	for (;;) {
+		auto *va = MmGetSystemAddressForMdlSafe(b, NormalPagePriority);
+		if (!va)
+			break;
+		MmUnmapLockedPages(va, b);
+		ASSERT_LE(++mapped, kPoolPages / 2);
+	}
+	EXPECT_EQ(mapped, kPoolPages / 2);
+	EXPECT_EQ(MmshimAtomicMapFreePages(), 0u);
+	EXPECT_EQ(b->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA, 0);
+	// ... until the worker has flushed.
+	fake::run_vapool_flush();
+	EXPECT_EQ(MmshimAtomicMapFreePages(), kPoolPages);
+	EXPECT_NE(MmGetSystemAddressForMdlSafe(b, NormalPagePriority), nullptr);
+	fake::set_vapool_sync_flush(true);
+	MmUnlockPages(b);
+	fake::run_vapool_flush();
+	EXPECT_EQ(MmshimAtomicMapFreePages(), kPoolPages);
+	fake::set_may_sleep(true);
+	IoFreeMdl(b);
+}
+
+// A flush frees only the pages unmapped before it began: pages unmapped
+// while a flush is running wait for the next one (the worker's flush and a
+// synchronous one may overlap).
+TEST_F(MapTest, VaPoolFlushFreesOnlyWhatItCovered)
+{
+	PMDL a = Locked(kVmalloc, 2 * 4096);
+	PMDL b = Locked(kVmalloc + 2 * 4096, 2 * 4096);
+	fake::set_may_sleep(false);
+	auto *va = MmGetSystemAddressForMdlSafe(a, NormalPagePriority);
+	auto *vb = MmGetSystemAddressForMdlSafe(b, NormalPagePriority);
+	ASSERT_NE(va, nullptr);
+	ASSERT_NE(vb, nullptr);
+	MmUnmapLockedPages(va, a);
+	mmshim_core_vapool_flush_begin(); // the worker starts flushing
+	MmUnmapLockedPages(vb, b);         // unmapped after the flush began
+	mmshim_core_vapool_flush_end();
+	EXPECT_EQ(MmshimAtomicMapFreePages(), kPoolPages - 2);
+	fake::run_vapool_flush();
+	EXPECT_EQ(MmshimAtomicMapFreePages(), kPoolPages);
+	fake::set_may_sleep(true);
+	MmUnlockPages(a);
+	MmUnlockPages(b);
+	IoFreeMdl(a);
+	IoFreeMdl(b);
 }
 
 TEST_F(MapTest, MisuseIsReported)

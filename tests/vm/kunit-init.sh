@@ -47,6 +47,11 @@ if [ -f /ioctl_example.ko ]; then
 		echo "MMSHIM-FAIL insmod ioctl_example.ko" >&3
 	fi
 fi
+# Evidence that KASAN checks the C++ core (kunit/kasan_core_test.c): last
+# before unloading, because a KASAN report turns lockdep off for the rest
+# of the boot. tests/vm/kunit.sh looks for the report on the console.
+echo "MMSHIM-STEP kasan core probe" >&3
+echo 1 > /sys/module/mmshim_kunit/parameters/kasan_core_oob 2>/dev/null
 rmmod mmshim_kunit || echo "MMSHIM-FAIL rmmod mmshim_kunit" >&3
 rmmod mmshim || echo "MMSHIM-FAIL rmmod mmshim" >&3
 if [ -e /sys/kernel/debug/kmemleak ]; then
