@@ -437,8 +437,43 @@ static void pagealloc_partial_under_fault_injection(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, m);
 	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
 }
+
+/*
+ * Issue 10 item 7: a partial MDL's PFN array holds the frames found, not the
+ * pages asked. A driver that sets ByteCount back to the size it asked for
+ * gets a "too small" report; before, mapping read past the pool block
+ * (KASAN slab-out-of-bounds) and mapped whatever followed it.
+ */
+static void pagealloc_partial_mdl_capacity(struct kunit *test)
+{
+	ULONG got;
+	PMDL m;
+
+	current->fail_nth = PAGEALLOC_FAIL_NTH;
+	m = MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(0), 64 * PAGE_SIZE);
+	current->fail_nth = 0;
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	got = m->ByteCount;
+	KUNIT_ASSERT_LT(test, got, 64U * PAGE_SIZE);
+	m->ByteCount = 64 * PAGE_SIZE;
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_TOO_SMALL,
+		      KUNIT_EXPECT_NULL(test, MmGetSystemAddressForMdlSafe(m, NormalPagePriority)));
+	m->ByteCount = got + PAGE_SIZE;
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_TOO_SMALL,
+		      KUNIT_EXPECT_NULL(test, MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, NULL, FALSE,
+									   NormalPagePriority)));
+	m->ByteCount = got;
+	KUNIT_EXPECT_NOT_NULL(test, MmGetSystemAddressForMdlSafe(m, NormalPagePriority));
+	free_mdl_pages(m);
+	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
+}
 #else
 static void pagealloc_partial_under_fault_injection(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
+}
+
+static void pagealloc_partial_mdl_capacity(struct kunit *test)
 {
 	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
 }
@@ -454,6 +489,7 @@ static struct kunit_case pagealloc_cases[] = {
 	KUNIT_CASE(pagealloc_atomic),
 	KUNIT_CASE(pagealloc_mdl_freed_before_its_pages),
 	KUNIT_CASE(pagealloc_partial_under_fault_injection),
+	KUNIT_CASE(pagealloc_partial_mdl_capacity),
 	{}
 };
 

@@ -39,7 +39,7 @@ enum class Kind : ULONG { kMdl = 1, kContiguous = 2 };
 struct Allocation {
 	KeyedLink link; // key: the MDL, or the contiguous block's address
 	uptr count;     // frames owned
-	uptr capacity;  // room in frames()
+	uptr capacity;  // entries of the MDL's PFN array (0 until the MDL exists)
 	unsigned cache; // MMSHIM_CACHE_* of the linear map for these frames
 	Kind kind;
 	uptr reserved;
@@ -229,7 +229,7 @@ Allocation *allocate(const Plan &plan, bool all_or_nothing, Kind kind)
 	if (!a)
 		return nullptr;
 	a->count = 0;
-	a->capacity = plan.pages;
+	a->capacity = 0;
 	a->cache = MMSHIM_CACHE_WB; // until apply_cache
 	a->kind = kind;
 	a->reserved = 0;
@@ -357,6 +357,9 @@ PMDL allocate_for_mdl(PHYSICAL_ADDRESS low_address, PHYSICAL_ADDRESS high_addres
 		release(a);
 		return nullptr;
 	}
+	// The PFN array has room for the frames found, not for the pages asked:
+	// an MDL later set to describe more is refused as too small.
+	a->capacity = a->count;
 	MmInitializeMdl(m, nullptr, a->count * kPageSize);
 	m->Process = nullptr;
 	m->MappedSystemVa = nullptr;
