@@ -337,6 +337,7 @@ enum mmshim_page_flags {
 	MMSHIM_PAGES_DMA = 1u << 3,      /* below 16 MiB */
 	MMSHIM_PAGES_DMA32 = 1u << 4,    /* below 4 GiB */
 	MMSHIM_PAGES_THIS_NODE = 1u << 5, /* only from the current CPU's NUMA node */
+	MMSHIM_PAGES_WHOLE = 1u << 6,    /* one block, not split: mmshim_plat_pages_split/free_whole */
 };
 
 /*
@@ -375,6 +376,16 @@ int mmshim_plat_numa_node(void);
 
 /* Non-zero if reading the kernel address @va would not fault. Atomic-safe. */
 int mmshim_plat_kva_readable(const void *va);
+
+/* Split a MMSHIM_PAGES_WHOLE block into single pages, or free it whole.
+ * Atomic-safe. */
+void mmshim_plat_pages_split(unsigned long long pfn, unsigned int order);
+void mmshim_plat_pages_free_whole(unsigned long long pfn, unsigned int order);
+/* Zero one page. Atomic-safe. */
+void mmshim_plat_page_zero(unsigned long long pfn);
+/* Free pages mmshim may still take for drivers: what is free above a floor
+ * left to the rest of the system (never 0 pages short of it). Atomic-safe. */
+mmshim_size mmshim_plat_pages_spare(void);
 
 /* ---- provided by the core ---------------------------------------------- */
 

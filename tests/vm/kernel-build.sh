@@ -23,6 +23,8 @@ mkdir -p "$cache/src"
 if [ -f "$out/.mmshim-done" ]; then echo "$out"; exit 0; fi
 
 exec 9>"$cache/.lock-$ver"; flock 9
+# Whoever held the lock may have just built it: never rebuild a finished kernel.
+if [ -f "$out/.mmshim-done" ]; then echo "$out"; exit 0; fi
 if [ ! -f "$src/.mmshim-unpacked" ]; then
 	echo "kernel-build: unpacking $pkg $pkgver" >&2
 	rm -rf "$src" "$src.tmp"; mkdir -p "$src.tmp"
