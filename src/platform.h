@@ -342,7 +342,8 @@ enum mmshim_page_flags {
 
 /*
  * Allocate 2^@order physically contiguous, naturally aligned pages (an order
- * above 0 is split, so every page is freed on its own) and return the first
+ * above 0 is split, so every page is freed on its own, unless
+ * MMSHIM_PAGES_WHOLE) and return the first
  * frame in *@pfn; non-zero on success. Never warns; order above 0 never
  * retries hard. Sleeps unless MMSHIM_PAGES_ATOMIC.
  */
