@@ -232,8 +232,10 @@ void gather(Allocation *a, const Plan &plan, bool may_sleep)
 			flags = (flags & ~unsigned(MMSHIM_PAGES_ZERO)) | MMSHIM_PAGES_WHOLE;
 		else if (plan.chunk)
 			flags |= MMSHIM_PAGES_WHOLE;
+		// Room is kept for the PFN arrays too (8 bytes per frame kept).
+		const uptr need = n + (a->count + n) / (kPageSize / 8) + 2;
 		unsigned long long pfn;
-		if (mmshim_plat_pages_spare() < n || !mmshim_plat_pages_alloc(order, flags, &pfn)) {
+		if (mmshim_plat_pages_spare() < need || !mmshim_plat_pages_alloc(order, flags, &pfn)) {
 			if (order > unit_order && (probing || !plan.chunk)) {
 				order--; // fragmented, or little left: smaller blocks
 				continue;

@@ -40,7 +40,9 @@ mmshim_uptr mmshim_plat_kernel_space_start(void)
  * @flags: MMSHIM_ALLOC_ZERO, MMSHIM_ALLOC_ATOMIC
  *
  * With MMSHIM_ALLOC_ATOMIC: GFP_ATOMIC kmalloc only, never sleeps.
- * Otherwise may sleep, and never wakes the OOM killer (MMSHIM_GFP_NO_OOM):
+ * Otherwise may sleep, and never wakes the OOM killer (MMSHIM_GFP_NO_OOM);
+ * a block larger than a page is refused when it would take free memory
+ * below the floor mmshim_plat_pages_spare() leaves to the rest of the system:
  * what kvmalloc() does, with __GFP_RETRY_MAYFAIL for the small kmalloc and
  * the vmalloc fallback (kvmalloc() would make the kmalloc of a large block
  * retry hard too, instead of falling back at once). Never prints an
@@ -57,6 +59,9 @@ void *mmshim_plat_alloc(mmshim_size size, unsigned int flags)
 		return kmalloc(size, MMSHIM_GFP_NO_OOM | gfp);
 	if (size > INT_MAX)
 		return NULL; /* as kvmalloc() */
+	/* Not into the memory left to the rest of the system (pagealloc.c). */
+	if ((size >> PAGE_SHIFT) >= mmshim_plat_pages_spare())
+		return NULL;
 	p = kmalloc(size, GFP_KERNEL | __GFP_NORETRY | gfp);
 	if (p)
 		return p;
