@@ -14,6 +14,8 @@
 #include <linux/io.h>
 #include <linux/delay.h>
 #include <linux/spinlock.h>
+#include <linux/ioport.h>
+#include <linux/ktime.h>
 #include <asm/pgtable.h>
 #include "mmshim_kunit.h"
 #include <ntddk.h>
@@ -437,12 +439,185 @@ static void pagealloc_partial_under_fault_injection(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, m);
 	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
 }
+
+/*
+ * Issue 10 item 7: a partial MDL's PFN array holds the frames found, not the
+ * pages asked. A driver that sets ByteCount back to the size it asked for
+ * gets a "too small" report; before, mapping read past the pool block
+ * (KASAN slab-out-of-bounds) and mapped whatever followed it.
+ */
+static void pagealloc_partial_mdl_capacity(struct kunit *test)
+{
+	ULONG got;
+	PMDL m;
+
+	current->fail_nth = PAGEALLOC_FAIL_NTH;
+	m = MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(0), 64 * PAGE_SIZE);
+	current->fail_nth = 0;
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	got = m->ByteCount;
+	KUNIT_ASSERT_LT(test, got, 64U * PAGE_SIZE);
+	m->ByteCount = 64 * PAGE_SIZE;
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_TOO_SMALL,
+		      KUNIT_EXPECT_NULL(test, MmGetSystemAddressForMdlSafe(m, NormalPagePriority)));
+	m->ByteCount = got + PAGE_SIZE;
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_TOO_SMALL,
+		      KUNIT_EXPECT_NULL(test, MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, NULL, FALSE,
+									   NormalPagePriority)));
+	m->ByteCount = got;
+	KUNIT_EXPECT_NOT_NULL(test, MmGetSystemAddressForMdlSafe(m, NormalPagePriority));
+	free_mdl_pages(m);
+	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
+}
 #else
 static void pagealloc_partial_under_fault_injection(struct kunit *test)
 {
 	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
 }
+
+static void pagealloc_partial_mdl_capacity(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
+}
 #endif
+
+/* Free frames (heads of free buddy blocks) in [low, high]: a lower bound. */
+static unsigned long free_heads_in(u64 low, u64 high)
+{
+	unsigned long pfn, heads = 0;
+
+	for (pfn = low >> PAGE_SHIFT; pfn <= high >> PAGE_SHIFT; pfn++)
+		if (pfn_valid(pfn) && PageBuddy(pfn_to_page(pfn)))
+			heads++;
+	return heads;
+}
+
+/*
+ * A 16 MiB window from the middle of RAM up that has free pages right now,
+ * or false. Nothing about it is a zone.
+ */
+static bool window_in_the_middle(u64 *low, u64 *high)
+{
+	u64 start = ((u64)totalram_pages() << PAGE_SHIFT) / 2;
+	int i;
+
+	start &= ~((16ULL << 20) - 1);
+	for (i = 0; i < 16; i++, start += 16ULL << 20) {
+		if (free_heads_in(start, start + (16ULL << 20) - 1) >= 16) {
+			*low = start;
+			*high = start + (16ULL << 20) - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Issue 10 item 13: a window in the middle of RAM with free pages gets
+ * them. Before, mmshim held at most 4096 + 2 x pages frames outside the
+ * window aside and gave up: the allocator hands out memory from wherever
+ * its free lists start, far from a window 1 GiB up, so NULL came back
+ * although the window had free pages.
+ */
+static void pagealloc_window_in_the_middle_of_ram(struct kunit *test)
+{
+	u64 low, high;
+	PMDL m;
+
+	if (!window_in_the_middle(&low, &high))
+		kunit_skip(test, "no 16 MiB window with free pages above the middle of RAM");
+	kunit_info(test, "window [%llx, %llx], %lu free blocks\n", low, high, free_heads_in(low, high));
+	m = MmAllocatePagesForMdl(pa(low), pa(high), pa(0), 16 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_GT(test, m->ByteCount, 0U);
+	check_frames(test, m, low, high, true);
+	free_mdl_pages(m);
+	/* The whole of RAM below 4 GiB, as before (GFP_DMA32, nothing set aside). */
+	m = MmAllocatePagesForMdl(pa(0), pa(0xffffffffULL), pa(0), 16 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, m->ByteCount, 16U * PAGE_SIZE);
+	check_frames(test, m, 0, 0xffffffffULL, true);
+	free_mdl_pages(m);
+	/* Below 16 MiB: a zone only with CONFIG_ZONE_DMA; a window otherwise. */
+	if (free_heads_in(0, (16 << 20) - 1)) {
+		m = MmAllocatePagesForMdl(pa(0), pa((16 << 20) - 1), pa(0), 4 * PAGE_SIZE);
+		KUNIT_ASSERT_NOT_NULL(test, m);
+		check_frames(test, m, 0, (16 << 20) - 1, true);
+		free_mdl_pages(m);
+	}
+	/* Above 4 GiB: no RAM there in a 2 GiB VM, NULL at once, no report. */
+	if (region_intersects(4ULL << 30, ~0ULL - (4ULL << 30) + 1, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) ==
+	    REGION_DISJOINT) {
+		EXPECT_NO_REPORT(test, KUNIT_EXPECT_NULL(test, MmAllocatePagesForMdl(pa(4ULL << 30), pa(~0ULL),
+										      pa(0), PAGE_SIZE)));
+		EXPECT_NO_REPORT(test, KUNIT_EXPECT_NULL(test, MmAllocateContiguousMemorySpecifyCache(
+								       PAGE_SIZE, pa(4ULL << 30), pa(~0ULL), pa(0),
+								       MmCached)));
+	}
+	KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
+}
+
+/*
+ * Issue 10 items 11 and "memory pressure": more than the VM's memory, twice,
+ * with a second allocation and pool allocations while the first holds all
+ * it could get. Each call returns a partial MDL or NULL; nothing wakes the
+ * OOM killer (the console check fails the run on "invoked oom-killer" or
+ * "Out of memory", and this thread - insmod's - would be its first victim);
+ * everything is given back. Before, the first call took every free page
+ * and then allocated the MDL's 4 MiB PFN array with a sleeping allocation:
+ * the OOM killer ran and killed the caller.
+ */
+static void pagealloc_memory_pressure(struct kunit *test)
+{
+	const SIZE_T all = (SIZE_T)totalram_pages() << PAGE_SHIFT;
+	ktime_t start = ktime_get();
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		/* Round 0: large blocks, not zeroed (quick); round 1: as a
+		 * plain MmAllocatePagesForMdl does it, page by page, zeroed. */
+		PMDL m = round ? MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(0), all)
+			       : MmAllocatePagesForMdlEx(pa(0), pa(~0ULL), pa(0), all, MmCached,
+							 MM_DONT_ZERO_ALLOCATION | MM_ALLOCATE_PREFER_CONTIGUOUS);
+		unsigned long *frames;
+		PMDL again;
+		void *pool;
+		ULONG count;
+
+		KUNIT_ASSERT_NOT_NULL(test, m);
+		KUNIT_EXPECT_LT(test, (SIZE_T)m->ByteCount, all);
+		KUNIT_EXPECT_GT(test, (SIZE_T)m->ByteCount, all / 4);
+		KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), (SIZE_T)(m->ByteCount >> PAGE_SHIFT));
+		kunit_info(test, "round %d: %u MiB of %zu MiB\n", round, m->ByteCount >> 20, all >> 20);
+		/* The PFN array holds what was found: the last entry is a frame. */
+		KUNIT_EXPECT_TRUE(test, pfn_valid(MmGetMdlPfnArray(m)[(m->ByteCount >> PAGE_SHIFT) - 1]));
+		/* More while that is held: little or nothing, never the OOM killer. */
+		again = MmAllocatePagesForMdl(pa(0), pa(~0ULL), pa(0), all);
+		if (again) {
+			KUNIT_EXPECT_LT(test, (SIZE_T)again->ByteCount, all / 8);
+			free_mdl_pages(again);
+		}
+		pool = ExAllocatePool2(POOL_FLAG_NON_PAGED, all / 2, 'ssrP');
+		KUNIT_EXPECT_NULL(test, pool);
+		if (pool)
+			ExFreePool(pool);
+		pool = ExAllocatePool2(POOL_FLAG_NON_PAGED, 256, 'ssrP'); /* small: fine */
+		KUNIT_EXPECT_NOT_NULL(test, pool);
+		if (pool)
+			ExFreePool(pool);
+		pool = MmAllocateContiguousMemory(1 << 20, pa(~0ULL));
+		if (pool)
+			MmFreeContiguousMemory(pool);
+		/* Everything given back, frame by frame. */
+		frames = hold_frames(m, &count);
+		KUNIT_ASSERT_NOT_NULL(test, frames);
+		free_mdl_pages(m);
+		KUNIT_EXPECT_EQ(test, MmshimAllocatedPageCount(), 0UL);
+		KUNIT_EXPECT_EQ(test, frames_still_used(frames, count), 0U);
+		drop_frames(frames, count);
+	}
+	kunit_info(test, "%lld ms\n", ktime_ms_delta(ktime_get(), start));
+}
 
 static struct kunit_case pagealloc_cases[] = {
 	KUNIT_CASE(pagealloc_sizes),
@@ -454,6 +629,9 @@ static struct kunit_case pagealloc_cases[] = {
 	KUNIT_CASE(pagealloc_atomic),
 	KUNIT_CASE(pagealloc_mdl_freed_before_its_pages),
 	KUNIT_CASE(pagealloc_partial_under_fault_injection),
+	KUNIT_CASE(pagealloc_partial_mdl_capacity),
+	KUNIT_CASE(pagealloc_window_in_the_middle_of_ram),
+	KUNIT_CASE(pagealloc_memory_pressure),
 	{}
 };
 

@@ -347,11 +347,13 @@ enum mmshim_page_flags {
 	MMSHIM_PAGES_DMA = 1u << 3,      /* below 16 MiB */
 	MMSHIM_PAGES_DMA32 = 1u << 4,    /* below 4 GiB */
 	MMSHIM_PAGES_THIS_NODE = 1u << 5, /* only from the current CPU's NUMA node */
+	MMSHIM_PAGES_WHOLE = 1u << 6,    /* one block, not split: mmshim_plat_pages_split/free_whole */
 };
 
 /*
  * Allocate 2^@order physically contiguous, naturally aligned pages (an order
- * above 0 is split, so every page is freed on its own) and return the first
+ * above 0 is split, so every page is freed on its own, unless
+ * MMSHIM_PAGES_WHOLE) and return the first
  * frame in *@pfn; non-zero on success. Never warns; order above 0 never
  * retries hard. Sleeps unless MMSHIM_PAGES_ATOMIC.
  */
@@ -410,6 +412,15 @@ unsigned long long mmshim_plat_pin_frame(const void *pin, mmshim_size index);
 void *mmshim_plat_process_hold(void);
 void mmshim_plat_process_release(void *process);
 
+/* Split a MMSHIM_PAGES_WHOLE block into single pages, or free it whole.
+ * Atomic-safe. */
+void mmshim_plat_pages_split(unsigned long long pfn, unsigned int order);
+void mmshim_plat_pages_free_whole(unsigned long long pfn, unsigned int order);
+/* Zero one page. Atomic-safe. */
+void mmshim_plat_page_zero(unsigned long long pfn);
+/* Free pages mmshim may still take for drivers: what is free above a floor
+ * left to the rest of the system (never 0 pages short of it). Atomic-safe. */
+mmshim_size mmshim_plat_pages_spare(void);
 
 /* ---- provided by the core ---------------------------------------------- */
 

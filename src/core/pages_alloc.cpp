@@ -30,6 +30,7 @@ namespace {
 constexpr ULONG kMdlTag = 0x6c644d4d; // "MMdl"
 constexpr uptr kMaxPages = MMSHIM_MAX_MDL_LENGTH >> PAGE_SHIFT;
 constexpr unsigned kLargeOrder = 9; // 2 MiB blocks for PREFER_CONTIGUOUS / large pages
+constexpr uptr kProbeAfter = 4096;  // frames outside the ranges before the search takes large blocks
 constexpr ULONG kKnownFlags = MM_DONT_ZERO_ALLOCATION | MM_ALLOCATE_FROM_LOCAL_NODE_ONLY |
 			      MM_ALLOCATE_FULLY_REQUIRED | MM_ALLOCATE_NO_WAIT | MM_ALLOCATE_PREFER_CONTIGUOUS |
 			      MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS | MM_ALLOCATE_FAST_LARGE_PAGES;
@@ -39,7 +40,7 @@ enum class Kind : ULONG { kMdl = 1, kContiguous = 2 };
 struct Allocation {
 	KeyedLink link; // key: the MDL, or the contiguous block's address
 	uptr count;     // frames owned
-	uptr capacity;  // room in frames()
+	uptr capacity;  // entries of the MDL's PFN array (0 until the MDL exists)
 	unsigned cache; // MMSHIM_CACHE_* of the linear map for these frames
 	Kind kind;
 	uptr reserved;
@@ -109,85 +110,194 @@ struct Plan {
 	bool prefer_large;
 };
 
-// Frames outside the ranges, held until the allocation is over.
+// Blocks and frames outside the ranges, held until the allocation is over
+// so that the allocator does not hand them out again. A whole block (never
+// split) is one entry; single frames next to each other share one.
 class Rejects {
 public:
-	explicit Rejects(uptr capacity, bool may_sleep)
-	{
-		pfns_ = static_cast<unsigned long long *>(mmshim_plat_alloc(
-			capacity * sizeof(unsigned long long), may_sleep ? 0 : MMSHIM_ALLOC_ATOMIC));
-		capacity_ = pfns_ ? capacity : 0;
-	}
+	explicit Rejects(bool may_sleep) : may_sleep_(may_sleep) {}
 	~Rejects()
 	{
-		for (uptr i = 0; i < count_; i++)
-			mmshim_plat_page_free(pfns_[i]);
-		mmshim_plat_free(pfns_);
+		for (uptr i = 0; i < count_; i++) {
+			if (held_[i].whole_order >= 0)
+				mmshim_plat_pages_free_whole(held_[i].pfn, static_cast<unsigned>(held_[i].whole_order));
+			else
+				for (unsigned j = 0; j < held_[i].n; j++)
+					mmshim_plat_page_free(held_[i].pfn + j);
+		}
+		mmshim_plat_free(held_);
 	}
 	Rejects(const Rejects &) = delete;
 	Rejects &operator=(const Rejects &) = delete;
 
-	// Keep frame aside; false (and the frame freed) when full.
+	// Frames held so far.
+	uptr frames() const { return frames_; }
+
+	// Keep one single frame aside; false (and the frame freed) when full.
 	bool hold(unsigned long long pfn)
 	{
-		if (count_ == capacity_) {
+		frames_++;
+		if (count_ && held_[count_ - 1].whole_order < 0 && held_[count_ - 1].pfn + held_[count_ - 1].n == pfn &&
+		    held_[count_ - 1].n < 0x80000000u) {
+			held_[count_ - 1].n++;
+			return true;
+		}
+		if (count_ == capacity_ && !grow()) {
 			mmshim_plat_page_free(pfn);
 			return false;
 		}
-		pfns_[count_++] = pfn;
+		held_[count_++] = {pfn, 1, -1};
+		return true;
+	}
+
+	// Keep an unsplit block aside; false (and the block freed) when full.
+	bool hold_block(unsigned long long pfn, unsigned order)
+	{
+		frames_ += uptr(1) << order;
+		if (count_ == capacity_ && !grow()) {
+			mmshim_plat_pages_free_whole(pfn, order);
+			return false;
+		}
+		held_[count_++] = {pfn, 1u << order, static_cast<int>(order)};
 		return true;
 	}
 
 private:
-	unsigned long long *pfns_ = nullptr;
-	uptr capacity_ = 0, count_ = 0;
+	// The array, allocated at the first frame held (most allocations hold
+	// none); false if it is full or cannot be had.
+	bool grow()
+	{
+		if (held_)
+			return false;
+		for (uptr want = may_sleep_ ? kHeldMax : kHeldAtomic; want >= 8 && !held_; want /= 8) {
+			held_ = static_cast<Held *>(
+				mmshim_plat_alloc(want * sizeof(Held), may_sleep_ ? 0 : MMSHIM_ALLOC_ATOMIC));
+			capacity_ = held_ ? want : 0;
+		}
+		return held_ != nullptr;
+	}
+
+	struct Held {
+		unsigned long long pfn;
+		unsigned n;      // frames
+		int whole_order; // >= 0: an unsplit block of this order; -1: n single frames
+	};
+	static constexpr uptr kHeldMax = 16384, kHeldAtomic = 64;
+	bool may_sleep_;
+	Held *held_ = nullptr;
+	uptr capacity_ = 0, count_ = 0, frames_ = 0;
 };
 
-// Fill a->frames() with up to plan.pages accepted frames.
+void take_frame(Allocation *a, unsigned long long pfn, bool zero)
+{
+	if (zero)
+		mmshim_plat_page_zero(pfn);
+	a->frames()[a->count++] = pfn;
+}
+
+// Fill a->frames() with up to plan.pages accepted frames. Every block asked
+// of the allocator first leaves the rest of the system its share
+// (mmshim_plat_pages_spare), so neither the frames kept nor the ones held
+// aside can drive the machine into reclaim or the OOM killer.
+//
+// Linux cannot be asked for frames inside a physical range. While every
+// frame (or block, for contiguous chunks) fits, pages come as usual; frames
+// that do not are held aside. Once kProbeAfter frames are held (a window
+// far from where the allocator hands out memory), the search probes: blocks of
+// the largest order, not zeroed and not split unless something inside fits,
+// each one either searched for frames (chunks) in the ranges or held aside
+// whole, down to smaller blocks when the large ones run out. The allocator
+// hands out free memory until the window is reached, or the spare pages or
+// the room for held blocks run out: bounded, and never below the floor.
 void gather(Allocation *a, const Plan &plan, bool may_sleep)
 {
-	const uptr budget = may_sleep ? 4096 + 2 * plan.pages : 64;
-	Rejects rejects(budget < kMaxPages ? budget : kMaxPages, may_sleep);
+	Rejects rejects(may_sleep);
 	const unsigned max_order = mmshim_plat_pages_max_order();
-	unsigned order = 0;
-	if (plan.chunk)
-		order = ceil_log2(plan.chunk);
-	else if (plan.prefer_large)
+	const bool zero = plan.plat & MMSHIM_PAGES_ZERO;
+	// Frames are taken in units: single frames, or naturally aligned
+	// blocks of 2^unit_order frames of which the first plan.chunk count.
+	const unsigned unit_order = plan.chunk ? ceil_log2(plan.chunk) : 0;
+	const uptr unit = uptr(1) << unit_order, per_unit = plan.chunk ? plan.chunk : 1;
+	unsigned order = unit_order;
+	if (!plan.chunk && plan.prefer_large)
 		order = kLargeOrder < max_order ? kLargeOrder : max_order;
-	bool full = false;
+	bool probing = false, full = false;
 	while (a->count < plan.pages && !full) {
-		if (!plan.chunk)
+		if (!plan.chunk && !probing)
 			while (order && (uptr(1) << order) > plan.pages - a->count)
 				order--;
+		const uptr n = uptr(1) << order;
+		unsigned flags = plan.plat;
+		if (probing)
+			flags = (flags & ~unsigned(MMSHIM_PAGES_ZERO)) | MMSHIM_PAGES_WHOLE;
+		else if (plan.chunk)
+			flags |= MMSHIM_PAGES_WHOLE;
+		// Room is kept for the PFN arrays too (8 bytes per frame kept).
+		const uptr need = n + (a->count + n) / (kPageSize / 8) + 2;
 		unsigned long long pfn;
-		if (!mmshim_plat_pages_alloc(order, plan.plat, &pfn)) {
-			if (!plan.chunk && order) {
-				order--; // fragmented: smaller blocks
+		if (mmshim_plat_pages_spare() < need || !mmshim_plat_pages_alloc(order, flags, &pfn)) {
+			if (order > unit_order && (probing || !plan.chunk)) {
+				order--; // fragmented, or little left: smaller blocks
 				continue;
 			}
-			break; // no more memory: a partial allocation
+			break; // no more memory to spare: a partial allocation
 		}
-		const uptr n = uptr(1) << order;
-		if (plan.chunk) {
-			if (plan.ranges.accepts_block(pfn, plan.chunk)) {
+		auto fits = [&](unsigned long long first) {
+			return plan.chunk ? plan.ranges.accepts_block(first, plan.chunk) : plan.ranges.accepts(first);
+		};
+		if (!probing && !plan.chunk) {
+			for (uptr i = 0; i < n; i++) {
+				if (plan.ranges.accepts(pfn + i)) {
+					a->frames()[a->count++] = pfn + i; // n <= pages still wanted
+				} else if (!rejects.hold(pfn + i)) {
+					full = true;
+				}
+			}
+			if (rejects.frames() >= kProbeAfter) {
+				probing = true;
+				order = max_order;
+			}
+			continue;
+		}
+		if (!probing) { // a chunk, as asked
+			if (fits(pfn)) {
+				mmshim_plat_pages_split(pfn, order);
 				for (uptr i = 0; i < n; i++) {
 					if (i < plan.chunk)
 						a->frames()[a->count++] = pfn + i;
 					else
 						mmshim_plat_page_free(pfn + i); // tail past the block
 				}
-			} else {
-				for (uptr i = 0; i < n; i++)
-					if (!rejects.hold(pfn + i))
-						full = true;
+				continue;
+			}
+			if (!rejects.hold_block(pfn, order))
+				full = true;
+			if (rejects.frames() >= kProbeAfter) {
+				probing = true;
+				order = max_order;
 			}
 			continue;
 		}
-		for (uptr i = 0; i < n; i++) {
-			if (a->count < plan.pages && plan.ranges.accepts(pfn + i))
-				a->frames()[a->count++] = pfn + i;
-			else if (!rejects.hold(pfn + i))
+		bool inside = false;
+		for (uptr i = 0; i < n && !inside; i += unit)
+			inside = fits(pfn + i);
+		if (!inside) {
+			if (!rejects.hold_block(pfn, order))
 				full = true;
+			continue;
+		}
+		mmshim_plat_pages_split(pfn, order);
+		for (uptr i = 0; i < n; i += unit) {
+			const bool ok = fits(pfn + i);
+			const bool wanted = ok && a->count < plan.pages;
+			for (uptr j = 0; j < unit; j++) {
+				if (wanted && j < per_unit)
+					take_frame(a, pfn + i + j, zero);
+				else if (ok)
+					mmshim_plat_page_free(pfn + i + j); // a chunk's tail, or enough found
+				else if (!rejects.hold(pfn + i + j))
+					full = true;
+			}
 		}
 	}
 }
@@ -220,16 +330,38 @@ void release(Allocation *a)
 	mmshim_plat_pages_release(a, a->frames(), a->count, a->cache);
 }
 
-// Allocate per plan; nullptr (nothing held) if not even one frame.
-Allocation *allocate(const Plan &plan, bool all_or_nothing, Kind kind)
+// Free the last k frames of a write-back allocation that nobody sees yet.
+void give_back(Allocation *a, uptr k)
+{
+	{
+		LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
+		g_pages -= k;
+	}
+	while (k--)
+		mmshim_plat_page_free(a->frames()[--a->count]);
+}
+
+// The frames per plan, in a new record, still write-back; nullptr (nothing
+// held) if not even one frame, or not all of them when all_or_nothing.
+Allocation *take_frames(Plan plan, bool all_or_nothing, Kind kind)
 {
 	const bool may_sleep = mmshim_plat_may_sleep();
+	// More than the spare pages cannot be had: ask for no more (the
+	// record's frame array is sized for what is asked).
+	const uptr spare = mmshim_plat_pages_spare();
+	if (spare < plan.pages) {
+		if (all_or_nothing)
+			return nullptr;
+		plan.pages = spare - (plan.chunk ? spare % plan.chunk : 0);
+		if (plan.pages == 0)
+			return nullptr;
+	}
 	const uptr bytes = sizeof(Allocation) + plan.pages * sizeof(unsigned long long);
 	auto *a = static_cast<Allocation *>(mmshim_plat_alloc(bytes, may_sleep ? 0 : MMSHIM_ALLOC_ATOMIC));
 	if (!a)
 		return nullptr;
 	a->count = 0;
-	a->capacity = plan.pages;
+	a->capacity = 0;
 	a->cache = MMSHIM_CACHE_WB; // until apply_cache
 	a->kind = kind;
 	a->reserved = 0;
@@ -242,16 +374,33 @@ Allocation *allocate(const Plan &plan, bool all_or_nothing, Kind kind)
 		release(a);
 		return nullptr;
 	}
-	a->cache = plan.cache;
-	if (a->cache != MMSHIM_CACHE_WB) {
+	return a;
+}
+
+// Give the frames their cache type; false (the allocation released) if
+// Linux refused.
+bool finish(Allocation *a, unsigned cache)
+{
+	a->cache = cache;
+	if (cache != MMSHIM_CACHE_WB) {
 		LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
 		g_uncached += a->count;
 	}
 	if (!apply_cache(a)) {
 		release(a); // restores write-back on every frame
-		return nullptr;
+		return false;
 	}
-	return a;
+	return true;
+}
+
+// Whether a window [low, high] (one range, no SkipBytes) holds no RAM at all:
+// then there is nothing to look for (Windows returns NULL; so does mmshim,
+// at once).
+bool window_without_ram(ULONGLONG low, ULONGLONG high, ULONGLONG skip)
+{
+	if (skip || low == 0)
+		return false; // ranges without end, or from frame 0: RAM somewhere
+	return mmshim_plat_phys_kind(low, high - low + 1) == MMSHIM_PHYS_DEVICE;
 }
 
 unsigned zone_flags(ULONGLONG highest)
@@ -342,21 +491,47 @@ PMDL allocate_for_mdl(PHYSICAL_ADDRESS low_address, PHYSICAL_ADDRESS high_addres
 		    (flags & MM_ALLOCATE_FROM_LOCAL_NODE_ONLY ? MMSHIM_PAGES_THIS_NODE : 0) |
 		    (plan.ranges.skip == 0 ? zone_flags(high) : 0);
 
-	Allocation *a = allocate(plan, (flags & MM_ALLOCATE_FULLY_REQUIRED) || (contiguous && skip == 0),
-				 Kind::kMdl);
+	if (window_without_ram(low, high, plan.ranges.skip))
+		return nullptr;
+	const bool all_or_nothing = (flags & MM_ALLOCATE_FULLY_REQUIRED) || (contiguous && skip == 0);
+	Allocation *a = take_frames(plan, all_or_nothing, Kind::kMdl);
 	if (!a)
 		return nullptr;
 	pool::Request req{};
-	req.size = sizeof(MDL) + a->count * sizeof(PFN_NUMBER);
 	req.tag = kMdlTag;
 	req.pool_type = NonPagedPoolNx;
 	req.routine = routine;
 	req.caller = caller;
-	auto *m = static_cast<MDL *>(pool::allocate(req));
-	if (!m) {
+	MDL *m = nullptr;
+	uptr step = 0;
+	for (;;) {
+		req.size = sizeof(MDL) + a->count * sizeof(PFN_NUMBER);
+		m = static_cast<MDL *>(pool::allocate(req));
+		if (m || all_or_nothing || a->count == 0)
+			break;
+		// Memory ran short after the pages were taken: give some back to
+		// make room for the PFN array (enough for it, then twice as many
+		// each time), so that the driver gets a partial MDL, as on
+		// Windows, rather than none.
+		step = step ? 2 * step : req.size / kPageSize + 2;
+		uptr k = step < a->count ? step : a->count;
+		if (plan.chunk)
+			k = (k + plan.chunk - 1) / plan.chunk * plan.chunk; // whole blocks; count is a multiple
+		give_back(a, k);
+	}
+	if (!m || a->count == 0) {
+		if (m)
+			pool::free(m, kMdlTag, true, routine, caller);
 		release(a);
 		return nullptr;
 	}
+	if (!finish(a, plan.cache)) {
+		pool::free(m, kMdlTag, true, routine, caller);
+		return nullptr;
+	}
+	// The PFN array has room for the frames found, not for the pages asked:
+	// an MDL later set to describe more is refused as too small.
+	a->capacity = a->count;
 	MmInitializeMdl(m, nullptr, a->count * kPageSize);
 	m->Process = nullptr;
 	m->MappedSystemVa = nullptr;
@@ -416,8 +591,10 @@ PVOID allocate_contiguous(SIZE_T bytes, PHYSICAL_ADDRESS lowest, PHYSICAL_ADDRES
 	plan.cache = cache;
 	plan.ranges = {low, high, 0, boundary};
 	plan.plat = MMSHIM_PAGES_ZERO | (may_sleep ? 0 : MMSHIM_PAGES_ATOMIC) | zone_flags(high);
-	Allocation *a = allocate(plan, true, Kind::kContiguous);
-	if (!a)
+	if (window_without_ram(low, high, 0))
+		return nullptr;
+	Allocation *a = take_frames(plan, true, Kind::kContiguous);
+	if (!a || !finish(a, cache))
 		return nullptr;
 	void *va = mmshim_plat_pfn_to_linear(a->frames()[0]);
 	LockGuard guard(MMSHIM_LOCK_PAGEALLOC);

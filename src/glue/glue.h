@@ -4,6 +4,7 @@
 #define MMSHIM_GLUE_H
 
 #include <linux/llist.h>
+#include <linux/gfp.h>
 
 /* defer.c: ordered teardown queue for work Linux forbids in atomic context */
 struct mmshim_deferred {
@@ -19,5 +20,13 @@ bool mmshim_tlb_settle(void);
 unsigned long mmshim_tlb_settle_count(void);
 void mmshim_debugfs_init(void);
 void mmshim_debugfs_exit(void);
+
+/*
+ * Sleeping allocations made on behalf of a driver: reclaim is tried, but the
+ * allocation fails rather than wake the OOM killer (__GFP_RETRY_MAYFAIL, which
+ * kvmalloc also passes on to its vmalloc fallback), as a Windows allocation
+ * fails with NULL. Without a failure warning: the driver gets NULL.
+ */
+#define MMSHIM_GFP_NO_OOM (GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 #endif

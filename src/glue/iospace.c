@@ -99,7 +99,7 @@ void *mmshim_plat_ioremap(unsigned long long phys, mmshim_size size, unsigned in
 	int got;
 
 	*conflict = 0;
-	m = kmalloc(sizeof(*m), GFP_KERNEL | __GFP_NOWARN);
+	m = kmalloc(sizeof(*m), MMSHIM_GFP_NO_OOM);
 	if (!m)
 		return NULL;
 	if (cache == MMSHIM_CACHE_WC)

@@ -127,7 +127,7 @@ void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count,
 		return NULL;
 	/* Small mappings (the common case) need no array allocation. */
 	if (count > ARRAY_SIZE(small)) {
-		pages = kvmalloc_array(count, sizeof(*pages), GFP_KERNEL | __GFP_NOWARN);
+		pages = kvmalloc_array(count, sizeof(*pages), MMSHIM_GFP_NO_OOM);
 		if (!pages)
 			return NULL;
 	}

@@ -35,21 +35,37 @@ mmshim_uptr mmshim_plat_kernel_space_start(void)
 }
 
 /**
- * mmshim_plat_alloc() - kmalloc, or kvmalloc when the caller may sleep.
+ * mmshim_plat_alloc() - kmalloc, or kmalloc then vmalloc when the caller may sleep.
  * @size: bytes
  * @flags: MMSHIM_ALLOC_ZERO, MMSHIM_ALLOC_ATOMIC
  *
  * With MMSHIM_ALLOC_ATOMIC: GFP_ATOMIC kmalloc only, never sleeps.
- * Otherwise may sleep. Never prints an allocation-failure warning: the
- * Windows caller gets NULL, as on Windows.
+ * Otherwise may sleep, and never wakes the OOM killer (MMSHIM_GFP_NO_OOM);
+ * a block larger than a page is refused when it would take free memory
+ * below the floor mmshim_plat_pages_spare() leaves to the rest of the system:
+ * what kvmalloc() does, with __GFP_RETRY_MAYFAIL for the small kmalloc and
+ * the vmalloc fallback (kvmalloc() would make the kmalloc of a large block
+ * retry hard too, instead of falling back at once). Never prints an
+ * allocation-failure warning: the Windows caller gets NULL, as on Windows.
  */
 void *mmshim_plat_alloc(mmshim_size size, unsigned int flags)
 {
 	gfp_t gfp = __GFP_NOWARN | ((flags & MMSHIM_ALLOC_ZERO) ? __GFP_ZERO : 0);
+	void *p;
 
 	if (flags & MMSHIM_ALLOC_ATOMIC)
 		return kmalloc(size, GFP_ATOMIC | gfp);
-	return kvmalloc(size, GFP_KERNEL | gfp);
+	if (size <= PAGE_SIZE)
+		return kmalloc(size, MMSHIM_GFP_NO_OOM | gfp);
+	if (size > INT_MAX)
+		return NULL; /* as kvmalloc() */
+	/* Not into the memory left to the rest of the system (pagealloc.c). */
+	if ((size >> PAGE_SHIFT) >= mmshim_plat_pages_spare())
+		return NULL;
+	p = kmalloc(size, GFP_KERNEL | __GFP_NORETRY | gfp);
+	if (p)
+		return p;
+	return __vmalloc(size, MMSHIM_GFP_NO_OOM | gfp);
 }
 
 static void mmshim_deferred_vfree(struct mmshim_deferred *d)
@@ -98,7 +114,7 @@ void mmshim_plat_mdl_cache_destroy(void)
 void *mmshim_plat_mdl_cache_alloc(int atomic)
 {
 	return kmem_cache_alloc(mmshim_mdl_cache,
-				(atomic ? GFP_ATOMIC : GFP_KERNEL) | __GFP_NOWARN);
+				atomic ? GFP_ATOMIC | __GFP_NOWARN : MMSHIM_GFP_NO_OOM);
 }
 
 /** mmshim_plat_mdl_cache_free() - kmem_cache_free. Atomic-safe. */

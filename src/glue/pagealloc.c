@@ -9,6 +9,8 @@
 #include <linux/slab.h>
 #include <linux/topology.h>
 #include <linux/numa.h>
+#include <linux/highmem.h>
+#include <linux/vmstat.h>
 #include <asm/set_memory.h>
 #include "platform.h"
 #include "glue.h"
@@ -56,7 +58,7 @@ int mmshim_plat_pages_alloc(unsigned int order, unsigned int flags, unsigned lon
 	page = alloc_pages_node(nid, gfp, order);
 	if (!page)
 		return 0;
-	if (order)
+	if (order && !(flags & MMSHIM_PAGES_WHOLE))
 		split_page(page, order);
 	*pfn = page_to_pfn(page);
 	return 1;
@@ -167,4 +169,44 @@ void mmshim_plat_pages_release(void *block, const unsigned long long *pfns, mmsh
 int mmshim_plat_numa_node(void)
 {
 	return numa_node_id();
+}
+
+/**
+ * mmshim_plat_pages_split() - split_page() of a block allocated with
+ * MMSHIM_PAGES_WHOLE, so that each page is freed on its own. Atomic-safe.
+ */
+void mmshim_plat_pages_split(unsigned long long pfn, unsigned int order)
+{
+	if (order)
+		split_page(pfn_to_page(pfn), order);
+}
+
+/** mmshim_plat_pages_free_whole() - __free_pages() of an unsplit block. Atomic-safe. */
+void mmshim_plat_pages_free_whole(unsigned long long pfn, unsigned int order)
+{
+	__free_pages(pfn_to_page(pfn), order);
+}
+
+/** mmshim_plat_page_zero() - clear_highpage(). Atomic-safe. */
+void mmshim_plat_page_zero(unsigned long long pfn)
+{
+	clear_highpage(pfn_to_page(pfn));
+}
+
+/**
+ * mmshim_plat_pages_spare() - free pages mmshim may still take for drivers.
+ *
+ * NR_FREE_PAGES minus a floor left to the rest of the system: 1/32 of RAM,
+ * at least 4 MiB, far above the zones' watermarks (tens of MiB against a few
+ * on a machine of a few GiB), so taking pages for a driver never pushes
+ * anyone else into reclaim, let alone towards the OOM killer. Pages on
+ * 6.12's per-CPU lists are not in NR_FREE_PAGES: the answer errs low.
+ * Atomic-safe (one atomic read).
+ */
+mmshim_size mmshim_plat_pages_spare(void)
+{
+	unsigned long floor = max(totalram_pages() / 32, 1024UL);
+	unsigned long free = global_zone_page_state(NR_FREE_PAGES);
+
+	return free > floor ? free - floor : 0;
 }

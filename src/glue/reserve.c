@@ -101,15 +101,15 @@ void *mmshim_plat_reserve_create(mmshim_size pages, mmshim_uptr *base)
 
 	mutex_lock(&mmshim_reserve_dummy_lock);
 	if (!mmshim_reserve_dummy)
-		mmshim_reserve_dummy = alloc_page(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+		mmshim_reserve_dummy = alloc_page(MMSHIM_GFP_NO_OOM | __GFP_ZERO);
 	if (mmshim_reserve_dummy)
 		mmshim_reserve_live++;
 	mutex_unlock(&mmshim_reserve_dummy_lock);
 	if (!mmshim_reserve_dummy)
 		return NULL;
 
-	r = kvzalloc(struct_size(r, ptes, pages), GFP_KERNEL | __GFP_NOWARN);
-	dummies = kvmalloc_array(pages, sizeof(*dummies), GFP_KERNEL | __GFP_NOWARN);
+	r = kvzalloc(struct_size(r, ptes, pages), MMSHIM_GFP_NO_OOM);
+	dummies = kvmalloc_array(pages, sizeof(*dummies), MMSHIM_GFP_NO_OOM);
 	if (!r || !dummies)
 		goto fail;
 	for (i = 0; i < pages; i++)

@@ -212,7 +212,7 @@ void *mmshim_plat_usermap_map(const unsigned long long *pfns, mmshim_size count,
 		*error = MMSHIM_UMAP_BAD_ADDRESS;
 		return NULL;
 	}
-	u = kvzalloc(struct_size(u, pfns, count), GFP_KERNEL | __GFP_NOWARN);
+	u = kvzalloc(struct_size(u, pfns, count), MMSHIM_GFP_NO_OOM);
 	if (!u) {
 		*error = MMSHIM_UMAP_NOMEM;
 		return NULL;

@@ -28,6 +28,9 @@ struct Phys {
 	std::unordered_map<void *, std::pair<unsigned long long, std::size_t>> ioremaps;
 	unsigned long long next_io = 0xffffc90080000000ULL;
 	bool conflict_next = false;
+	unsigned long long ram_end = 0; // first frame that is not RAM (0: no limit)
+	std::size_t spare = ~std::size_t(0); // pages the platform lets mmshim take
+	unsigned long long allocs = 0;  // page allocator calls
 };
 
 Phys &phys()
@@ -52,6 +55,9 @@ void fail_pages_after(unsigned skip)
 	phys().fail_skip = skip;
 }
 std::size_t live_pages() { return phys().live.size(); }
+void set_ram_end(unsigned long long pfn) { phys().ram_end = pfn; }
+void set_spare_pages(std::size_t pages) { phys().spare = pages; }
+unsigned long long page_alloc_calls() { return phys().allocs; }
 unsigned frame_cache(unsigned long long pfn)
 {
 	auto it = phys().cache.find(pfn);
@@ -68,6 +74,11 @@ extern "C" {
 enum mmshim_phys_kind mmshim_plat_phys_kind(unsigned long long phys, unsigned long long size)
 {
 	unsigned ram = 0, all = 0;
+	const unsigned long long end = fake::phys().ram_end << 12;
+	if (end && phys >= end)
+		return MMSHIM_PHYS_DEVICE;
+	if (size > (1ULL << 32))
+		return MMSHIM_PHYS_MIXED; // too large to walk; RAM and more
 	for (unsigned long long pa = phys & ~0xfffULL; pa < phys + size; pa += 4096, all++)
 		ram += mmshim_plat_pfn_is_ram(pa >> 12) != 0;
 	return ram == 0 ? MMSHIM_PHYS_DEVICE : ram == all ? MMSHIM_PHYS_RAM : MMSHIM_PHYS_MIXED;
@@ -116,6 +127,9 @@ int mmshim_plat_pages_alloc(unsigned int order, unsigned int flags, unsigned lon
 	fake::rule((flags & MMSHIM_PAGES_ATOMIC) || mmshim_plat_may_sleep(),
 		   "sleeping page allocation in atomic context");
 	p.last_flags = flags;
+	p.allocs++;
+	if (p.spare != ~std::size_t(0) && p.live.size() + (1ULL << order) > p.spare)
+		return 0; // out of memory
 	if (p.fail_armed) {
 		if (p.fail_skip == 0)
 			return 0;
@@ -144,6 +158,31 @@ void mmshim_plat_page_free(unsigned long long pfn)
 }
 
 unsigned int mmshim_plat_pages_max_order(void) { return 10; }
+
+void mmshim_plat_pages_split(unsigned long long pfn, unsigned int order)
+{
+	for (unsigned long long i = 0; i < (1ULL << order); i++)
+		fake::rule(fake::phys().live.count(pfn + i) == 1, "split of a page not allocated");
+}
+
+void mmshim_plat_pages_free_whole(unsigned long long pfn, unsigned int order)
+{
+	for (unsigned long long i = 0; i < (1ULL << order); i++)
+		mmshim_plat_page_free(pfn + i);
+}
+
+void mmshim_plat_page_zero(unsigned long long pfn)
+{
+	fake::rule(fake::phys().live.count(pfn) == 1, "zeroing a page not allocated");
+}
+
+mmshim_size mmshim_plat_pages_spare(void)
+{
+	const auto &p = fake::phys();
+	if (p.spare == ~std::size_t(0))
+		return ~mmshim_size(0) >> 1;
+	return p.live.size() < p.spare ? p.spare - p.live.size() : 0;
+}
 
 int mmshim_plat_pages_set_cache(unsigned long long pfn, mmshim_size count, unsigned int cache)
 {

@@ -18,6 +18,13 @@ void script_frames(const std::vector<unsigned long long> &pfns);
 void fail_pages_after(unsigned skip);
 // Frames handed out and not yet freed.
 std::size_t live_pages();
+// Frames from pfn on are not RAM, for phys_kind (0: no limit).
+void set_ram_end(unsigned long long pfn);
+// The allocator fails once this many pages are live (pages_spare says how
+// many are left); default: no limit.
+void set_spare_pages(std::size_t pages);
+// Calls of mmshim_plat_pages_alloc since the last reset.
+unsigned long long page_alloc_calls();
 // Linear-map cache type of a frame (MMSHIM_CACHE_*; WB unless changed).
 unsigned frame_cache(unsigned long long pfn);
 // Flags of the last page allocation.
