@@ -8,6 +8,7 @@
 // record (double unlock, never locked, locked by hand).
 #include "lock.h"
 #include "mdl.h"
+#include "range.h"
 #include "seh.h"
 #include "verifier.h"
 
@@ -207,6 +208,25 @@ bool is_locked(const MDL *mdl)
 		return false;
 	LockGuard guard(MMSHIM_LOCK_PAGES);
 	return g_locked.find(key_of(mdl)) != nullptr;
+}
+
+bool locked_pages(const MDL *mdl, uptr *pages)
+{
+	if (!g_locked.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_PAGES);
+	KeyedLink *l = g_locked.find(key_of(mdl));
+	if (l)
+		*pages = from_link<Record>(l)->pages;
+	return l != nullptr;
+}
+
+bool first_in(uptr lo, uptr hi, uptr *key)
+{
+	if (!g_locked.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_PAGES);
+	return key_in_range(g_locked, lo, hi, key);
 }
 
 bool unlock(MDL *m, const char *routine, void *caller)

@@ -15,6 +15,14 @@ bool is_locked(const MDL *mdl);
 // MDL_PAGES_LOCKED. False, with nothing touched, if it is not locked.
 bool unlock(MDL *mdl, const char *routine, void *caller);
 
+// How many PFN entries the lock of this MDL wrote (the storage held them),
+// or false if it is not locked. Never dereferences mdl.
+bool locked_pages(const MDL *mdl, uptr *pages);
+
+// An MDL address in [lo, hi) that this area tracks, if any (for a pool
+// block being freed). Never dereferences the MDL. Atomic-safe.
+bool first_in(uptr lo, uptr hi, uptr *key);
+
 // Module unload: unlock and report whatever drivers left locked.
 void release_all_at_unload();
 

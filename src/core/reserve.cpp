@@ -14,6 +14,7 @@
 // were. Tags are compared with bit 0 cleared, as Windows does.
 #include "reserve.h"
 #include "mdl.h"
+#include "partial.h"
 #include "verifier.h"
 
 namespace mmshim::reserve {
@@ -181,6 +182,21 @@ bool has_mdl(const MDL *mdl)
 	return false;
 }
 
+bool first_in(uptr lo, uptr hi, uptr *key)
+{
+	if (!__atomic_load_n(&g_list, __ATOMIC_RELAXED))
+		return false;
+	LockGuard guard(MMSHIM_LOCK_RESERVE);
+	for (Reservation *c = g_list; c; c = c->next) {
+		const auto mdl = reinterpret_cast<uptr>(c->mdl);
+		if (c->state == State::kMapped && mdl >= lo && mdl < hi) {
+			*key = mdl;
+			return true;
+		}
+	}
+	return false;
+}
+
 void release_all_at_unload()
 {
 	uptr leaked = 0;
@@ -312,6 +328,9 @@ extern "C" PVOID MmMapLockedPagesWithReservedMapping(PVOID MappingAddress, ULONG
 	const uptr pages = reserve::check_mdl(m, addr, CacheType, routine, caller);
 	if (!pages)
 		return nullptr;
+	unsigned long long partial_token;
+	if (!partial::check(m, &partial_token, routine, caller))
+		return nullptr;
 	enum { kOk, kInvalid, kNotOwned, kNotUnmapped, kTooBig } outcome = kOk;
 	reserve::Reservation *r;
 	ULONG owner = 0;
@@ -364,6 +383,24 @@ extern "C" PVOID MmMapLockedPagesWithReservedMapping(PVOID MappingAddress, ULONG
 		r->state = reserve::State::kMapped;
 		r->mapped = pages;
 		r->mdl = m;
+	}
+	// A partial's source released since the check (its release may not
+	// have seen this mapping): undo it, unless that release already did.
+	if (!partial::still(m, partial_token)) {
+		bool mine;
+		{
+			LockGuard guard(MMSHIM_LOCK_RESERVE);
+			mine = r->state == reserve::State::kMapped && r->mdl == m;
+			if (mine)
+				r->state = reserve::State::kBusy;
+		}
+		if (mine) {
+			mmshim_plat_reserve_unmap(r->handle, pages);
+			reserve::finish_unmap(r);
+		}
+		reserve::violation(MMSHIM_VRF_PARTIAL_SOURCE_RELEASED, reinterpret_cast<uptr>(m), 0, 0, routine,
+				   "the partial MDL's source was unlocked or freed while it was being mapped", caller);
+		return nullptr;
 	}
 	// As Windows documents: MappedSystemVa is the base without the byte
 	// offset; the return value includes it.

@@ -27,3 +27,4 @@
 #include "routines.cpp"
 #include "core.cpp"
 #include "usermap.cpp"
+#include "partial.cpp"
