@@ -9,6 +9,7 @@
 #include "lock.h"
 #include "mdl.h"
 #include "range.h"
+#include "flags.h"
 #include "seh.h"
 #include "verifier.h"
 
@@ -24,6 +25,7 @@ struct Record {
 	KeyedLink link; // key: the MDL's address
 	Kind kind;
 	bool write;
+	bool ready; // the MDL's PFNs and flags are written: MmUnlockPages may take it
 	uptr pages;
 	// After the record: kUser, the platform's pin storage; kKernel, the
 	// `pages` frames mmshim referenced.
@@ -165,6 +167,7 @@ Outcome probe_and_lock(MDL *m, KPROCESSOR_MODE mode, LOCK_OPERATION op, const ch
 		return o;
 
 	r->write = write;
+	r->ready = false;
 	r->pages = pages;
 	bool taken;
 	{
@@ -191,11 +194,17 @@ Outcome probe_and_lock(MDL *m, KPROCESSOR_MODE mode, LOCK_OPERATION op, const ch
 				io_space = true;
 		}
 	}
-	CSHORT flags = m->MdlFlags | MDL_PAGES_LOCKED;
-	flags = write ? (flags | MDL_WRITE_OPERATION) : (flags & ~MDL_WRITE_OPERATION);
-	if (io_space)
-		flags |= MDL_IO_SPACE;
-	m->MdlFlags = flags;
+	// The flags and the record's readiness change together, under the
+	// lock MmUnlockPages takes the record with: an unlock racing this lock
+	// finds the record not ready (refused, reported) rather than freeing
+	// it under us, and the flag never stays set without a record.
+	{
+		LockGuard guard(MMSHIM_LOCK_PAGES);
+		r->ready = true;
+		if (!write)
+			mdl_flags_clear(m, MDL_WRITE_OPERATION);
+		mdl_flags_set(m, MDL_PAGES_LOCKED | (write ? MDL_WRITE_OPERATION : 0) | (io_space ? MDL_IO_SPACE : 0));
+	}
 	m->Process = r->kind == Kind::kUser ? static_cast<PEPROCESS>(mmshim_plat_current_process()) : nullptr;
 	return kLocked;
 }
@@ -231,17 +240,22 @@ bool first_in(uptr lo, uptr hi, uptr *key)
 
 bool unlock(MDL *m, const char *routine, void *caller)
 {
-	Record *r;
+	Record *r = nullptr;
 	{
 		LockGuard guard(MMSHIM_LOCK_PAGES);
-		KeyedLink *l = g_locked.take(key_of(m));
-		r = l ? from_link<Record>(l) : nullptr;
+		// A record still being set up by a concurrent lock is not taken.
+		KeyedLink *l = g_locked.find(key_of(m));
+		if (l && from_link<Record>(l)->ready) {
+			r = from_link<Record>(g_locked.take(key_of(m)));
+			// Cleared with the record taken: a concurrent map sees
+			// both or neither, and nothing sets the flag again.
+			mdl_flags_clear(m, MDL_PAGES_LOCKED | MDL_IO_SPACE);
+		}
 	}
 	if (!r)
 		return false;
 	mdl::release_uses(m, routine, caller); // mappings go before the pages, as on Windows
 	release(r);
-	m->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);
 	return true;
 }
 

@@ -24,6 +24,7 @@
 #include "range.h"
 #include "usermap.h"
 #include "vapool.h"
+#include "flags.h"
 #include "verifier.h"
 
 namespace mmshim::map {
@@ -100,7 +101,7 @@ void release(Mapping *mp)
 
 void clear_mapping_flags(MDL *m)
 {
-	m->MdlFlags &= ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_FREE_EXTRA_PTES);
+	mdl_flags_clear(m, MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_FREE_EXTRA_PTES);
 }
 
 // The page-aligned linear-map address of `m` if mmshim mapped it that way:
@@ -158,7 +159,7 @@ Mapping *claim(MDL *m, bool may_sleep, bool *conflict)
 void set_mapped(MDL *m, uptr base)
 {
 	m->MappedSystemVa = reinterpret_cast<PVOID>(base + m->ByteOffset);
-	m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA | ((m->MdlFlags & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0);
+	mdl_flags_set(m, MDL_MAPPED_TO_SYSTEM_VA | ((mdl_flags(m) & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0));
 }
 
 PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priority,

@@ -14,6 +14,7 @@
 #include "pagealloc.h"
 #include "partial.h"
 #include "pool.h"
+#include "flags.h"
 #include "verifier.h"
 
 namespace mmshim::mdl {
@@ -390,7 +391,7 @@ extern "C" VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
 	}
 	m->Process = nullptr;
 	m->MappedSystemVa = MmGetMdlVirtualAddress(m);
-	m->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL | (io_space ? MDL_IO_SPACE : 0);
+	mdl_flags_set(m, MDL_SOURCE_IS_NONPAGED_POOL | (io_space ? MDL_IO_SPACE : 0));
 }
 
 extern "C" SIZE_T MmshimLiveMdlCount(VOID)

@@ -22,6 +22,7 @@
 #include "map.h"
 #include "pagealloc.h"
 #include "pool.h"
+#include "flags.h"
 #include "verifier.h"
 
 namespace mmshim::pagealloc {
@@ -477,7 +478,7 @@ bool free_mdl_pages(MDL *m, const char *routine, void *caller)
 	mdl::release_uses(m, routine, caller); // Windows 7 and later unmap a system mapping first
 	for (uptr i = 0; i < a->count; i++)
 		MmGetMdlPfnArray(m)[i] = ~PFN_NUMBER(0);
-	m->MdlFlags &= ~MDL_PAGES_LOCKED;
+	mdl_flags_clear(m, MDL_PAGES_LOCKED);
 	release(a);
 	return true;
 }

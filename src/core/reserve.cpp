@@ -15,6 +15,7 @@
 #include "reserve.h"
 #include "mdl.h"
 #include "partial.h"
+#include "flags.h"
 #include "verifier.h"
 
 namespace mmshim::reserve {
@@ -65,7 +66,7 @@ void unlink(Reservation *r)
 
 void clear_mapping_flags(MDL *m)
 {
-	m->MdlFlags &= ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_FREE_EXTRA_PTES);
+	mdl_flags_clear(m, MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_FREE_EXTRA_PTES);
 }
 
 void pte_misuse(uptr subcode, uptr p2, uptr p3, uptr p4, const char *routine, const char *what, void *caller)
@@ -405,7 +406,7 @@ extern "C" PVOID MmMapLockedPagesWithReservedMapping(PVOID MappingAddress, ULONG
 	// As Windows documents: MappedSystemVa is the base without the byte
 	// offset; the return value includes it.
 	m->MappedSystemVa = reinterpret_cast<PVOID>(base);
-	m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA | ((m->MdlFlags & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0);
+	mdl_flags_set(m, MDL_MAPPED_TO_SYSTEM_VA | ((mdl_flags(m) & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0));
 	return reinterpret_cast<PVOID>(base + m->ByteOffset);
 }
 

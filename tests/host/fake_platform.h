@@ -76,6 +76,9 @@ void run_deferred();
 // Run @hook inside the next mmshim_plat_map_frames, standing in for another
 // thread acting while that mapping is being built.
 void during_next_map(std::function<void()> hook);
+// Run @hook at the start of the next mmshim_plat_pfn_is_ram (MmProbeAndLockPages
+// of kernel memory asks it once the lock record is entered).
+void during_next_pfn_is_ram(std::function<void()> hook);
 // System mappings: linear-map addresses are kLinearBase + (pfn << 12);
 // other mappings get a fresh page-aligned address (their handle).
 constexpr unsigned long long kLinearBase = 0xffff888000000000ULL;

@@ -398,3 +398,31 @@ TEST_F(PartialTest, FreeingPoolWithoutMdlsReportsNothing)
 }
 
 } // namespace
+
+// ---- item 15c: MdlFlags agree with the lock record under races -------------
+
+namespace {
+
+class FlagsTest : public PartialTest {};
+
+TEST_F(FlagsTest, UnlockRacingALockLeavesNoFlagWithoutARecord)
+{
+	// Another CPU unlocks the MDL while MmProbeAndLockPages is still
+	// writing its PFNs (after its record was entered). Before the fix the
+	// unlock took and freed the record under the lock (use after free) and
+	// the lock then set MDL_PAGES_LOCKED with no record behind it.
+	PMDL m = IoAllocateMdl(reinterpret_cast<PVOID>(kVmalloc), 2 * 4096, FALSE, FALSE, nullptr);
+	fake::during_next_pfn_is_ram([&] {
+		EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED, MmUnlockPages(m));
+	});
+	ASSERT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	// Flag and record agree: both there, and a normal unlock works.
+	EXPECT_TRUE(m->MdlFlags & MDL_PAGES_LOCKED);
+	EXPECT_EQ(MmshimLockedMdlCount(), 1u);
+	EXPECT_NO_REPORT(MmUnlockPages(m));
+	EXPECT_FALSE(m->MdlFlags & MDL_PAGES_LOCKED);
+	EXPECT_EQ(MmshimLockedMdlCount(), 0u);
+	IoFreeMdl(m);
+}
+
+} // namespace
