@@ -148,10 +148,12 @@ static void partial_mappings_are_revoked_at_unlock(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_ASSERT_NOT_NULL(test, base);
-	/* System mapping (vmalloc frames are scattered: a real mapping). */
+	/* System mapping: read-only, so a real mapping (vmalloc frames may
+	 * happen to be contiguous, and the linear map has nothing to revoke). */
 	src = locked_mdl(test, v, 4 * PAGE_SIZE);
 	part = partial_of(test, src, v + PAGE_SIZE, 2 * PAGE_SIZE);
-	sys = map_sys(part);
+	sys = MmMapLockedPagesSpecifyCache(part, KernelMode, MmCached, NULL, FALSE,
+					   NormalPagePriority | MdlMappingNoWrite);
 	KUNIT_ASSERT_NOT_NULL(test, sys);
 	v[PAGE_SIZE + 5] = 0x5a;
 	KUNIT_EXPECT_EQ(test, sys[5], 0x5a);
