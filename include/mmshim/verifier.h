@@ -68,6 +68,7 @@
 #define MMSHIM_FREED_MDL_MAPPED 0x04      /* a system mapping (not through the linear map) */
 #define MMSHIM_FREED_MDL_USER_MAPPED 0x08 /* a user-mode mapping */
 #define MMSHIM_FREED_MDL_RESERVED 0x10    /* mapped in a reservation */
+#define MMSHIM_FREED_MDL_PARTIAL 0x20     /* a partial MDL built by IoBuildPartialMdl (a mapped one only) */
 /* Reserved mappings (docs/reserve.md). */
 #define MMSHIM_VRF_RESERVATIONS_LEAKED_AT_UNLOAD 0x4D530040
 #define MMSHIM_VRF_MDL_IN_RESERVATION 0x4D530041
@@ -133,5 +134,10 @@ VOID MmshimPoolUsage(PSIZE_T Blocks, PSIZE_T Bytes);
 SIZE_T MmshimLiveMdlCount(VOID);
 
 MMSHIM_EXTERN_C_END
+
+/* Partial MDLs and the lifetime of their source's frames (docs/map.md). */
+#define MMSHIM_VRF_PARTIAL_SOURCE_RELEASED 0x4D530068 /* mapping a partial MDL whose source no longer holds its frames */
+#define MMSHIM_VRF_PARTIAL_MAPPED_AT_RELEASE 0x4D530069 /* a partial MDL is still mapped when its source is unlocked or freed */
+#define MMSHIM_VRF_PARTIAL_SOURCE_TOO_SMALL 0x4D53006A /* IoBuildPartialMdl: the source's PFN storage does not hold the range */
 
 #endif /* MMSHIM_VERIFIER_H */

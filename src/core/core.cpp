@@ -9,6 +9,7 @@
 #include "pool.h"
 #include "verifier.h"
 #include "usermap.h"
+#include "partial.h"
 
 extern "C" int mmshim_core_init(void)
 {
@@ -29,6 +30,7 @@ extern "C" void mmshim_core_exit(void)
 	mmshim::reserve::release_all_at_unload();
 	mmshim::usermap::release_all_at_unload();
 	mmshim::map::release_all_at_unload();
+	mmshim::partial::release_all_at_unload();
 	mmshim::iospace::release_all_at_unload();
 	mmshim::pagealloc::release_all_at_unload();
 	mmshim::lock::release_all_at_unload();

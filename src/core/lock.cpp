@@ -8,6 +8,8 @@
 // record (double unlock, never locked, locked by hand).
 #include "lock.h"
 #include "mdl.h"
+#include "range.h"
+#include "flags.h"
 #include "seh.h"
 #include "verifier.h"
 
@@ -24,6 +26,7 @@ struct Record {
 	Kind kind;
 	bool write;    // pinned writable: dirty on unpin
 	bool owner_ro; // kUser: the process could not write the frames (pinned read-only)
+	bool ready;    // the MDL's PFNs and flags are written: MmUnlockPages may take it
 	uptr pages;
 	void *process; // kUser: the locking process, held until the record goes
 	// After the record: kUser, the platform's pin storage; kKernel, the
@@ -186,6 +189,7 @@ Outcome probe_and_lock(MDL *m, KPROCESSOR_MODE mode, LOCK_OPERATION op, const ch
 	if (!r)
 		return o;
 
+	r->ready = false;
 	r->pages = pages;
 	bool taken;
 	{
@@ -214,11 +218,17 @@ Outcome probe_and_lock(MDL *m, KPROCESSOR_MODE mode, LOCK_OPERATION op, const ch
 				io_space = true;
 		}
 	}
-	CSHORT flags = m->MdlFlags | MDL_PAGES_LOCKED;
-	flags = write ? (flags | MDL_WRITE_OPERATION) : (flags & ~MDL_WRITE_OPERATION);
-	if (io_space)
-		flags |= MDL_IO_SPACE;
-	m->MdlFlags = flags;
+	// The flags and the record's readiness change together, under the
+	// lock MmUnlockPages takes the record with: an unlock racing this lock
+	// finds the record not ready (refused, reported) rather than freeing
+	// it under us, and the flag never stays set without a record.
+	{
+		LockGuard guard(MMSHIM_LOCK_PAGES);
+		r->ready = true;
+		if (!write)
+			mdl_flags_clear(m, MDL_WRITE_OPERATION);
+		mdl_flags_set(m, MDL_PAGES_LOCKED | (write ? MDL_WRITE_OPERATION : 0) | (io_space ? MDL_IO_SPACE : 0));
+	}
 	m->Process = r->kind == Kind::kUser ? static_cast<PEPROCESS>(mmshim_plat_current_process()) : nullptr;
 	return kLocked;
 }
@@ -294,20 +304,38 @@ bool frames_locked_by(const void *process, const PFN_NUMBER *pfns, uptr pages)
 	return true;
 }
 
+bool locked_pages(const MDL *mdl, uptr *pages)
+{
+	if (!g_locked.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_PAGES);
+	KeyedLink *l = g_locked.find(key_of(mdl));
+	if (l)
+		*pages = from_link<Record>(l)->pages;
+	return l != nullptr;
+}
+
+bool first_in(uptr lo, uptr hi, uptr *key)
+{
+	if (!g_locked.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_PAGES);
+	return key_in_range(g_locked, lo, hi, key);
+}
+
 bool unlock(MDL *m, const char *routine, void *caller)
 {
-	Record *r;
+	Record *r = nullptr;
 	{
 		LockGuard guard(MMSHIM_LOCK_PAGES);
-		KeyedLink *l = g_locked.take(key_of(m));
-		r = l ? from_link<Record>(l) : nullptr;
-		// Not locked any more from here on, before any mapping is looked
-		// for: a map call on another CPU that registers its mapping after
-		// release_uses has looked sees the flag clear and gives up (see
-		// map::still_locked), one that registered before is abandoned.
-		if (r)
-			__atomic_fetch_and(&m->MdlFlags, static_cast<CSHORT>(~(MDL_PAGES_LOCKED | MDL_IO_SPACE)),
-					   __ATOMIC_RELEASE);
+		// A record still being set up by a concurrent lock is not taken.
+		KeyedLink *l = g_locked.find(key_of(m));
+		if (l && from_link<Record>(l)->ready) {
+			r = from_link<Record>(g_locked.take(key_of(m)));
+			// Cleared with the record taken: a concurrent map sees
+			// both or neither, and nothing sets the flag again.
+			mdl_flags_clear(m, MDL_PAGES_LOCKED | MDL_IO_SPACE);
+		}
 		if (r)
 			g_read_only -= r->owner_ro;
 	}

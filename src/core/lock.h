@@ -34,6 +34,13 @@ bool frames_locked_read_only(const PFN_NUMBER *pfns, uptr pages);
 
 // Whether every one of the frames is pinned by a live user lock of process.
 bool frames_locked_by(const void *process, const PFN_NUMBER *pfns, uptr pages);
+// How many PFN entries the lock of this MDL wrote (the storage held them),
+// or false if it is not locked. Never dereferences mdl.
+bool locked_pages(const MDL *mdl, uptr *pages);
+
+// An MDL address in [lo, hi) that this area tracks, if any (for a pool
+// block being freed). Never dereferences the MDL. Atomic-safe.
+bool first_in(uptr lo, uptr hi, uptr *key);
 
 // Module unload: unlock and report whatever drivers left locked.
 void release_all_at_unload();

@@ -21,8 +21,11 @@
 #include "mdl.h"
 #include "pagealloc.h"
 #include "perm.h"
+#include "partial.h"
+#include "range.h"
 #include "usermap.h"
 #include "vapool.h"
+#include "flags.h"
 #include "verifier.h"
 
 namespace mmshim::map {
@@ -99,7 +102,7 @@ void release(Mapping *mp)
 
 void clear_mapping_flags(MDL *m)
 {
-	m->MdlFlags &= ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_FREE_EXTRA_PTES);
+	mdl_flags_clear(m, MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_FREE_EXTRA_PTES);
 }
 
 // The page-aligned linear-map address of `m` if mmshim mapped it that way:
@@ -197,6 +200,9 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 		       routine, "the MDL is already mapped into system space", caller);
 		return nullptr;
 	}
+	unsigned long long partial_token;
+	if (!partial::check(m, &partial_token, routine, caller))
+		return nullptr;
 	Frames f;
 	if (!check_frames(m, cache, &f, routine, caller))
 		return nullptr;
@@ -252,9 +258,16 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 		       routine, "the MDL is already mapped into system space", caller);
 		return nullptr;
 	}
+	bool source_released = false;
 	if (mp) {
 		mp->pages = pages;
-		if (f.device) {
+		// A partial's source released since the check: its release did
+		// not see this record yet, so no mapping is made (once the record
+		// is visible, a release abandons the mapping instead).
+		if (!partial::still(m, partial_token)) {
+			source_released = true;
+			mp->base = 0;
+		} else if (f.device) {
 			int io_conflict = 0;
 			mp->kind = Kind::kIo;
 			mp->base = reinterpret_cast<uptr>(
@@ -292,6 +305,11 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 				return nullptr; // the MDL may be gone: don't look at it
 			mp = nullptr;
 		}
+	}
+	if (source_released) {
+		report(MMSHIM_VRF_PARTIAL_SOURCE_RELEASED, mdl, 0, 0, routine,
+		       "the partial MDL's source was unlocked or freed while it was being mapped", caller);
+		return nullptr;
 	}
 	if (!mp) {
 		if (bugcheck && !(m->MdlFlags & MDL_MAPPING_CAN_FAIL))
@@ -489,6 +507,14 @@ bool has_record(const MDL *mdl)
 	return g_mapped.find(key_of(mdl)) != nullptr;
 }
 
+bool first_in(uptr lo, uptr hi, uptr *key)
+{
+	if (!g_mapped.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_MAP);
+	return key_in_range(g_mapped, lo, hi, key);
+}
+
 void release_all_at_unload()
 {
 	const uptr leaked = drain(g_mapped, MMSHIM_LOCK_MAP,
@@ -606,6 +632,15 @@ extern "C" VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualA
 	}
 	const uptr start = va & ~kPageMask;
 	const uptr first = (start - reinterpret_cast<uptr>(SourceMdl->StartVa)) >> PAGE_SHIFT;
+	// Only entries the source's storage really holds are read, whatever
+	// its ByteCount or Size say (first + pages <= src_pages <= 2^20 + 1).
+	const uptr src_capacity = mdl::capacity_pages(SourceMdl);
+	if (first + pages > src_capacity) {
+		map::report(MMSHIM_VRF_PARTIAL_SOURCE_TOO_SMALL, reinterpret_cast<uptr>(SourceMdl), first + pages,
+			    src_capacity, routine,
+			    "the source MDL's PFN array does not hold the pages its range describes", caller);
+		return;
+	}
 	for (uptr i = 0; i < pages; i++)
 		MmGetMdlPfnArray(TargetMdl)[i] = MmGetMdlPfnArray(SourceMdl)[first + i];
 	TargetMdl->StartVa = reinterpret_cast<PVOID>(start);
@@ -618,6 +653,8 @@ extern "C" VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualA
 		(SourceMdl->MdlFlags & (MDL_IO_PAGE_READ | MDL_SOURCE_IS_NONPAGED_POOL |
 					MDL_MAPPED_TO_SYSTEM_VA | MDL_IO_SPACE)) |
 		MDL_PARTIAL);
+	// Tie the partial to the lock or allocation that holds its frames.
+	partial::built(TargetMdl, SourceMdl, pages);
 }
 
 extern "C" SIZE_T MmshimMappedMdlCount(VOID)

@@ -63,6 +63,10 @@ bool drop(MDL *mdl, const char *routine, void *caller);
 // mapping has none). Never dereferences mdl. Atomic-safe.
 bool has_record(const MDL *mdl);
 
+// An MDL address in [lo, hi) that this area tracks, if any (for a pool
+// block being freed). Never dereferences the MDL. Atomic-safe.
+bool first_in(uptr lo, uptr hi, uptr *key);
+
 // Module unload: unmap and report whatever drivers left mapped.
 void release_all_at_unload();
 

@@ -12,6 +12,9 @@
 #include "reserve.h"
 #include "usermap.h"
 #include "pagealloc.h"
+#include "partial.h"
+#include "pool.h"
+#include "flags.h"
 #include "verifier.h"
 
 namespace mmshim::mdl {
@@ -48,6 +51,8 @@ void release_storage(Header *h)
 		mmshim_plat_free(h);
 }
 
+uptr min_pages(uptr a, uptr b) { return a < b ? a : b; }
+
 void report_null(const char *routine, void *caller)
 {
 	verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 0, 0, 0, routine,
@@ -67,8 +72,20 @@ uptr capacity_pages(const MDL *mdl)
 	uptr allocated;
 	if (pagealloc::mdl_capacity(mdl, &allocated))
 		return allocated;
-	const auto size = static_cast<USHORT>(mdl->Size);
-	return size < sizeof(MDL) ? 0 : (size - sizeof(MDL)) / sizeof(PFN_NUMBER);
+	// An MDL in the driver's own memory: Size, which the driver may have
+	// rewritten since, bounded by what mmshim knows of the storage: the
+	// pool block that starts with the MDL, the entries a lock or
+	// IoBuildPartialMdl wrote (storage that held them once still does).
+	const auto size = static_cast<USHORT>(__atomic_load_n(&mdl->Size, __ATOMIC_RELAXED));
+	uptr pages = size < sizeof(MDL) ? 0 : (size - sizeof(MDL)) / sizeof(PFN_NUMBER);
+	uptr bound;
+	if (pool::block_bytes(mdl, &bound))
+		pages = min_pages(pages, bound < sizeof(MDL) ? 0 : (bound - sizeof(MDL)) / sizeof(PFN_NUMBER));
+	if (lock::locked_pages(mdl, &bound))
+		pages = min_pages(pages, bound);
+	if (partial::pages_of(mdl, &bound))
+		pages = min_pages(pages, bound);
+	return pages;
 }
 
 bool described_span(const MDL *mdl, uptr *pages)
@@ -105,32 +122,95 @@ void exit()
 	mmshim_plat_mdl_cache_destroy();
 }
 
+namespace {
+
+// `source` releases its frames: no partial MDL built from it may keep a
+// mapping of them. Its records go; a partial still mapped (a driver bug,
+// reported) loses its mappings now, before the frames are released. A
+// partial is only read when mmshim holds a mapping for its address (so it
+// is live memory) and only if it still is a partial (not another MDL
+// placed at the address of a forgotten stack partial).
+void release_partials(const MDL *source, const char *routine, void *caller)
+{
+	uptr key;
+	while (partial::take_tied_to(source, &key)) {
+		auto *p = reinterpret_cast<MDL *>(key);
+		if (!map::has_record(p) && !reserve::has_mdl(p) && !usermap::has(p))
+			continue;
+		if (!(__atomic_load_n(&p->MdlFlags, __ATOMIC_RELAXED) & MDL_PARTIAL))
+			continue;
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_PARTIAL_MAPPED_AT_RELEASE, key,
+				 reinterpret_cast<uptr>(source), 0, routine,
+				 "a partial MDL of this MDL is still mapped while its pages are released "
+				 "(MmPrepareMdlForReuse or MmUnmapLockedPages first); mmshim unmaps it now",
+				 caller);
+		reserve::drop_mdl(p, routine, caller);
+		usermap::drop_all(p, routine, caller);
+		map::drop(p, routine, caller);
+	}
+}
+
+} // namespace
+
 bool release_uses(MDL *m, const char *routine, void *caller)
 {
+	release_partials(m, routine, caller); // partials of m lose their frames too
+	partial::forget(m);                   // m itself is freed, re-used or released
 	reserve::drop_mdl(m, routine, caller); // a reserved mapping left behind is a driver bug
 	usermap::drop_all(m, routine, caller); // user mappings must be gone already
 	return map::drop(m, routine, caller);  // an existing system mapping goes first, as on Windows
 }
 
-void pool_block_freed(void *block, const char *routine, void *caller)
+namespace {
+
+// The lowest-effort way to find every MDL mmshim tracks inside a freed
+// block: any tracked address in [lo, hi), from any area. Each query is a
+// relaxed load when its area tracks nothing.
+bool tracked_in(uptr lo, uptr hi, uptr *key)
 {
-	auto *m = static_cast<MDL *>(block);
-	// Each query is a relaxed load when nothing of its kind exists.
+	return lock::first_in(lo, hi, key) || pagealloc::first_in(lo, hi, key) || map::first_in(lo, hi, key) ||
+	       usermap::first_in(lo, hi, key) || reserve::first_in(lo, hi, key) ||
+	       partial::first_in(lo, hi, key);
+}
+
+void free_tracked(MDL *m, const char *routine, void *caller)
+{
 	const uptr in_use = (lock::is_locked(m) ? MMSHIM_FREED_MDL_LOCKED : 0) |
 			    (pagealloc::owns_mdl(m) ? MMSHIM_FREED_MDL_PAGES : 0) |
 			    (map::has_record(m) ? MMSHIM_FREED_MDL_MAPPED : 0) |
 			    (usermap::has(m) ? MMSHIM_FREED_MDL_USER_MAPPED : 0) |
 			    (reserve::has_mdl(m) ? MMSHIM_FREED_MDL_RESERVED : 0);
-	if (!in_use)
+	if (in_use) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_IN_USE,
+				 reinterpret_cast<uptr>(m), in_use, 0, routine,
+				 "freeing an MDL that mmshim still holds locked pages, allocated pages or mappings "
+				 "for (MmUnlockPages, MmFreePagesFromMdl, MmUnmapLockedPages or MmPrepareMdlForReuse "
+				 "come first); mmshim releases them now",
+				 caller);
+		if (!lock::unlock(m, routine, caller) && !pagealloc::free_mdl_pages(m, routine, caller))
+			release_uses(m, routine, caller); // a partial MDL's mappings
+	}
+	partial::forget(m); // a partial MDL in pool needs no other freeing
+}
+
+} // namespace
+
+void pool_block_freed(void *block, uptr size, const char *routine, void *caller)
+{
+	// Every MDL that fits in the block, at its start (MmSizeOfMdl +
+	// MmInitializeMdl) or embedded in a driver's structure.
+	if (size < sizeof(MDL))
 		return;
-	verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_IN_USE,
-			 reinterpret_cast<uptr>(m), in_use, 0, routine,
-			 "freeing an MDL that mmshim still holds locked pages, allocated pages or mappings "
-			 "for (MmUnlockPages, MmFreePagesFromMdl, MmUnmapLockedPages or MmPrepareMdlForReuse "
-			 "come first); mmshim releases them now",
-			 caller);
-	if (!lock::unlock(m, routine, caller) && !pagealloc::free_mdl_pages(m, routine, caller))
-		release_uses(m, routine, caller); // a partial MDL's mappings
+	const uptr lo = reinterpret_cast<uptr>(block);
+	const uptr hi = lo + size - sizeof(MDL) + 1;
+	// Each round releases everything tracked for one MDL; the bound only
+	// guards against a driver racing new uses in on another CPU.
+	for (unsigned round = 0; round < 1024; round++) {
+		uptr key;
+		if (!tracked_in(lo, hi, &key))
+			return;
+		free_tracked(reinterpret_cast<MDL *>(key), routine, caller);
+	}
 }
 
 } // namespace mmshim::mdl
@@ -311,7 +391,7 @@ extern "C" VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
 	}
 	m->Process = nullptr;
 	m->MappedSystemVa = MmGetMdlVirtualAddress(m);
-	m->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL | (io_space ? MDL_IO_SPACE : 0);
+	mdl_flags_set(m, MDL_SOURCE_IS_NONPAGED_POOL | (io_space ? MDL_IO_SPACE : 0));
 }
 
 extern "C" SIZE_T MmshimLiveMdlCount(VOID)

@@ -25,13 +25,14 @@ bool described_span(const MDL *mdl, uptr *pages);
 // mapping. Returns whether there was a system mapping. Atomic-safe.
 bool release_uses(MDL *mdl, const char *routine, void *caller);
 
-// A pool block is being freed (ExFreePool(WithTag)), its memory still
-// intact: if mmshim still tracks an MDL at that address (locked, holding
-// pages from MmAllocatePagesForMdl, mapped), report it and release what it
-// holds, so that nothing leaks and no record outlives the MDL (a later MDL
-// at the same address would otherwise inherit it). Reads the block as an
-// MDL only if it is one of those. Atomic-safe.
-void pool_block_freed(void *block, const char *routine, void *caller);
+// A pool block [block, block + size) is being freed (ExFreePool(WithTag)),
+// its memory still intact: for every MDL in it that mmshim still tracks
+// (at the block's start, or embedded in a driver's structure: locked,
+// holding pages from MmAllocatePagesForMdl, mapped), report it and release
+// what it holds, so that nothing leaks and no record outlives the MDL (a
+// later MDL at the same address would otherwise inherit it). Partial MDLs
+// in the block are forgotten. Reads only MDLs mmshim tracks. Atomic-safe.
+void pool_block_freed(void *block, uptr size, const char *routine, void *caller);
 
 int init();
 void release_all_at_unload();

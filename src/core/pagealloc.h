@@ -42,6 +42,9 @@ bool free_mdl_pages(MDL *mdl, const char *routine, void *caller);
 // Whether the MDL holds pages from MmAllocatePagesForMdl(Ex). Never
 // dereferences mdl.
 bool owns_mdl(const MDL *mdl);
+// An MDL address in [lo, hi) holding pages from MmAllocatePagesForMdl(Ex),
+// if any (for a pool block being freed). Atomic-safe.
+bool first_in(uptr lo, uptr hi, uptr *key);
 // Frames of live non-cached or write-combined allocations (0: all RAM that
 // mmshim knows of is write-back, no lookup needed). Atomic-safe.
 uptr uncached_pages();

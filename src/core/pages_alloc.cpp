@@ -22,6 +22,7 @@
 #include "map.h"
 #include "pagealloc.h"
 #include "pool.h"
+#include "flags.h"
 #include "verifier.h"
 
 namespace mmshim::pagealloc {
@@ -630,6 +631,20 @@ bool owns_mdl(const MDL *mdl)
 {
 	uptr pages;
 	return mdl_capacity(mdl, &pages);
+}
+
+bool first_in(uptr lo, uptr hi, uptr *key)
+{
+	if (!g_allocs.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
+	// Contiguous allocations are keyed by their address: MDLs only.
+	const KeyedLink *l = g_allocs.find_if([&](const KeyedLink *c) {
+		return c->key >= lo && c->key < hi && from_link<Allocation>(c)->kind == Kind::kMdl;
+	});
+	if (l)
+		*key = l->key;
+	return l != nullptr;
 }
 
 bool free_mdl_pages(MDL *m, const char *routine, void *caller)

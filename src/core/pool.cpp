@@ -120,6 +120,7 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 	enum class Verdict { kFree, kUnknown, kTwice, kWrongTag, kPagedAtDispatch } verdict;
 	Header *h = header_of(p);
 	void *block = nullptr;
+	uptr size = 0;
 	ULONG owner_tag = 0;
 	const bool may_sleep = mmshim_plat_may_sleep(); // before taking our own lock
 	{
@@ -137,6 +138,7 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 			g_live_bytes -= h->size;
 			g_recent[g_recent_next++ % kRecent] = addr;
 			block = h->block;
+			size = h->size;
 			h->magic = 0;
 		}
 	}
@@ -145,7 +147,7 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 		// Drivers build MDLs in pool (MmSizeOfMdl + MmInitializeMdl):
 		// one freed while mmshim still holds things for it is caught here,
 		// while its memory is still intact.
-		mdl::pool_block_freed(p, routine, caller);
+		mdl::pool_block_freed(p, size, routine, caller);
 		mmshim_plat_free(block);
 		return;
 	case Verdict::kUnknown:
@@ -166,6 +168,19 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 				 "paged pool freed in atomic context; the block stays allocated", caller);
 		return;
 	}
+}
+
+bool block_bytes(const void *p, uptr *bytes)
+{
+	const uptr addr = reinterpret_cast<uptr>(p);
+	if (addr % MEMORY_ALLOCATION_ALIGNMENT)
+		return false;
+	LockGuard guard(MMSHIM_LOCK_POOL);
+	const Header *h = header_of(p);
+	if (!g_live.contains(&h->link))
+		return false;
+	*bytes = h->size;
+	return true;
 }
 
 void usage(SIZE_T *blocks, SIZE_T *bytes)

@@ -23,6 +23,9 @@ struct Request {
 void *allocate(const Request &req);
 // Free a block; with check_tag, a tag mismatch is refused and reported.
 void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller);
+// If p is the start of a live pool block: its size in bytes. Never
+// dereferences p. Atomic-safe.
+bool block_bytes(const void *p, uptr *bytes);
 void usage(SIZE_T *blocks, SIZE_T *bytes);
 unsigned rows_by_tag(mmshim_pool_row *rows, unsigned max);
 // Module unload: free and report whatever drivers left behind.

@@ -16,6 +16,8 @@
 #include "map.h"
 #include "mdl.h"
 #include "perm.h"
+#include "partial.h"
+#include "flags.h"
 #include "verifier.h"
 
 namespace mmshim::reserve {
@@ -70,7 +72,7 @@ void unlink(Reservation *r)
 
 void clear_mapping_flags(MDL *m)
 {
-	m->MdlFlags &= ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_FREE_EXTRA_PTES);
+	mdl_flags_clear(m, MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_FREE_EXTRA_PTES);
 }
 
 void pte_misuse(uptr subcode, uptr p2, uptr p3, uptr p4, const char *routine, const char *what, void *caller)
@@ -189,6 +191,21 @@ bool has_mdl(const MDL *mdl)
 	for (Reservation *c = g_list; c; c = c->next)
 		if ((c->state == State::kMapped || (c->state == State::kMapping && !c->abandoned)) && c->mdl == mdl)
 			return true;
+	return false;
+}
+
+bool first_in(uptr lo, uptr hi, uptr *key)
+{
+	if (!__atomic_load_n(&g_list, __ATOMIC_RELAXED))
+		return false;
+	LockGuard guard(MMSHIM_LOCK_RESERVE);
+	for (Reservation *c = g_list; c; c = c->next) {
+		const auto mdl = reinterpret_cast<uptr>(c->mdl);
+		if (c->state == State::kMapped && mdl >= lo && mdl < hi) {
+			*key = mdl;
+			return true;
+		}
+	}
 	return false;
 }
 
@@ -324,6 +341,9 @@ extern "C" PVOID MmMapLockedPagesWithReservedMapping(PVOID MappingAddress, ULONG
 	const uptr pages = reserve::check_mdl(m, addr, CacheType, &type, routine, caller);
 	if (!pages)
 		return nullptr;
+	unsigned long long partial_token;
+	if (!partial::check(m, &partial_token, routine, caller))
+		return nullptr;
 	enum { kOk, kInvalid, kNotOwned, kNotUnmapped, kTooBig, kGone } outcome = kOk;
 	reserve::Reservation *r;
 	ULONG owner = 0;
@@ -402,6 +422,26 @@ extern "C" PVOID MmMapLockedPagesWithReservedMapping(PVOID MappingAddress, ULONG
 		// Unlocked or freed meanwhile (reported there): m is not looked at.
 		mmshim_plat_reserve_unmap(r->handle, pages);
 		reserve::finish_unmap(r);
+		return nullptr;
+	}
+	// A partial's source released since the check (its release may not
+	// have seen this mapping): undo it, unless that release already did.
+	if (!partial::still(m, partial_token)) {
+		bool mine;
+		{
+			LockGuard guard(MMSHIM_LOCK_RESERVE);
+			mine = r->state == reserve::State::kMapped && r->mdl == m;
+			if (mine)
+				r->state = reserve::State::kBusy;
+		}
+		if (mine) {
+			mdl_flags_clear(m, MDL_MAPPED_TO_SYSTEM_VA);
+			mmshim_plat_reserve_unmap(r->handle, pages);
+			reserve::finish_unmap(r);
+		}
+		reserve::violation(MMSHIM_VRF_PARTIAL_SOURCE_RELEASED, reinterpret_cast<uptr>(m), 0, 0, routine,
+				   "the partial MDL's source was unlocked or freed while it was being mapped", caller);
+		return nullptr;
 	}
 	return va;
 }

@@ -15,6 +15,10 @@ bool drop_mdl(MDL *mdl, const char *routine, void *caller);
 // Whether this MDL is mapped into a reservation. Never dereferences mdl.
 bool has_mdl(const MDL *mdl);
 
+// An MDL address in [lo, hi) that this area tracks, if any (for a pool
+// block being freed). Never dereferences the MDL. Atomic-safe.
+bool first_in(uptr lo, uptr hi, uptr *key);
+
 // Module unload: unmap and free whatever reservations drivers left, and
 // report them.
 void release_all_at_unload();

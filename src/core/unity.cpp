@@ -28,3 +28,4 @@
 #include "core.cpp"
 #include "usermap.cpp"
 #include "perm.cpp"
+#include "partial.cpp"

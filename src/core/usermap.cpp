@@ -24,6 +24,7 @@
 #include "lock.h"
 #include "mdl.h"
 #include "perm.h"
+#include "partial.h"
 #include "seh.h"
 #include "verifier.h"
 
@@ -130,6 +131,11 @@ PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, co
 	if (!(m->MdlFlags & (MDL_PAGES_LOCKED | MDL_PARTIAL | MDL_SOURCE_IS_NONPAGED_POOL))) {
 		report(MMSHIM_VRF_MDL_NOT_LOCKED, mdl, static_cast<USHORT>(m->MdlFlags), 0, routine,
 		       "only locked MDLs, their partial MDLs and nonpaged-pool MDLs can be mapped", caller);
+		return nullptr;
+	}
+	unsigned long long partial_token;
+	if (!partial::check(m, &partial_token, routine, caller)) {
+		seh::raise(STATUS_ACCESS_VIOLATION, routine, caller);
 		return nullptr;
 	}
 	map::Frames f;
@@ -250,6 +256,29 @@ PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, co
 		seh::raise(status_of(error), routine, caller);
 		return nullptr;
 	}
+	// The mapping holds references on its frames, taken after the check
+	// above: if a partial's source let them go meanwhile, those may be
+	// someone else's pages. Once the record is done, a release of the
+	// source revokes it (mdl::release_uses), so checking now is enough.
+	if (!partial::still(m, partial_token)) {
+		bool mine = false;
+		{
+			LockGuard guard(MMSHIM_LOCK_MAP);
+			for (Record *c = g_head; c && !mine; c = c->next)
+				mine = c == r;
+			if (mine)
+				unlink(r);
+		}
+		if (mine) { // else the release revoked and freed it
+			mmshim_plat_usermap_unmap(r->handle);
+			mmshim_plat_usermap_release(r->handle, 0);
+			mmshim_plat_free(r);
+		}
+		report(MMSHIM_VRF_PARTIAL_SOURCE_RELEASED, mdl, 0, 0, routine,
+		       "the partial MDL's source was unlocked or freed while it was being mapped", caller);
+		seh::raise(STATUS_ACCESS_VIOLATION, routine, caller);
+		return nullptr;
+	}
 	return reinterpret_cast<PVOID>(base + offset);
 }
 
@@ -365,6 +394,20 @@ bool has(const MDL *mdl)
 	for (Record *c = g_head; c; c = c->next)
 		if (c->mdl == reinterpret_cast<uptr>(mdl))
 			return true;
+	return false;
+}
+
+bool first_in(uptr lo, uptr hi, uptr *key)
+{
+	if (!__atomic_load_n(&g_head, __ATOMIC_RELAXED))
+		return false;
+	LockGuard guard(MMSHIM_LOCK_MAP);
+	for (Record *c = g_head; c; c = c->next) {
+		if (c->mdl >= lo && c->mdl < hi) {
+			*key = c->mdl;
+			return true;
+		}
+	}
 	return false;
 }
 

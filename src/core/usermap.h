@@ -27,6 +27,10 @@ void drop_all(MDL *mdl, const char *routine, void *caller);
 // since). Never dereferences mdl.
 bool has(const MDL *mdl);
 
+// An MDL address in [lo, hi) that this area tracks, if any (for a pool
+// block being freed). Never dereferences the MDL. Atomic-safe.
+bool first_in(uptr lo, uptr hi, uptr *key);
+
 // Module unload: release and report whatever drivers left.
 void release_all_at_unload();
 

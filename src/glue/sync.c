@@ -14,6 +14,7 @@ static DEFINE_SPINLOCK(mmshim_vapool_lock);
 static DEFINE_SPINLOCK(mmshim_reserve_lock);
 static DEFINE_SPINLOCK(mmshim_iospace_lock);
 static DEFINE_SPINLOCK(mmshim_pagealloc_lock);
+static DEFINE_SPINLOCK(mmshim_partial_lock);
 
 static spinlock_t *const mmshim_locks[MMSHIM_LOCK_COUNT] = {
 	[MMSHIM_LOCK_POOL] = &mmshim_pool_lock,
@@ -26,6 +27,7 @@ static spinlock_t *const mmshim_locks[MMSHIM_LOCK_COUNT] = {
 	[MMSHIM_LOCK_RESERVE] = &mmshim_reserve_lock,
 	[MMSHIM_LOCK_IOSPACE] = &mmshim_iospace_lock,
 	[MMSHIM_LOCK_PAGEALLOC] = &mmshim_pagealloc_lock,
+	[MMSHIM_LOCK_PARTIAL] = &mmshim_partial_lock,
 };
 
 /** mmshim_plat_lock() - spin_lock_irqsave on lock @id. Atomic-safe. */

@@ -91,6 +91,7 @@ struct State {
 	// Run inside the next mmshim_plat_map_frames (another thread's call, in
 	// effect, made while the mapping is being built).
 	std::function<void()> during_map;
+	std::function<void()> during_pfn_is_ram;
 	struct Reservation {
 		uptr base;
 		std::vector<unsigned long long> ptes; // 0 = empty
@@ -181,6 +182,7 @@ std::size_t live_pins() { return state().pins.size(); }
 std::size_t deferred_count() { return state().deferred.size(); }
 
 void during_next_map(std::function<void()> hook) { state().during_map = std::move(hook); }
+void during_next_pfn_is_ram(std::function<void()> hook) { state().during_pfn_is_ram = std::move(hook); }
 
 void run_deferred()
 {
@@ -452,6 +454,10 @@ enum mmshim_kva_kind mmshim_plat_kva_to_pfn(const void *va, unsigned long long *
 
 int mmshim_plat_pfn_is_ram(unsigned long long pfn)
 {
+	if (auto hook = std::move(state().during_pfn_is_ram)) {
+		state().during_pfn_is_ram = nullptr;
+		hook();
+	}
 	for (auto io : state().io_pfns)
 		if (io == pfn)
 			return 0;

@@ -80,6 +80,9 @@ void during_next_map(std::function<void()> hook); // also reserve and user maps
 // checks, before it registers its mapping.
 void during_next_check(std::function<void()> hook);
 void fire_during_map(); // for fake_usermap.cpp: run the during_next_map hook
+// Run @hook at the start of the next mmshim_plat_pfn_is_ram (MmProbeAndLockPages
+// of kernel memory asks it once the lock record is entered).
+void during_next_pfn_is_ram(std::function<void()> hook);
 // System mappings: linear-map addresses are kLinearBase + (pfn << 12);
 // other mappings get a fresh page-aligned address (their handle).
 constexpr unsigned long long kLinearBase = 0xffff888000000000ULL;
