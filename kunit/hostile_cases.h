@@ -147,8 +147,6 @@ static const struct hcase mdl_rows[] = {
 	P("partial_source_bytecount_zero", S_VLOCK, T_BC0, C_PART_FIRST, O_NONE, RANGE, 0),
 	/* unmapping after tampering */
 	P("unmapk_after_byteoffset_changed", S_VMAP, T_BO8, C_UNMAPK, O_NONE, VRF(MMSHIM_VRF_MDL_NOT_MAPPED), 0),
-	P("unmapk_after_flag_mapped_cleared", S_VMAP, T_FL_MAPPED_CLR, C_UNMAPK, O_NONE, NONE, 0),
-	P("unmapk_after_pfn_all_huge", S_VMAP, T_PFN_HUGE_ALL, C_UNMAPK, O_NONE, NONE, 0),
 	P("unmapk_after_bytecount_max", S_VMAP, T_BCMAX, C_UNMAPK, O_NONE, NONE, 0),
 	P("unmapk_linear_after_mappedsystemva_other", S_KMAP, T_MSVA_OTHER, C_UNMAPK, O_NONE,
 	  VRF(MMSHIM_VRF_MDL_NOT_MAPPED), 0),
@@ -471,7 +469,6 @@ static const struct hcase user_rows[] = {
 	XC("unmapu_bh_disabled", S_UMAP, T_NONE, C_UNMAPU, X_BH, O_NONE, VRF(MMSHIM_VRF_IRQL_TOO_HIGH), 0),
 	P("unmapu_after_bytecount_max", S_UMAP, T_BCMAX, C_UNMAPU, O_NONE, NONE, 0),
 	P("unmapu_after_byteoffset_changed", S_UMAP, T_BO8, C_UNMAPU, O_NONE, NONE, 0),
-	P("unlock_while_user_mapped", S_UMAP, T_NONE, C_UNLOCK, O_NONE, VRF(MMSHIM_VRF_USER_MAPPING_LIVE), 0),
 	P("free_while_user_mapped", S_UMAP, T_NONE, C_FREE, O_NONE, VRF(MMSHIM_VRF_MDL_FREED_LOCKED), 0),
 	PA("probe_write_kernel_address_in_process", S_USERBUF, T_NONE, C_PROBE_W, O_RAISE, NONE, AV, 0),
 	PA("probe_write_misaligned", S_USERBUF, T_NONE, C_PROBE_W, O_RAISE, NONE, STATUS_DATATYPE_MISALIGNMENT, 1),
