@@ -450,6 +450,22 @@ bool check_frames(MDL *m, MEMORY_CACHING_TYPE cache, Frames *out, const char *ro
 	out->pages = pages;
 	out->device = ram != pages;
 	if (out->device) {
+		// Device frames go to ioremap / the user-mapping glue as physical
+		// addresses: a frame the driver wrote beyond what the CPU can
+		// address (or whose address does not fit in 64 bits) is refused
+		// here, before ioremap would WARN about it.
+		const ULONGLONG limit_pfn = mmshim_plat_phys_limit() >> PAGE_SHIFT;
+		for (uptr i = 0; i < pages; i++) {
+			if (static_cast<ULONGLONG>(pfns[i]) >= limit_pfn) {
+				verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_BAD_ADDRESS, mdl, i, pfns[i],
+						 routine,
+						 "a device frame lies beyond the physical address range of this CPU",
+						 caller);
+				return false;
+			}
+		}
+	}
+	if (out->device) {
 		contiguous = 1;
 		for (uptr i = 1; i < pages && contiguous; i++)
 			contiguous = pfns[i] == pfns[0] + i;
