@@ -222,8 +222,11 @@ bool unlock(MDL *m, const char *routine, void *caller)
 		// map::still_locked), one that registered before is abandoned.
 		if (r)
 			__atomic_fetch_and(&m->MdlFlags, static_cast<CSHORT>(~(MDL_PAGES_LOCKED | MDL_IO_SPACE)),
-					   __ATOMIC_RELEASE);
+					   __ATOMIC_SEQ_CST);
 	}
+	// Pairs with map::still_locked: the drop routines below may look at
+	// their tables without a lock.
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!r)
 		return false;
 	mdl::release_uses(m, routine, caller); // mappings go before the pages, as on Windows
