@@ -293,17 +293,17 @@ static void race_run(struct kunit *test, enum race_kind kind, unsigned int round
 
 static void race_unlock_vs_user_map(struct kunit *test)
 {
-	race_run(test, RACE_USER, 400, 400000);
+	race_run(test, RACE_USER, 300, 200000);
 }
 
 static void race_unlock_vs_reserved_map(struct kunit *test)
 {
-	race_run(test, RACE_RESERVED, 1500, 40000);
+	race_run(test, RACE_RESERVED, 1000, 20000);
 }
 
 static void race_unlock_vs_system_map(struct kunit *test)
 {
-	race_run(test, RACE_SYSTEM, 1500, 60000);
+	race_run(test, RACE_SYSTEM, 1000, 30000);
 }
 
 /*

@@ -339,6 +339,9 @@ bool unlock(MDL *m, const char *routine, void *caller)
 		if (r)
 			g_read_only -= r->owner_ro;
 	}
+	// Pairs with map::still_locked: the drop routines below may look at
+	// their tables without a lock.
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!r)
 		return false;
 	mdl::release_uses(m, routine, caller); // mappings go before the pages, as on Windows

@@ -139,16 +139,19 @@ Mapping *claim(MDL *m, bool may_sleep, bool *conflict, bool *gone)
 			*conflict = true;
 			return nullptr;
 		}
-		if (!still_locked(m, kMappable)) {
-			*gone = true;
-			return nullptr;
-		}
 		mp = pop_spare_locked();
 		if (mp) {
 			mp->state = kMapping;
 			g_mapped.insert(&mp->link, key_of(m));
-			return mp;
+			if (still_locked(m, kMappable))
+				return mp;
+			g_mapped.take(key_of(m));
+			*gone = true;
 		}
+	}
+	if (*gone) {
+		recycle(mp);
+		return nullptr;
 	}
 	mp = static_cast<Mapping *>(mmshim_plat_alloc(sizeof(Mapping), may_sleep ? 0 : MMSHIM_ALLOC_ATOMIC));
 	if (!mp)
@@ -156,13 +159,12 @@ Mapping *claim(MDL *m, bool may_sleep, bool *conflict, bool *gone)
 	{
 		LockGuard guard(MMSHIM_LOCK_MAP);
 		if (!g_mapped.find(key_of(m))) {
-			if (!still_locked(m, kMappable)) {
-				*gone = true;
-			} else {
-				mp->state = kMapping;
-				g_mapped.insert(&mp->link, key_of(m));
+			mp->state = kMapping;
+			g_mapped.insert(&mp->link, key_of(m));
+			if (still_locked(m, kMappable))
 				return mp;
-			}
+			g_mapped.take(key_of(m));
+			*gone = true;
 		}
 	}
 	*conflict = !*gone;

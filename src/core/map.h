@@ -43,8 +43,12 @@ bool check_frames(MDL *mdl, MEMORY_CACHING_TYPE cache, Frames *out, const char *
 // routine the unlock calls: lock::unlock clears MDL_PAGES_LOCKED before it
 // drops any use, so either this sees the flag clear (the call gives up,
 // map_gone_report) or the unlock finds the registration and abandons it.
+// Call it after the registration is visible to the drop routine (which may
+// skip its lock when it sees no registrations): the fence pairs with the
+// one in the release path after it clears the flag.
 inline bool still_locked(const MDL *m, unsigned need)
 {
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return (static_cast<unsigned>(static_cast<USHORT>(__atomic_load_n(&m->MdlFlags, __ATOMIC_ACQUIRE))) &
 		need) != 0;
 }

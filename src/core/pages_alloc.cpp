@@ -654,7 +654,8 @@ bool free_mdl_pages(MDL *m, const char *routine, void *caller)
 		return false;
 	// Not mappable from here on, before any mapping is looked for: a map
 	// call on another CPU either sees this or is found (map::still_locked).
-	__atomic_fetch_and(&m->MdlFlags, static_cast<CSHORT>(~MDL_PAGES_LOCKED), __ATOMIC_RELEASE);
+	__atomic_fetch_and(&m->MdlFlags, static_cast<CSHORT>(~MDL_PAGES_LOCKED), __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); // pairs with map::still_locked
 	mdl::release_uses(m, routine, caller); // Windows 7 and later unmap a system mapping first
 	for (uptr i = 0; i < a->count; i++)
 		MmGetMdlPfnArray(m)[i] = ~PFN_NUMBER(0);

@@ -202,9 +202,10 @@ PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, co
 		LockGuard guard(MMSHIM_LOCK_MAP);
 		// Unlocked since the checks above: the frames may be gone. Else
 		// an unlock from now on finds r.
+		link(r);
 		gone = !map::still_locked(m, kMappable);
-		if (!gone)
-			link(r);
+		if (gone)
+			unlink(r);
 	}
 	if (gone) {
 		mmshim_plat_free(r);
