@@ -18,8 +18,8 @@ ver=${1:-6.12}
 name=stress
 out=$BUILD/stress-$ver
 secs=${MMSHIM_STRESS_SECONDS:-150}
-# After the fixes are merged: "race_kernel=1 race_user=1 race_reserved=1 irq_seh=1".
-default_args=""
+# The race and interrupt families (issue 10 items 5 and 10) are on by default.
+default_args="race_kernel=1 race_user=1 race_reserved=1 irq_seh=1"
 VM_TIMEOUT=${MMSHIM_VM_TIMEOUT:-$((secs + 900))}
 mkdir -p "$out"
 passed=0 failed=0 skipped=0
