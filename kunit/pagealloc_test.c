@@ -503,7 +503,8 @@ static bool window_in_the_middle(u64 *low, u64 *high)
 
 	start &= ~((16ULL << 20) - 1);
 	for (i = 0; i < 16; i++, start += 16ULL << 20) {
-		if (free_heads_in(start, start + (16ULL << 20) - 1) >= 16) {
+		/* A head is a free block of any order: one means free pages. */
+		if (free_heads_in(start, start + (16ULL << 20) - 1) >= 1) {
 			*low = start;
 			*high = start + (16ULL << 20) - 1;
 			return true;
