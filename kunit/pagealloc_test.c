@@ -481,15 +481,24 @@ static void pagealloc_partial_mdl_capacity(struct kunit *test)
 }
 #endif
 
-/* Free frames (heads of free buddy blocks) in [low, high]: a lower bound. */
-static unsigned long free_heads_in(u64 low, u64 high)
+/*
+ * Free frames in [low, high]: the sizes of the free buddy blocks that start
+ * there (a buddy head keeps its order in page_private). A snapshot, racy by
+ * nature; good enough to pick a window.
+ */
+static unsigned long free_pages_in(u64 low, u64 high)
 {
-	unsigned long pfn, heads = 0;
+	unsigned long pfn, free = 0;
 
-	for (pfn = low >> PAGE_SHIFT; pfn <= high >> PAGE_SHIFT; pfn++)
-		if (pfn_valid(pfn) && PageBuddy(pfn_to_page(pfn)))
-			heads++;
-	return heads;
+	for (pfn = low >> PAGE_SHIFT; pfn <= high >> PAGE_SHIFT; pfn++) {
+		if (pfn_valid(pfn) && PageBuddy(pfn_to_page(pfn))) {
+			unsigned long n = 1UL << min_t(unsigned long, page_private(pfn_to_page(pfn)), 10);
+
+			free += n;
+			pfn += n - 1;
+		}
+	}
+	return free;
 }
 
 /*
@@ -503,8 +512,8 @@ static bool window_in_the_middle(u64 *low, u64 *high)
 
 	start &= ~((16ULL << 20) - 1);
 	for (i = 0; i < 16; i++, start += 16ULL << 20) {
-		/* A head is a free block of any order: one means free pages. */
-		if (free_heads_in(start, start + (16ULL << 20) - 1) >= 1) {
+		/* At least 4 MiB free in the window, not a few fragments. */
+		if (free_pages_in(start, start + (16ULL << 20) - 1) >= 1024) {
 			*low = start;
 			*high = start + (16ULL << 20) - 1;
 			return true;
@@ -527,7 +536,7 @@ static void pagealloc_window_in_the_middle_of_ram(struct kunit *test)
 
 	if (!window_in_the_middle(&low, &high))
 		kunit_skip(test, "no 16 MiB window with free pages above the middle of RAM");
-	kunit_info(test, "window [%llx, %llx], %lu free blocks\n", low, high, free_heads_in(low, high));
+	kunit_info(test, "window [%llx, %llx], %lu free pages\n", low, high, free_pages_in(low, high));
 	m = MmAllocatePagesForMdl(pa(low), pa(high), pa(0), 16 * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	KUNIT_EXPECT_GT(test, m->ByteCount, 0U);
@@ -540,7 +549,7 @@ static void pagealloc_window_in_the_middle_of_ram(struct kunit *test)
 	check_frames(test, m, 0, 0xffffffffULL, true);
 	free_mdl_pages(m);
 	/* Below 16 MiB: a zone only with CONFIG_ZONE_DMA; a window otherwise. */
-	if (free_heads_in(0, (16 << 20) - 1)) {
+	if (free_pages_in(0, (16 << 20) - 1)) {
 		m = MmAllocatePagesForMdl(pa(0), pa((16 << 20) - 1), pa(0), 4 * PAGE_SIZE);
 		KUNIT_ASSERT_NOT_NULL(test, m);
 		check_frames(test, m, 0, (16 << 20) - 1, true);
