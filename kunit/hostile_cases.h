@@ -33,7 +33,10 @@ static const struct hcase mdl_rows[] = {
 	P("mapk_flag_locked_cleared", S_VLOCK, T_FL_LOCKED_CLR, C_MAPK, O_NULL, VRF(MMSHIM_VRF_MDL_NOT_LOCKED), 0),
 	P("mapk_flag_mapped_set", S_VLOCK, T_FL_MAPPED_SET, C_MAPK, O_NULL, VRF(MMSHIM_VRF_MDL_ALREADY_MAPPED), 0),
 	P("mapk_flag_pool_set", S_VLOCK, T_FL_POOL_SET, C_MAPK, O_NULL, VRF(MMSHIM_VRF_MDL_WRONG_KIND), 0),
-	P("mapk_flag_partial_set", S_VLOCK, T_FL_PARTIAL_SET, C_MAPK, O_VALID, NONE, 0),
+	/* An MDL claiming MDL_PARTIAL must have the record IoBuildPartialMdl made
+	 * (src/core/partial.h; guarantee 2 of docs/security.md): none here, refused. */
+	P("mapk_flag_partial_set", S_VLOCK, T_FL_PARTIAL_SET, C_MAPK, O_NULL,
+	  VRF(MMSHIM_VRF_PARTIAL_SOURCE_RELEASED), 0),
 	P("mapk_flag_io_space_on_ram", S_VLOCK, T_FL_IO_SET, C_MAPK, O_VALID, NONE, 0),
 	P("mapk_flags_all_set", S_VLOCK, T_FL_ALL, C_MAPK, O_NULL, VRF(MMSHIM_VRF_MDL_WRONG_KIND), 0),
 	P("mapk_flags_zero", S_VLOCK, T_FL_ZERO, C_MAPK, O_NULL, VRF(MMSHIM_VRF_MDL_NOT_LOCKED), 0),
@@ -81,8 +84,10 @@ static const struct hcase mdl_rows[] = {
 	P("mapres_flag_pool_set", S_RES, T_FL_POOL_SET, C_MAPRES, O_NULL, VRF(MMSHIM_VRF_MDL_WRONG_KIND), 0),
 	P("mapres_pfn_device", S_RES, T_PFN_DEV, C_MAPRES, O_NULL, FAILED(MMSHIM_FAIL_UNSUPPORTED), 0),
 	P("mapres_pfn_huge", S_RES, T_PFN_HUGE, C_MAPRES, O_NULL, FAILED(MMSHIM_FAIL_UNSUPPORTED), 0),
-	P("mapres_pfn_all_max", S_RES, T_PFN_MAX_ALL, C_MAPRES, O_NULL, FAILED(MMSHIM_FAIL_UNSUPPORTED), 0),
-	P("mapres_pfn_all_wrap", S_RES, T_PFN_WRAP_ALL, C_MAPRES, O_NULL, FAILED(MMSHIM_FAIL_UNSUPPORTED), 0),
+	/* The reserved mapping now makes the checks of every mapping (map::check_frames):
+	 * device frames beyond the CPU's physical range are refused as BAD_ADDRESS, as for mapk. */
+	P("mapres_pfn_all_max", S_RES, T_PFN_MAX_ALL, C_MAPRES, O_NULL, FAILED(MMSHIM_FAIL_BAD_ADDRESS), 0),
+	P("mapres_pfn_all_wrap", S_RES, T_PFN_WRAP_ALL, C_MAPRES, O_NULL, FAILED(MMSHIM_FAIL_BAD_ADDRESS), 0),
 	P("mapres_pfn_other_ram", S_RES, T_PFN_RAM, C_MAPRES, O_VALID, NONE, 0),
 	P("mapres_startva_null", S_RES, T_SVNULL, C_MAPRES, O_VALID, NONE, 0),
 	P("mapres_bytecount_one", S_RES, T_BCSHRINK, C_MAPRES, O_VALID, NONE, 0),
