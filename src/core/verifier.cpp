@@ -10,7 +10,7 @@
 namespace mmshim::verifier {
 namespace {
 
-constexpr unsigned kRows = 64;
+constexpr unsigned kRows = kCounterRows;
 
 struct State {
 	mmshim_counter_row rows[kRows];
@@ -94,7 +94,8 @@ void report(ULONG code, uptr p1, uptr p2, uptr p3, uptr p4, const char *routine,
 void reset()
 {
 	LockGuard guard(MMSHIM_LOCK_VERIFIER);
-	g_state = State{};
+	// In place: a State{} temporary would be kCounterRows rows on the stack.
+	__builtin_memset(&g_state, 0, sizeof(g_state));
 }
 
 } // namespace mmshim::verifier

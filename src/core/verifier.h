@@ -6,6 +6,13 @@
 
 namespace mmshim::verifier {
 
+// Distinct (code, parameter 1) pairs counted exactly; reports of further
+// pairs are only in the total (MmshimVerifierReportCount returns 0 for
+// them). Every mmshim subcode, the KUnit suites' exception codes and the
+// address-keyed parameters of one module lifetime fit with room to spare
+// (64 did not once all of issue 10's subcodes were merged).
+inline constexpr unsigned kCounterRows = 512;
+
 // Record and print one report: a Windows bug-check code with its four
 // parameters (or MMSHIM_CALL_FAILED and a reason), the routine that caught it,
 // a one-line explanation and the caller's return address. Atomic-safe.

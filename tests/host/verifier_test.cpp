@@ -3,6 +3,7 @@
 // is given to print, and the counter table's limits.
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "test_support.h"
 #include "core/verifier.h"
@@ -137,20 +138,22 @@ TEST_F(VerifierTest, CountersPerCodeAndParameter)
 TEST_F(VerifierTest, CounterTableOverflowKeepsTotals)
 {
 	// More distinct (code, parameter 1) pairs than the table has rows.
-	for (unsigned i = 0; i < 100; i++)
+	constexpr unsigned kRows = mmshim::verifier::kCounterRows;
+	constexpr unsigned kReports = kRows + 36;
+	for (unsigned i = 0; i < kReports; i++)
 		mmshim::verifier::report(BAD_POOL_CALLER, 0x1000 + i, 0, 0, 0, "test", "overflow", nullptr);
-	mmshim_counter_row rows[128];
-	const unsigned n = mmshim_core_verifier_rows(rows, 128);
-	EXPECT_EQ(n, 64u);
-	EXPECT_EQ(mmshim_core_verifier_total(), 100u);
+	std::vector<mmshim_counter_row> rows(kReports);
+	const unsigned n = mmshim_core_verifier_rows(rows.data(), kReports);
+	EXPECT_EQ(n, kRows);
+	EXPECT_EQ(mmshim_core_verifier_total(), kReports);
 	EXPECT_EQ(MmshimVerifierReportCount(BAD_POOL_CALLER, 0x1000), 1u);
-	EXPECT_EQ(MmshimVerifierReportCount(BAD_POOL_CALLER, 0x1000 + 63), 1u);
-	EXPECT_EQ(MmshimVerifierReportCount(BAD_POOL_CALLER, 0x1000 + 64), 0u);
+	EXPECT_EQ(MmshimVerifierReportCount(BAD_POOL_CALLER, 0x1000 + kRows - 1), 1u);
+	EXPECT_EQ(MmshimVerifierReportCount(BAD_POOL_CALLER, 0x1000 + kRows), 0u);
 	MMSHIM_VERIFIER_REPORT r{};
 	ASSERT_TRUE(MmshimVerifierLastReport(&r));
-	EXPECT_EQ(r.Sequence, 100u);
-	EXPECT_EQ(r.Parameters[0], 0x1000u + 99);
-	EXPECT_EQ(fake::reports().size(), 100u);
+	EXPECT_EQ(r.Sequence, kReports);
+	EXPECT_EQ(r.Parameters[0], 0x1000u + kReports - 1);
+	EXPECT_EQ(fake::reports().size(), kReports);
 	// Existing rows still count.
 	mmshim::verifier::report(BAD_POOL_CALLER, 0x1000, 0, 0, 0, "test", "again", nullptr);
 	EXPECT_EQ(MmshimVerifierReportCount(BAD_POOL_CALLER, 0x1000), 2u);
