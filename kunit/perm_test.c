@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * perm_test.c - KUnit suite "mmshim_perm": no write reaches a page its owner
- * could not write (docs/security.d/perm.md), in a real address space (the
+ * could not write (docs/security.md), in a real address space (the
  * loading process's, borrowed with kthread_use_mm as in usermap_test.c):
  *   - a read lock of untouched writable memory gives the process its own
  *     page (not the shared zero page), as a Windows demand-zero fault does;

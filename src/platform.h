@@ -389,7 +389,7 @@ int mmshim_plat_numa_node(void);
 /* Non-zero if reading the kernel address @va would not fault. Atomic-safe. */
 int mmshim_plat_kva_readable(const void *va);
 
-/* ---- permissions and process identity (perm.c; docs/security.d/perm.md) -- */
+/* ---- permissions and process identity (perm.c; docs/security.md) -- */
 
 /*
  * Non-zero if any of the @count frames is RAM that must never become

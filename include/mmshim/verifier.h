@@ -98,7 +98,7 @@
 #define MMSHIM_VRF_CONTIGUOUS_NOT_ALLOCATED 0x4D530053 /* MmFreeContiguousMemory of a foreign address */
 #define MMSHIM_VRF_PAGES_LEAKED_AT_UNLOAD 0x4D530054
 #define MMSHIM_VRF_IO_LEAKED_AT_UNLOAD 0x4D530055
-/* Permissions (docs/security.d/perm.md) */
+/* Permissions (docs/security.md) */
 #define MMSHIM_VRF_USER_MAPPING_READ_ONLY 0x4D530060 /* mapped read-only: the owner cannot write the frames */
 
 /* MMSHIM_CALL_FAILED parameter 1: why the call failed. */

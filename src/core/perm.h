@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // perm.h - whether a mapping of an MDL's frames must be read-only, whoever
 // asks for it: the rule every mapping path (system, user, reserved, atomic
-// VA pool) applies. docs/security.d/perm.md.
+// VA pool) applies. docs/security.md.
 #pragma once
 
 #include "support.h"

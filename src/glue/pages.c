@@ -151,7 +151,7 @@ void mmshim_plat_put_page(unsigned long long pfn)
 	/* Flush stale mmshim TLB entries first where the context allows. With
 	 * interrupts off this cannot wait: the reference dropped here is
 	 * mmshim's lock on a kernel buffer, which its owner still holds and
-	 * frees later (see docs/security.d/race.md). */
+	 * frees later (see docs/security.md). */
 	mmshim_tlb_settle();
 	if (pfn_valid(pfn))
 		put_page(pfn_to_page(pfn));

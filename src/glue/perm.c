@@ -3,7 +3,7 @@
  * perm.c - what the core needs to keep mappings no more permissive than
  * the frames' owners: which frames are read-only for everyone (the shared
  * zero page, kernel read-only data), and a process identity that cannot be
- * reused while mmshim holds it. docs/security.d/perm.md has the reasoning.
+ * reused while mmshim holds it. docs/security.md has the reasoning.
  */
 #include <linux/mm.h>
 #include <linux/pgtable.h>

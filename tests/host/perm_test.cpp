@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 // perm_test.cpp - no write reaches a page its owner could not write
-// (docs/security.d/perm.md), on the fake platform: read locks of memory the
+// (docs/security.md), on the fake platform: read locks of memory the
 // process can write are pinned for writing (its own pages); read locks of
 // memory it cannot write are pinned read-only and every mapping of them -
 // system, linear-map fast path, user, reserved, partial MDL - is read-only;
