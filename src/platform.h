@@ -408,7 +408,8 @@ unsigned long long mmshim_plat_pin_frame(const void *pin, mmshim_size index);
  * The current process's address space (as mmshim_plat_current_process()),
  * held (mmgrab) so that its address cannot be reused by another process
  * until mmshim_plat_process_release(); NULL in a kernel thread. The hold
- * keeps only the identity, not the address space. Atomic-safe.
+ * keeps only the identity, not the address space. The hold is atomic-safe;
+ * the release may be the last mmdrop() and must run where sleeping is allowed.
  */
 void *mmshim_plat_process_hold(void);
 void mmshim_plat_process_release(void *process);

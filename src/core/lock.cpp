@@ -62,10 +62,13 @@ Outcome refuse(uptr p1, uptr p2, uptr p3, uptr p4, const char *routine, const ch
 void release(Record *r)
 {
 	if (r->kind == Kind::kUser) {
-		mmshim_plat_process_release(r->process);
-		r->process = nullptr;
+		// The process hold may be the mm_struct's last reference (the
+		// process exited), and dropping that frees page tables: only where
+		// the caller can sleep. Otherwise the worker that unpins drops it.
 		if (!mmshim_plat_unpin_user(r->pin(), r->write))
 			return; // a worker unpins, then mmshim_core_unpin_done frees
+		mmshim_plat_process_release(r->process);
+		r->process = nullptr;
 	} else {
 		for (uptr i = 0; i < r->pages; i++)
 			if (r->frames()[i] & kReferenced)
@@ -404,7 +407,9 @@ extern "C" VOID MmUnlockPages(PMDL MemoryDescriptorList)
 
 extern "C" void mmshim_core_unpin_done(void *pin)
 {
-	mmshim_plat_free(lock::Record::of_pin(pin));
+	auto *r = lock::Record::of_pin(pin);
+	mmshim_plat_process_release(r->process); // in the worker: may free the mm_struct
+	mmshim_plat_free(r);
 }
 
 extern "C" SIZE_T MmshimLockedMdlCount(VOID)

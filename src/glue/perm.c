@@ -71,7 +71,13 @@ void *mmshim_plat_process_hold(void)
 	return mm;
 }
 
-/** mmshim_plat_process_release() - mmdrop() what mmshim_plat_process_hold() took. Atomic-safe. */
+/**
+ * mmshim_plat_process_release() - mmdrop() what mmshim_plat_process_hold() took.
+ *
+ * If the process has exited this is the last reference and frees its page
+ * tables: call it where the caller may sleep (the core defers it to the
+ * unpin worker otherwise).
+ */
 void mmshim_plat_process_release(void *process)
 {
 	if (process)

@@ -840,6 +840,9 @@ void mmshim_plat_process_release(void *process)
 {
 	if (!process)
 		return;
+	// The last mmdrop() frees page tables: never in atomic context.
+	if (!fake::state().may_sleep || fake::locks_held())
+		fake::violation("mmshim_plat_process_release in atomic context");
 	if (--fake::state().process_holds[process] < 0)
 		fake::violation("mmshim_plat_process_release without a hold");
 }

@@ -144,6 +144,24 @@ TEST_F(PermTest, LockHoldsTheProcessIdentity)
 	IoFreeMdl(m);
 }
 
+// Unlocked in atomic context after the process exited: the hold may be the
+// mm_struct's last reference, so the worker that unpins drops it, not the
+// caller at DISPATCH_LEVEL.
+TEST_F(PermTest, AtomicUnlockDropsTheProcessInTheWorker)
+{
+	const auto proc = reinterpret_cast<void *>(fake::kFakeProcess);
+	PMDL m = Mdl(kUser, 4096);
+	ASSERT_EQ(MmshimProbeAndLockPages(m, UserMode, IoWriteAccess), STATUS_SUCCESS);
+	fake::set_may_sleep(false);
+	MmUnlockPages(m);
+	EXPECT_EQ(fake::process_holds(proc), 1);
+	EXPECT_EQ(fake::deferred_count(), 1u);
+	fake::set_may_sleep(true);
+	fake::run_deferred();
+	EXPECT_EQ(fake::process_holds(proc), 0);
+	IoFreeMdl(m);
+}
+
 TEST_F(PermTest, PartialPageOwnerIsTheLockRecordNotMdlProcess)
 {
 	const auto a = reinterpret_cast<void *>(fake::kFakeProcess);
