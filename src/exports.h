@@ -69,6 +69,27 @@
 	X(MmAllocateContiguousMemorySpecifyCache) \
 	X(MmFreeContiguousMemory)         \
 	X(MmshimAllocatedPageCount)       \
+	/* IRQL, spin locks, delays, ASSERT, DbgPrint (src/core/irql.cpp) */ \
+	X(KeGetCurrentIrql)               \
+	X(KfRaiseIrql)                    \
+	X(KeLowerIrql)                    \
+	X(KeRaiseIrqlToDpcLevel)          \
+	X(KeAcquireSpinLockRaiseToDpc)    \
+	X(KeReleaseSpinLock)              \
+	X(KeAcquireSpinLockAtDpcLevel)    \
+	X(KeReleaseSpinLockFromDpcLevel)  \
+	X(KeTryToAcquireSpinLockAtDpcLevel) \
+	X(KeTestSpinLock)                 \
+	X(KeAcquireInStackQueuedSpinLock) \
+	X(KeReleaseInStackQueuedSpinLock) \
+	X(KeAcquireInStackQueuedSpinLockAtDpcLevel) \
+	X(KeReleaseInStackQueuedSpinLockFromDpcLevel) \
+	X(KeStallExecutionProcessor)      \
+	X(KeDelayExecutionThread)         \
+	X(RtlAssert)                      \
+	X(MmshimPagedCodeViolation)       \
+	X(DbgPrint)                       \
+	X(DbgPrintEx)                     \
 	/* routines by name (src/core/routines.cpp) */ \
 	X(RtlInitUnicodeString)           \
 	X(MmGetSystemRoutineAddress)

@@ -456,6 +456,79 @@ void mmshim_core_unpin_done(void *pin);
 /* Live pool usage grouped by tag; returns the number of rows. */
 unsigned int mmshim_core_pool_rows(struct mmshim_pool_row *rows, unsigned int max);
 
+/* ---- IRQL, delays, debug output (irql.c; docs/irql.md) ----------------- */
+
+/* The Linux context the caller runs in (low two bits) ... */
+enum mmshim_irql_context {
+	MMSHIM_CTX_TASK = 0,    /* process context (a softirq run by ksoftirqd included) */
+	MMSHIM_CTX_SOFTIRQ = 1, /* serving a softirq on the way out of an interrupt */
+	MMSHIM_CTX_HARDIRQ = 2, /* hard interrupt handler */
+	MMSHIM_CTX_NMI = 3,
+};
+#define MMSHIM_CTX_MASK 3u
+/* ... and whether it cannot sleep: preemption, softirqs or interrupts off,
+ * or any interrupt context (!preemptible()). */
+#define MMSHIM_CTX_ATOMIC 4u
+/* Bits above: softirqs are disabled (local_bh_disable or serving one), and
+ * interrupts are disabled. */
+#define MMSHIM_CTX_BH_OFF 8u
+#define MMSHIM_CTX_IRQS_OFF 16u
+/* The current context, as above. Atomic-safe. */
+unsigned int mmshim_plat_irql_context(void);
+
+/* The raised-IRQL record of this CPU for the current context (one per
+ * context, so an interrupt never sees the interrupted code's record). The
+ * core owns the contents. Only while the caller cannot be preempted. */
+struct mmshim_irql_cpu {
+	unsigned char level;    /* IRQL raised to in this context (>= DISPATCH_LEVEL), 0 if none */
+	unsigned char dispatch; /* cookie of mmshim_plat_irql_block_dispatch(), 0 if none */
+	unsigned char irqs;     /* non-zero if irq_flags holds saved interrupt state */
+	unsigned int depth;     /* raises to >= DISPATCH_LEVEL not yet lowered */
+	unsigned long irq_flags;
+};
+struct mmshim_irql_cpu *mmshim_plat_irql_cpu(void);
+
+/* DISPATCH_LEVEL: no preemption and no softirq on this CPU until undone
+ * (local_bh_disable; preempt_disable where softirqs cannot run anyway and
+ * local_bh_enable would be illegal: interrupts off, hard IRQ, NMI). Returns
+ * the cookie to undo it with; undoing may run pending softirqs and
+ * reschedule. Atomic-safe. */
+int mmshim_plat_irql_block_dispatch(void);
+void mmshim_plat_irql_unblock_dispatch(int cookie);
+/* Above DISPATCH_LEVEL: local_irq_save / local_irq_restore. Atomic-safe. */
+unsigned long mmshim_plat_irql_block_interrupts(void);
+void mmshim_plat_irql_unblock_interrupts(unsigned long flags);
+
+/* cpu_relax() in a spin-wait loop. Atomic-safe. */
+void mmshim_plat_cpu_relax(void);
+/* Busy-wait @us microseconds (udelay in chunks). Atomic-safe. */
+void mmshim_plat_stall_us(unsigned long us);
+/*
+ * Sleep @ns nanoseconds (relative) or until CLOCK_REALTIME @ns since the
+ * Unix epoch (if @absolute); 0 relative just offers the CPU (yield). If
+ * @interruptible a signal ends the sleep early: returns 1 then, else 0.
+ * May sleep.
+ */
+int mmshim_plat_sleep(unsigned long long ns, int absolute, int interruptible);
+/* CLOCK_REALTIME in nanoseconds since the Unix epoch. Atomic-safe. */
+unsigned long long mmshim_plat_realtime_ns(void);
+
+/* Linux printk levels (KERN_ERR ... KERN_DEBUG) for mmshim_plat_debug_print. */
+enum mmshim_printk_level {
+	MMSHIM_PRINTK_ERR = 3,
+	MMSHIM_PRINTK_WARNING = 4,
+	MMSHIM_PRINTK_NOTICE = 5,
+	MMSHIM_PRINTK_INFO = 6,
+	MMSHIM_PRINTK_DEBUG = 7,
+};
+/* printk @fmt/@ap at @level, prefixed with the name of the module that
+ * contains @caller ("kernel" if none). Atomic-safe. */
+void mmshim_plat_debug_print(unsigned int level, void *caller, const char *fmt,
+			     __builtin_va_list ap);
+/* One line for a failed assertion: "@kind: @expr at @file:@line (@message)". */
+void mmshim_plat_print_assertion(const char *kind, const char *expr, const char *file,
+				 unsigned long line, const char *message, void *caller);
+
 #ifdef __cplusplus
 }
 #endif

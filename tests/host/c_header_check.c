@@ -77,3 +77,73 @@ int mmshim_c_header_check(struct c_header_values *v)
 								 MMSHIM_ANY_PARAMETER) == 0, n++;
 	return n;
 }
+
+/* IRQL, spin locks, delays, ASSERT, DbgPrint (mmshim/irql.h): every routine
+ * assigned to a pointer of its WDK type, and the macros used from C. */
+int mmshim_c_header_check_irql(struct c_header_irql *v)
+{
+	KIRQL (*p_get)(VOID) = KeGetCurrentIrql;
+	KIRQL (*p_raise)(KIRQL) = KfRaiseIrql;
+	VOID (*p_lower)(KIRQL) = KeLowerIrql;
+	KIRQL (*p_to_dpc)(VOID) = KeRaiseIrqlToDpcLevel;
+	VOID (NTAPI *p_init)(PKSPIN_LOCK) = KeInitializeSpinLock;
+	KIRQL (*p_acquire)(PKSPIN_LOCK) = KeAcquireSpinLockRaiseToDpc;
+	VOID (*p_release)(PKSPIN_LOCK, KIRQL) = KeReleaseSpinLock;
+	VOID (*p_acquire_dpc)(PKSPIN_LOCK) = KeAcquireSpinLockAtDpcLevel;
+	VOID (*p_release_dpc)(PKSPIN_LOCK) = KeReleaseSpinLockFromDpcLevel;
+	BOOLEAN (FASTCALL *p_try)(PKSPIN_LOCK) = KeTryToAcquireSpinLockAtDpcLevel;
+	BOOLEAN (FASTCALL *p_test)(PKSPIN_LOCK) = KeTestSpinLock;
+	VOID (FASTCALL *p_q_acquire)(PKSPIN_LOCK, PKLOCK_QUEUE_HANDLE) = KeAcquireInStackQueuedSpinLock;
+	VOID (FASTCALL *p_q_release)(PKLOCK_QUEUE_HANDLE) = KeReleaseInStackQueuedSpinLock;
+	VOID (FASTCALL *p_q_acquire_dpc)(PKSPIN_LOCK, PKLOCK_QUEUE_HANDLE) =
+		KeAcquireInStackQueuedSpinLockAtDpcLevel;
+	VOID (FASTCALL *p_q_release_dpc)(PKLOCK_QUEUE_HANDLE) = KeReleaseInStackQueuedSpinLockFromDpcLevel;
+	VOID (NTAPI *p_stall)(ULONG) = KeStallExecutionProcessor;
+	NTSTATUS (*p_delay)(KPROCESSOR_MODE, BOOLEAN, PLARGE_INTEGER) = KeDelayExecutionThread;
+	VOID (NTAPI *p_assert)(PVOID, PVOID, ULONG, PCHAR) = RtlAssert;
+	ULONG (*p_print)(const CHAR *, ...) = DbgPrint;
+	ULONG (*p_print_ex)(ULONG, ULONG, const CHAR *, ...) = DbgPrintEx;
+	void (*all[])(void) = {
+		(void (*)(void))p_get, (void (*)(void))p_raise, (void (*)(void))p_lower,
+		(void (*)(void))p_to_dpc, (void (*)(void))p_init, (void (*)(void))p_acquire,
+		(void (*)(void))p_release, (void (*)(void))p_acquire_dpc,
+		(void (*)(void))p_release_dpc, (void (*)(void))p_try, (void (*)(void))p_test,
+		(void (*)(void))p_q_acquire, (void (*)(void))p_q_release,
+		(void (*)(void))p_q_acquire_dpc, (void (*)(void))p_q_release_dpc,
+		(void (*)(void))p_stall, (void (*)(void))p_delay, (void (*)(void))p_assert,
+		(void (*)(void))p_print, (void (*)(void))p_print_ex,
+	};
+	KSPIN_LOCK lock;
+	KLOCK_QUEUE_HANDLE handle;
+	KIRQL old;
+	unsigned i;
+	int n = 0;
+
+	v->pointers_taken = 0;
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		v->pointers_taken += all[i] != NULL;
+	n++;
+	v->sizeof_kspin_lock = sizeof(KSPIN_LOCK), n++;
+	v->sizeof_klock_queue_handle = sizeof(KLOCK_QUEUE_HANDLE), n++;
+	v->offsetof_old_irql = __builtin_offsetof(KLOCK_QUEUE_HANDLE, OldIrql), n++;
+	v->levels = (unsigned long)HIGH_LEVEL << 24 | (unsigned long)CLOCK_LEVEL << 16 |
+		    (unsigned long)IPI_LEVEL << 8 | SYNCH_LEVEL, n++;
+	v->dpfltr_ihvdriver = DPFLTR_IHVDRIVER_ID, n++;
+
+	PAGED_CODE();
+	KeInitializeSpinLock(&lock);
+	KeAcquireSpinLock(&lock, &old);
+	v->old_irql = old, n++;
+	v->irql_held = KeGetCurrentIrql(), n++;
+	KeFlushIoBuffers((PMDL)NULL, TRUE, FALSE);
+	KeReleaseSpinLock(&lock, old);
+	v->lock_after_release = lock, n++;
+	KeAcquireInStackQueuedSpinLock(&lock, &handle);
+	KeReleaseInStackQueuedSpinLock(&handle);
+	v->queued_old_irql = handle.OldIrql, n++;
+	KdPrint(("mmshim C header check %d\n", 1));
+	KdPrintEx((DPFLTR_IHVDRIVER_ID, DPFLTR_INFO_LEVEL, "mmshim C header check %d\n", 2));
+	v->assert_true = ASSERT(v != NULL), n++;
+	v->assert_false_result = NT_ASSERT(v == NULL), n++;
+	return n;
+}

@@ -45,6 +45,16 @@ struct c_header_values {
 /* Fills *v; returns the number of values it computed (a sanity count). */
 int mmshim_c_header_check(struct c_header_values *v);
 
+/* mmshim/irql.h from C (mmshim_c_header_check_irql, checked by irql_test.cpp) */
+struct c_header_irql {
+	unsigned long pointers_taken;
+	unsigned long sizeof_kspin_lock, sizeof_klock_queue_handle, offsetof_old_irql;
+	unsigned long levels, dpfltr_ihvdriver;
+	unsigned long old_irql, irql_held, lock_after_release, queued_old_irql;
+	unsigned long assert_true, assert_false_result;
+};
+int mmshim_c_header_check_irql(struct c_header_irql *v);
+
 #ifdef __cplusplus
 }
 #endif

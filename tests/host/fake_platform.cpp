@@ -13,6 +13,7 @@
 #include <sanitizer/asan_interface.h>
 
 #include "platform.h"
+#include "fake_irql.h"
 
 namespace fake {
 namespace {
@@ -144,7 +145,7 @@ bool inject_failure()
 
 bool can_sleep_now()
 {
-	return state().may_sleep && held_count() == 0;
+	return state().may_sleep && held_count() == 0 && !irql_blocks_sleep();
 }
 
 } // namespace
@@ -163,6 +164,7 @@ void reset()
 	s = State{};
 	s.kernel_space_start = kHostKernelSpaceStart;
 	usermap_reset();
+	irql_reset();
 }
 
 void set_may_sleep(bool may_sleep) { state().may_sleep = may_sleep; }
@@ -516,7 +518,7 @@ void mmshim_plat_report(const struct mmshim_plat_report *r)
 // request is recorded and refused (the core then reports a stale frame).
 mmshim_uptr mmshim_plat_thread_key(void)
 {
-	return 0x1000;
+	return fake::irql().thread_key; // 0x1000 unless a test plays another thread
 }
 
 void mmshim_plat_seh_resume(const mmshim_uptr *context)
