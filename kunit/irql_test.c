@@ -68,7 +68,7 @@ struct irql_seen {
 	KIRQL irql;
 	KIRQL raised_old, raised, lowered; /* KeRaiseIrql(HIGH_LEVEL) and back */
 	KIRQL lock_old, lock_held, lock_after;
-	KSPIN_LOCK lock;
+	KSPIN_LOCK lock, lock_word;
 	struct completion done;
 };
 
@@ -84,13 +84,14 @@ static void irql_seen_record(struct irql_seen *s)
 	s->raised = KeGetCurrentIrql();
 	KeLowerIrql(old);
 	s->lowered = KeGetCurrentIrql();
-	if (s->irql <= DISPATCH_LEVEL) {
-		KeAcquireSpinLock(&s->lock, &old);
-		s->lock_old = old;
-		s->lock_held = KeGetCurrentIrql();
-		KeReleaseSpinLock(&s->lock, old);
-		s->lock_after = KeGetCurrentIrql();
-	}
+	/* In a hard IRQ this is misuse (0xC4/0x42, reported): the lock is
+	 * still taken and released, and the IRQL left alone. */
+	KeAcquireSpinLock(&s->lock, &old);
+	s->lock_old = old;
+	s->lock_held = KeGetCurrentIrql();
+	s->lock_word = s->lock;
+	KeReleaseSpinLock(&s->lock, old);
+	s->lock_after = KeGetCurrentIrql();
 	s->ran = 1;
 }
 
@@ -126,6 +127,7 @@ static void irql_softirq_context(struct kunit *test)
 	/* A DPC's spin lock: OldIrql is DISPATCH_LEVEL. */
 	KUNIT_EXPECT_EQ(test, it->seen.lock_old, DISPATCH_LEVEL);
 	KUNIT_EXPECT_EQ(test, it->seen.lock_held, DISPATCH_LEVEL);
+	KUNIT_EXPECT_NE(test, it->seen.lock_word, (KSPIN_LOCK)0);
 	KUNIT_EXPECT_EQ(test, it->seen.lock_after, DISPATCH_LEVEL);
 	KUNIT_EXPECT_EQ(test, it->seen.lock, (KSPIN_LOCK)0);
 }
@@ -142,7 +144,13 @@ static void irql_irq_work_fn(struct irq_work *w)
 	irql_seen_record(&iw->seen);
 }
 
-static void irql_check_hardirq(struct kunit *test, const struct irql_seen *s)
+static ULONG irql_acquire_too_high(void)
+{
+	return MmshimVerifierReportCount(DRIVER_VERIFIER_DETECTED_VIOLATION,
+					 MMSHIM_VRF_SPINLOCK_ACQUIRE_TOO_HIGH);
+}
+
+static void irql_check_hardirq(struct kunit *test, const struct irql_seen *s, ULONG too_high)
 {
 	KUNIT_EXPECT_EQ(test, s->ran, 1);
 	KUNIT_EXPECT_EQ(test, s->in_hardirq, 1);
@@ -150,17 +158,25 @@ static void irql_check_hardirq(struct kunit *test, const struct irql_seen *s)
 	KUNIT_EXPECT_EQ(test, s->raised_old, MMSHIM_DIRQL);
 	KUNIT_EXPECT_EQ(test, s->raised, HIGH_LEVEL);
 	KUNIT_EXPECT_EQ(test, s->lowered, MMSHIM_DIRQL);
+	KUNIT_EXPECT_EQ(test, irql_acquire_too_high(), too_high + 1);
+	KUNIT_EXPECT_EQ(test, s->lock_old, MMSHIM_DIRQL);
+	KUNIT_EXPECT_EQ(test, s->lock_held, MMSHIM_DIRQL);
+	KUNIT_EXPECT_NE(test, s->lock_word, (KSPIN_LOCK)0);
+	KUNIT_EXPECT_EQ(test, s->lock, (KSPIN_LOCK)0);
+	KUNIT_EXPECT_EQ(test, s->lock_after, MMSHIM_DIRQL);
 }
 
 static void irql_hardirq_irq_work(struct kunit *test)
 {
 	struct irql_irq_work *iw = kunit_kzalloc(test, sizeof(*iw), GFP_KERNEL);
+	ULONG too_high;
 
 	KUNIT_ASSERT_NOT_NULL(test, iw);
 	iw->work = IRQ_WORK_INIT_HARD(irql_irq_work_fn);
+	too_high = irql_acquire_too_high();
 	irq_work_queue(&iw->work);
 	irq_work_sync(&iw->work);
-	irql_check_hardirq(test, &iw->seen);
+	irql_check_hardirq(test, &iw->seen, too_high);
 }
 
 static void irql_ipi_fn(void *info)
@@ -172,6 +188,7 @@ static void irql_hardirq_ipi(struct kunit *test)
 {
 	struct irql_seen *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 	int self, cpu, other = -1;
+	ULONG too_high;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	self = get_cpu();
@@ -185,8 +202,9 @@ static void irql_hardirq_ipi(struct kunit *test)
 		kunit_skip(test, "one CPU: no IPI to another");
 		return;
 	}
+	too_high = irql_acquire_too_high();
 	KUNIT_ASSERT_EQ(test, smp_call_function_single(other, irql_ipi_fn, s, 1), 0);
-	irql_check_hardirq(test, s);
+	irql_check_hardirq(test, s, too_high);
 }
 
 /* ---- raise and lower -------------------------------------------------------------- */
@@ -396,7 +414,7 @@ static void irql_spin_lock_basics(struct kunit *test)
 
 /* Two threads on two CPUs increment one counter under one KSPIN_LOCK. The
  * increment is a read, a pause and a write, so any overlap loses counts. */
-#define IRQL_CONTENTION_ROUNDS 20000
+#define IRQL_CONTENTION_ROUNDS 5000
 
 struct irql_contention {
 	KSPIN_LOCK lock;
