@@ -25,5 +25,6 @@
 #include <mmshim/pagealloc.h>
 #include <mmshim/routines.h>
 #include <mmshim/irql.h>
+#include <mmshim/base.h>
 
 #endif /* MMSHIM_WDM_H */

@@ -90,6 +90,19 @@
 	X(MmshimPagedCodeViolation)       \
 	X(DbgPrint)                       \
 	X(DbgPrintEx)                     \
+	/* base vocabulary (src/core/vocab.cpp) */ \
+	X(RtlCompareMemory)               \
+	X(MmHighestUserAddress)           \
+	X(MmSystemRangeStart)             \
+	X(MmUserProbeAddress)             \
+	X(IoGetCurrentProcess)            \
+	X(PsGetCurrentProcessId)          \
+	X(PsGetCurrentThreadId)           \
+	X(ExGetPreviousMode)              \
+	X(MmProbeAndLockProcessPages)     \
+	X(MmSecureVirtualMemory)          \
+	X(MmUnsecureVirtualMemory)        \
+	X(MmshimSecuredRangeCount)        \
 	/* routines by name (src/core/routines.cpp) */ \
 	X(RtlInitUnicodeString)           \
 	X(MmGetSystemRoutineAddress)

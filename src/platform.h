@@ -424,6 +424,18 @@ void mmshim_plat_page_zero(unsigned long long pfn);
  * left to the rest of the system (never 0 pages short of it). Atomic-safe. */
 mmshim_size mmshim_plat_pages_spare(void);
 
+/* ---- the current task (base vocabulary: src/glue/vocab.c) ---------------- */
+
+/* Non-zero if the caller runs for a user process (ExGetPreviousMode
+ * UserMode): task context (not hard/soft IRQ or NMI), the task is not a
+ * kernel thread (PF_KTHREAD), and it has a user address space. Atomic-safe. */
+int mmshim_plat_user_context(void);
+
+/* The current task's thread group id (Windows' process id) and its own pid
+ * (Windows' thread id), in the initial pid namespace. Atomic-safe. */
+unsigned long mmshim_plat_current_tgid(void);
+unsigned long mmshim_plat_current_tid(void);
+
 /* ---- provided by the core ---------------------------------------------- */
 
 int mmshim_core_init(void);

@@ -4,21 +4,14 @@
  * user-space client: control codes built the Windows way (CTL_CODE), and
  * the request block the client passes to ioctl(2), which plays the part of
  * DeviceIoControl's arguments. Included by the kernel module (after
- * <wdm.h>) and by the client (plain C, no Windows header).
+ * <wdm.h>) and by the client (plain C: only mmshim's standalone devioctl.h).
  */
 #ifndef IOCTL_EXAMPLE_H
 #define IOCTL_EXAMPLE_H
 
-#ifndef CTL_CODE
-#define CTL_CODE(DeviceType, Function, Method, Access) \
-	(((DeviceType) << 16) | ((Access) << 14) | ((Function) << 2) | (Method))
-#define METHOD_BUFFERED 0
-#define METHOD_IN_DIRECT 1
-#define METHOD_OUT_DIRECT 2
-#define METHOD_NEITHER 3
-#define FILE_ANY_ACCESS 0
-#endif
-#define EXAMPLE_METHOD(Code) ((Code) & 3)
+/* CTL_CODE, METHOD_*, FILE_*_ACCESS: mmshim's devioctl.h, standalone, so
+ * the client (no Windows header) builds its codes exactly as the driver. */
+#include <devioctl.h>
 
 #define EXAMPLE_DEVICE_TYPE 0x8000 /* customer range */
 

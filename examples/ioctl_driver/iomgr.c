@@ -97,7 +97,7 @@ static NTSTATUS example_request(struct example_handle *h, unsigned int code, str
 	};
 	void __user *in = u64_to_user_ptr(req->in);
 	void __user *out = u64_to_user_ptr(req->out);
-	unsigned int method = EXAMPLE_METHOD(code);
+	unsigned int method = METHOD_FROM_CTL_CODE(code);
 	size_t size = 0;
 	NTSTATUS status;
 

@@ -140,4 +140,9 @@ MMSHIM_EXTERN_C_END
 #define MMSHIM_VRF_PARTIAL_MAPPED_AT_RELEASE 0x4D530069 /* a partial MDL is still mapped when its source is unlocked or freed */
 #define MMSHIM_VRF_PARTIAL_SOURCE_TOO_SMALL 0x4D53006A /* IoBuildPartialMdl: the source's PFN storage does not hold the range */
 
+/* Base vocabulary: process identity and secured user ranges (docs/base.md). */
+#define MMSHIM_VRF_FOREIGN_PROCESS 0x4D530080 /* MmProbeAndLockProcessPages: user range of a process that is not the current one */
+#define MMSHIM_VRF_SECURE_HANDLE_UNKNOWN 0x4D530081 /* MmUnsecureVirtualMemory of a handle mmshim did not return (or already released) */
+#define MMSHIM_VRF_SECURED_LEAKED_AT_UNLOAD 0x4D530082 /* secured ranges still held at mmshim unload */
+
 #endif /* MMSHIM_VERIFIER_H */

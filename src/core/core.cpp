@@ -10,10 +10,12 @@
 #include "verifier.h"
 #include "usermap.h"
 #include "partial.h"
+#include "vocab.h"
 
 extern "C" int mmshim_core_init(void)
 {
 	mmshim::verifier::reset();
+	mmshim::vocab::init();
 	int rc = mmshim::mdl::init();
 	if (rc)
 		return rc;
@@ -27,6 +29,7 @@ extern "C" void mmshim_core_exit(void)
 {
 	// Drivers that used mmshim are unloaded by now (they hold a module
 	// reference); whatever they left is reported and released.
+	mmshim::vocab::release_all_at_unload(); // secured ranges hold MDL locks
 	mmshim::reserve::release_all_at_unload();
 	mmshim::usermap::release_all_at_unload();
 	mmshim::map::release_all_at_unload();

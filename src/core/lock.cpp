@@ -366,6 +366,14 @@ void release_all_at_unload()
 				 "MDLs were still locked; mmshim unlocks them now", nullptr);
 }
 
+NTSTATUS probe_and_lock_status(MDL *mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op, const char *routine,
+			       void *caller, bool *reported)
+{
+	const Outcome o = probe_and_lock(mdl, mode, op, routine, caller);
+	*reported = o.reported;
+	return o.status;
+}
+
 } // namespace mmshim::lock
 
 using namespace mmshim;

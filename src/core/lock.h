@@ -45,4 +45,13 @@ bool first_in(uptr lo, uptr hi, uptr *key);
 // Module unload: unlock and report whatever drivers left locked.
 void release_all_at_unload();
 
+// MmProbeAndLockPages for the other entry points that lock pages
+// (MmProbeAndLockProcessPages, MmSecureVirtualMemory), reporting under
+// their routine name and caller. Returns the status MmProbeAndLockPages
+// would raise (STATUS_SUCCESS when locked), raising nothing; *reported is
+// set when the call was refused with a report instead (misuse: nothing to
+// raise, the MDL untouched).
+NTSTATUS probe_and_lock_status(MDL *mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op, const char *routine,
+			       void *caller, bool *reported);
+
 } // namespace mmshim::lock

@@ -30,3 +30,4 @@
 #include "perm.cpp"
 #include "partial.cpp"
 #include "irql.cpp"
+#include "vocab.cpp"
