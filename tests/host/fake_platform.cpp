@@ -327,7 +327,10 @@ void *mmshim_plat_alloc(mmshim_size size, unsigned int flags)
 	s.last_alloc_flags = flags;
 	if (size > s.largest_request)
 		s.largest_request = size;
-	if (flags & ~static_cast<unsigned>(MMSHIM_ALLOC_ZERO | MMSHIM_ALLOC_ATOMIC))
+	if (flags & ~static_cast<unsigned>(MMSHIM_ALLOC_ZERO | MMSHIM_ALLOC_ATOMIC |
+					   MMSHIM_ALLOC_LOW_PRIORITY | MMSHIM_ALLOC_HIGH_PRIORITY))
+		fake::violation("mmshim_plat_alloc: unknown flags " + std::to_string(flags));
+	if ((flags & MMSHIM_ALLOC_LOW_PRIORITY) && (flags & MMSHIM_ALLOC_HIGH_PRIORITY))
 		fake::violation("mmshim_plat_alloc: unknown flags " + std::to_string(flags));
 	const bool atomic = flags & MMSHIM_ALLOC_ATOMIC;
 	if (!atomic && !fake::can_sleep_now())
