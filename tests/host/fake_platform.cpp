@@ -283,6 +283,17 @@ void fail_allocs(unsigned skip, unsigned count)
 void fail_cache_create() { state().fail_cache_create = true; }
 
 std::size_t live_allocs() { return state().allocs.size(); }
+
+bool heap_readable(const void *va, std::size_t len)
+{
+	const auto at = reinterpret_cast<uptr>(va);
+	for (const auto &[p, b] : state().allocs) {
+		const auto lo = reinterpret_cast<uptr>(p);
+		if (at >= lo && at + len <= lo + b.size)
+			return true;
+	}
+	return false;
+}
 std::size_t live_alloc_bytes() { return state().alloc_bytes; }
 std::size_t live_cache_objects() { return state().cache_objects.size(); }
 bool cache_exists() { return state().cache; }

@@ -33,7 +33,7 @@ ULONG PoolRowBlocks(ULONG tag)
 TEST_F(PoolVariantTest, CHeaderCheck)
 {
 	lookaside_c_values v{};
-	EXPECT_EQ(mmshim_lookaside_c_check(&v), 29);
+	EXPECT_EQ(mmshim_lookaside_c_check(&v), 23);
 	EXPECT_EQ(v.sizeof_general_lookaside, 0x80u);
 	EXPECT_EQ(v.sizeof_general_lookaside_pool, 0x60u);
 	EXPECT_EQ(v.sizeof_npaged, 0x80u);
@@ -221,7 +221,6 @@ struct Counting {
 	static inline SIZE_T last_size;
 	static inline ULONG last_tag;
 	static inline PLOOKASIDE_LIST_EX last_list;
-	static inline std::vector<std::vector<unsigned char>> *store;
 
 	static PVOID Allocate(POOL_TYPE type, SIZE_T size, ULONG tag)
 	{
