@@ -26,5 +26,6 @@
 #include <mmshim/routines.h>
 #include <mmshim/irql.h>
 #include <mmshim/base.h>
+#include <mmshim/lookaside.h>
 
 #endif /* MMSHIM_WDM_H */

@@ -326,8 +326,9 @@ static const struct hcase argument_rows[] = {
 	  POOL_FLAG_NON_PAGED | POOL_FLAG_PAGED),
 	P("pool2_executable", S_NONE, T_NONE, C_PALLOC2, O_NULL, FAILED(MMSHIM_FAIL_UNSUPPORTED),
 	  POOL_FLAG_NON_PAGED_EXECUTE),
-	P("pool2_raise_on_failure", S_NONE, T_NONE, C_PALLOC2, O_NULL, FAILED(MMSHIM_FAIL_UNSUPPORTED),
-	  POOL_FLAG_NON_PAGED | 0x20),
+	/* supported now: raises only when the allocation fails (mmshim_lookaside) */
+	P("pool2_raise_on_failure", S_NONE, T_NONE, C_PALLOC2, O_VALID, NONE,
+	  POOL_FLAG_NON_PAGED | POOL_FLAG_RAISE_ON_FAILURE),
 	P("pool2_session", S_NONE, T_NONE, C_PALLOC2, O_NULL, FAILED(MMSHIM_FAIL_UNSUPPORTED),
 	  POOL_FLAG_NON_PAGED | POOL_FLAG_SESSION),
 	P("pool2_unknown_required_bit", S_NONE, T_NONE, C_PALLOC2, O_NULL, FAILED(MMSHIM_FAIL_INVALID_FLAGS),

@@ -73,7 +73,7 @@ static void pool2_bad_flags(struct kunit *test)
 		POOL_FLAG_PAGED | 0x400,
 	};
 	static const POOL_FLAGS unsupported[] = {
-		POOL_FLAG_NON_PAGED_EXECUTE, POOL_FLAG_NON_PAGED | 0x20 /* raise on failure */,
+		POOL_FLAG_NON_PAGED_EXECUTE,
 		POOL_FLAG_PAGED | POOL_FLAG_SESSION,
 	};
 	unsigned int i;

@@ -103,6 +103,23 @@
 	X(MmSecureVirtualMemory)          \
 	X(MmUnsecureVirtualMemory)        \
 	X(MmshimSecuredRangeCount)        \
+	/* pool variants and lookaside lists (src/core/pool.cpp, src/core/lookaside.cpp) */ \
+	X(ExAllocatePool3)                \
+	X(ExAllocatePoolWithTagPriority)  \
+	X(ExAllocatePoolWithQuotaTag)     \
+	X(ExAllocatePool)                 \
+	X(ExInitializeNPagedLookasideList) \
+	X(ExDeleteNPagedLookasideList)    \
+	X(ExInitializePagedLookasideList) \
+	X(ExDeletePagedLookasideList)     \
+	X(ExAllocateFromPagedLookasideList) \
+	X(ExFreeToPagedLookasideList)     \
+	X(ExInitializeLookasideListEx)    \
+	X(ExDeleteLookasideListEx)        \
+	X(ExFlushLookasideListEx)         \
+	X(MmshimLookasideAllocate)        \
+	X(MmshimLookasideFree)            \
+	X(MmshimLookasideListCount)       \
 	/* routines by name (src/core/routines.cpp) */ \
 	X(RtlInitUnicodeString)           \
 	X(MmGetSystemRoutineAddress)

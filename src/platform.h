@@ -38,6 +38,10 @@ mmshim_uptr mmshim_plat_kernel_space_start(void);
 enum mmshim_alloc_flags {
 	MMSHIM_ALLOC_ZERO = 1u << 0,   /* zero the block */
 	MMSHIM_ALLOC_ATOMIC = 1u << 1, /* caller can't sleep: no vmalloc, no reclaim */
+	/* Pool priorities (EX_POOL_PRIORITY): low never reclaims or dips
+	 * into reserves; high may use the emergency reserves (__GFP_HIGH). */
+	MMSHIM_ALLOC_LOW_PRIORITY = 1u << 2,
+	MMSHIM_ALLOC_HIGH_PRIORITY = 1u << 3,
 };
 
 /*
@@ -229,6 +233,7 @@ enum mmshim_lock_id {
 	MMSHIM_LOCK_IOSPACE,
 	MMSHIM_LOCK_PAGEALLOC,
 	MMSHIM_LOCK_PARTIAL,
+	MMSHIM_LOCK_LOOKASIDE,
 	MMSHIM_LOCK_COUNT
 };
 

@@ -144,5 +144,14 @@ MMSHIM_EXTERN_C_END
 #define MMSHIM_VRF_FOREIGN_PROCESS 0x4D530080 /* MmProbeAndLockProcessPages: user range of a process that is not the current one */
 #define MMSHIM_VRF_SECURE_HANDLE_UNKNOWN 0x4D530081 /* MmUnsecureVirtualMemory of a handle mmshim did not return (or already released) */
 #define MMSHIM_VRF_SECURED_LEAKED_AT_UNLOAD 0x4D530082 /* secured ranges still held at mmshim unload */
+/* Lookaside lists (mmshim/lookaside.h, docs/pool.md). */
+#define MMSHIM_VRF_LOOKASIDE_OUTSTANDING 0x4D530090     /* deleted with entries still allocated */
+#define MMSHIM_VRF_LOOKASIDE_NOT_INITIALIZED 0x4D530091 /* list never initialised, or deleted */
+#define MMSHIM_VRF_LOOKASIDE_DOUBLE_FREE 0x4D530092     /* entry is already in the list's cache */
+#define MMSHIM_VRF_LOOKASIDE_WRONG_LIST 0x4D530093      /* entry belongs to another list */
+#define MMSHIM_VRF_LOOKASIDE_REINITIALIZED 0x4D530094   /* initialised again without a delete */
+#define MMSHIM_VRF_LOOKASIDE_LEAKED_AT_UNLOAD 0x4D530095 /* lists never deleted */
+#define MMSHIM_VRF_LOOKASIDE_BAD_ENTRY 0x4D530096       /* NULL, or not a live pool block of the list */
+#define MMSHIM_VRF_LOOKASIDE_BAD_PARAMETER 0x4D530097   /* initialisation refused: size, flags, pool type */
 
 #endif /* MMSHIM_VERIFIER_H */

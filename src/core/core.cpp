@@ -11,6 +11,7 @@
 #include "usermap.h"
 #include "partial.h"
 #include "vocab.h"
+#include "lookaside.h"
 
 extern "C" int mmshim_core_init(void)
 {
@@ -38,6 +39,7 @@ extern "C" void mmshim_core_exit(void)
 	mmshim::pagealloc::release_all_at_unload();
 	mmshim::lock::release_all_at_unload();
 	mmshim::mdl::release_all_at_unload();
+	mmshim::lookaside::release_all_at_unload();
 	mmshim::pool::release_all_at_unload();
 	mmshim::vapool::exit();
 	mmshim::mdl::exit();

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-// pool.cpp - ExAllocatePool2, ExAllocatePoolWithTag, ExFreePoolWithTag,
-// ExFreePool.
+// pool.cpp - ExAllocatePool2, ExAllocatePool3, ExAllocatePoolWithTag (and
+// its priority, quota and untagged forms), ExFreePoolWithTag, ExFreePool.
 //
 // Every block carries a hidden header just below the address the driver gets
 // (tag, size, pool kind, the raw block) and is entered in a registry. A free
@@ -9,6 +9,7 @@
 // tag is reported and the block stays allocated and intact.
 #include "pool.h"
 #include "mdl.h"
+#include "seh.h"
 #include "verifier.h"
 
 namespace mmshim::pool {
@@ -83,6 +84,10 @@ void *allocate(const Request &req)
 	if (!checked_add<uptr>(req.size, sizeof(Header) + align - 8, &total))
 		return nullptr;
 	unsigned flags = (req.zero ? MMSHIM_ALLOC_ZERO : 0) | (may_sleep ? 0 : MMSHIM_ALLOC_ATOMIC);
+	if (req.priority == Priority::kLow)
+		flags |= MMSHIM_ALLOC_LOW_PRIORITY;
+	else if (req.priority == Priority::kHigh)
+		flags |= MMSHIM_ALLOC_HIGH_PRIORITY;
 	void *block = mmshim_plat_alloc(total, flags);
 	if (!block)
 		return nullptr;
@@ -170,17 +175,33 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 	}
 }
 
-bool block_bytes(const void *p, uptr *bytes)
+bool block_info(const void *p, uptr *bytes, ULONG *tag)
 {
 	const uptr addr = reinterpret_cast<uptr>(p);
-	if (addr % MEMORY_ALLOCATION_ALIGNMENT)
+	if (addr % MEMORY_ALLOCATION_ALIGNMENT || addr < mmshim_plat_kernel_space_start())
 		return false;
 	LockGuard guard(MMSHIM_LOCK_POOL);
 	const Header *h = header_of(p);
 	if (!g_live.contains(&h->link))
 		return false;
 	*bytes = h->size;
+	if (tag)
+		*tag = h->tag;
 	return true;
+}
+
+bool block_bytes(const void *p, uptr *bytes)
+{
+	return block_info(p, bytes, nullptr);
+}
+
+Priority priority_of(ULONG ex_pool_priority)
+{
+	if (ex_pool_priority < NormalPoolPriority)
+		return Priority::kLow;
+	if (ex_pool_priority < HighPoolPriority)
+		return Priority::kNormal;
+	return Priority::kHigh;
 }
 
 void usage(SIZE_T *blocks, SIZE_T *bytes)
@@ -240,10 +261,13 @@ namespace {
 
 // POOL_FLAG_* bits mmshim knows in the required (low) half.
 constexpr POOL_FLAGS kRequiredMask = 0xFFFFFFFFULL;
-constexpr POOL_FLAGS kRaiseOnFailure = 0x20ULL;
 constexpr POOL_FLAGS kTypeFlags = POOL_FLAG_NON_PAGED | POOL_FLAG_NON_PAGED_EXECUTE | POOL_FLAG_PAGED;
-constexpr POOL_FLAGS kSupportedRequired =
-	kTypeFlags | POOL_FLAG_USE_QUOTA | POOL_FLAG_UNINITIALIZED | POOL_FLAG_CACHE_ALIGNED;
+constexpr POOL_FLAGS kSupportedRequired = kTypeFlags | POOL_FLAG_USE_QUOTA | POOL_FLAG_UNINITIALIZED |
+					  POOL_FLAG_CACHE_ALIGNED | POOL_FLAG_RAISE_ON_FAILURE;
+// POOL_TYPE modifier bits ExAllocatePoolWithTag accepts.
+constexpr ULONG kTypeModifiers = POOL_RAISE_IF_ALLOCATION_FAILURE | POOL_COLD_ALLOCATION |
+				 POOL_ZERO_ALLOCATION;
+constexpr ULONG kNoneTag = 0x656e6f4e; // 'enoN': "None", ExAllocatePool's tag
 
 void *refuse(const char *routine, uptr why, uptr detail, const char *what, void *caller)
 {
@@ -251,20 +275,14 @@ void *refuse(const char *routine, uptr why, uptr detail, const char *what, void 
 	return nullptr;
 }
 
-} // namespace
-
-extern "C" PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
+// ExAllocatePool2/3 once the extended parameters are read.
+void *allocate_flags(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag, pool::Priority priority,
+		     const char *routine, void *caller)
 {
-	void *caller = MMSHIM_CALLER();
-	const char *routine = "ExAllocatePool2";
 	const POOL_FLAGS type = Flags & kTypeFlags;
 	if (type != POOL_FLAG_NON_PAGED && type != POOL_FLAG_PAGED && type != POOL_FLAG_NON_PAGED_EXECUTE)
 		return refuse(routine, MMSHIM_FAIL_INVALID_FLAGS, Flags,
 			      "exactly one of POOL_FLAG_NON_PAGED, _PAGED, _NON_PAGED_EXECUTE is required",
-			      caller);
-	if (Flags & kRaiseOnFailure)
-		return refuse(routine, MMSHIM_FAIL_UNSUPPORTED, Flags,
-			      "POOL_FLAG_RAISE_ON_FAILURE needs exception support mmshim does not have yet",
 			      caller);
 	if (type == POOL_FLAG_NON_PAGED_EXECUTE)
 		return refuse(routine, MMSHIM_FAIL_UNSUPPORTED, Flags,
@@ -283,41 +301,152 @@ extern "C" PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG T
 	req.paged = type == POOL_FLAG_PAGED;
 	req.zero = !(Flags & POOL_FLAG_UNINITIALIZED);
 	req.cache_aligned = (Flags & POOL_FLAG_CACHE_ALIGNED) != 0;
+	req.priority = priority;
 	req.routine = routine;
 	req.caller = caller;
 	return pool::allocate(req);
+}
+
+// Every NULL from an allocation that asked to raise becomes an exception:
+// such a caller never checks for NULL.
+void *raise_if(void *p, bool raise, const char *routine, void *caller)
+{
+	if (!p && raise)
+		seh::raise(STATUS_INSUFFICIENT_RESOURCES, routine, caller);
+	return p;
+}
+
+} // namespace
+
+void *pool::allocate_by_type(ULONG type, SIZE_T size, ULONG tag, Priority priority, bool quota_routine,
+			     bool *raise, const char *routine, void *caller)
+{
+	const ULONG modifiers = type & (kTypeModifiers | (quota_routine ? POOL_QUOTA_FAIL_INSTEAD_OF_RAISE : 0));
+	*raise = quota_routine ? !(modifiers & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE)
+			       : (modifiers & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0;
+	const ULONG base_type = type & ~modifiers;
+	if (base_type & NonPagedPoolSession)
+		return refuse(routine, MMSHIM_FAIL_UNSUPPORTED, type, "session pool does not exist on Linux",
+			      caller);
+	const ULONG base = base_type & ~static_cast<ULONG>(NonPagedPoolNx);
+	if (base >= MaxPoolType || base == DontUseThisType || (base_type & ~(NonPagedPoolNx | 7u)))
+		return refuse(routine, MMSHIM_FAIL_INVALID_FLAGS, type, "invalid POOL_TYPE", caller);
+	if ((base_type & NonPagedPoolNx) && (base & 1))
+		return refuse(routine, MMSHIM_FAIL_INVALID_FLAGS, type, "invalid POOL_TYPE", caller);
+	if (base == NonPagedPoolMustSucceed || base == NonPagedPoolCacheAlignedMustS) {
+		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_MUST_SUCCEED, size, type,
+				 reinterpret_cast<uptr>(caller), routine,
+				 "must-succeed pool is no longer supported by Windows", caller);
+		return nullptr;
+	}
+
+	Request req{};
+	req.size = size;
+	req.tag = tag;
+	req.pool_type = base_type;
+	req.paged = (base & 1) != 0; // PagedPool, PagedPoolCacheAligned
+	req.zero = (modifiers & POOL_ZERO_ALLOCATION) != 0; // otherwise never zeroed
+	req.cache_aligned = (base & 4) != 0;
+	req.priority = priority;
+	req.routine = routine;
+	req.caller = caller;
+	return allocate(req);
+}
+
+extern "C" PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "ExAllocatePool2";
+	void *p = allocate_flags(Flags, NumberOfBytes, Tag, pool::Priority::kNormal, routine, caller);
+	return raise_if(p, Flags & POOL_FLAG_RAISE_ON_FAILURE, routine, caller);
+}
+
+extern "C" PVOID ExAllocatePool3(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag,
+				 PCPOOL_EXTENDED_PARAMETER ExtendedParameters, ULONG ExtendedParametersCount)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "ExAllocatePool3";
+	const bool raise = (Flags & POOL_FLAG_RAISE_ON_FAILURE) != 0;
+	pool::Priority priority = pool::Priority::kNormal;
+	if (ExtendedParametersCount && !ExtendedParameters) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 4,
+				 ExtendedParametersCount, 0, routine,
+				 "ExtendedParameters is NULL but ExtendedParametersCount is not 0", caller);
+		return raise_if(nullptr, raise, routine, caller);
+	}
+	for (ULONG i = 0; i < ExtendedParametersCount; i++) {
+		const POOL_EXTENDED_PARAMETER &x = ExtendedParameters[i];
+		const bool optional = x.Optional != 0;
+		switch (x.Type) {
+		case PoolExtendedParameterPriority:
+			priority = pool::priority_of(static_cast<ULONG>(x.Priority));
+			break;
+		case PoolExtendedParameterNumaNode:
+			// A preference (MM_ANY_NODE_OK) or an optional node is not a
+			// requirement; mmshim allocates on the current node.
+			if (optional || (x.PreferredNode & 0x80000000u))
+				break;
+			refuse(routine, MMSHIM_FAIL_UNSUPPORTED, x.Type,
+			       "a required NUMA node for pool is not supported by mmshim", caller);
+			return raise_if(nullptr, raise, routine, caller);
+		case PoolExtendedParameterSecurePool:
+			if (optional)
+				break;
+			refuse(routine, MMSHIM_FAIL_UNSUPPORTED, x.Type, "secure pool does not exist on Linux",
+			       caller);
+			return raise_if(nullptr, raise, routine, caller);
+		default:
+			if (optional)
+				break;
+			refuse(routine, MMSHIM_FAIL_INVALID_FLAGS, x.Type,
+			       "unknown required POOL_EXTENDED_PARAMETER type", caller);
+			return raise_if(nullptr, raise, routine, caller);
+		}
+	}
+	void *p = allocate_flags(Flags, NumberOfBytes, Tag, priority, routine, caller);
+	return raise_if(p, raise, routine, caller);
 }
 
 extern "C" PVOID ExAllocatePoolWithTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
 {
 	void *caller = MMSHIM_CALLER();
 	const char *routine = "ExAllocatePoolWithTag";
-	const ULONG type = static_cast<ULONG>(PoolType);
-	if (type & NonPagedPoolSession)
-		return refuse(routine, MMSHIM_FAIL_UNSUPPORTED, type, "session pool does not exist on Linux",
-			      caller);
-	const ULONG base = type & ~static_cast<ULONG>(NonPagedPoolNx);
-	if (base >= MaxPoolType || base == DontUseThisType || (type & ~(NonPagedPoolNx | 7u)))
-		return refuse(routine, MMSHIM_FAIL_INVALID_FLAGS, type, "invalid POOL_TYPE", caller);
-	if ((type & NonPagedPoolNx) && (base & 1))
-		return refuse(routine, MMSHIM_FAIL_INVALID_FLAGS, type, "invalid POOL_TYPE", caller);
-	if (base == NonPagedPoolMustSucceed || base == NonPagedPoolCacheAlignedMustS) {
-		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_MUST_SUCCEED, NumberOfBytes, type,
-				 reinterpret_cast<uptr>(caller), routine,
-				 "must-succeed pool is no longer supported by Windows", caller);
-		return nullptr;
-	}
+	bool raise = false;
+	void *p = pool::allocate_by_type(static_cast<ULONG>(PoolType), NumberOfBytes, Tag,
+					 pool::Priority::kNormal, false, &raise, routine, caller);
+	return raise_if(p, raise, routine, caller);
+}
 
-	pool::Request req{};
-	req.size = NumberOfBytes;
-	req.tag = Tag;
-	req.pool_type = type;
-	req.paged = (base & 1) != 0; // PagedPool, PagedPoolCacheAligned
-	req.zero = false;            // ExAllocatePoolWithTag never zeroes
-	req.cache_aligned = (base & 4) != 0;
-	req.routine = routine;
-	req.caller = caller;
-	return pool::allocate(req);
+extern "C" PVOID ExAllocatePoolWithTagPriority(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag,
+					       EX_POOL_PRIORITY Priority)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "ExAllocatePoolWithTagPriority";
+	bool raise = false;
+	void *p = pool::allocate_by_type(static_cast<ULONG>(PoolType), NumberOfBytes, Tag,
+					 pool::priority_of(static_cast<ULONG>(Priority)), false, &raise,
+					 routine, caller);
+	return raise_if(p, raise, routine, caller);
+}
+
+extern "C" PVOID ExAllocatePoolWithQuotaTag(POOL_TYPE PoolType, SIZE_T NumberOfBytes, ULONG Tag)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "ExAllocatePoolWithQuotaTag";
+	bool raise = false;
+	void *p = pool::allocate_by_type(static_cast<ULONG>(PoolType), NumberOfBytes, Tag,
+					 pool::Priority::kNormal, true, &raise, routine, caller);
+	return raise_if(p, raise, routine, caller);
+}
+
+extern "C" PVOID ExAllocatePool(POOL_TYPE PoolType, SIZE_T NumberOfBytes)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "ExAllocatePool";
+	bool raise = false;
+	void *p = pool::allocate_by_type(static_cast<ULONG>(PoolType), NumberOfBytes, kNoneTag,
+					 pool::Priority::kNormal, false, &raise, routine, caller);
+	return raise_if(p, raise, routine, caller);
 }
 
 extern "C" VOID ExFreePoolWithTag(PVOID P, ULONG Tag)

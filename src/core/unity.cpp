@@ -31,3 +31,4 @@
 #include "partial.cpp"
 #include "irql.cpp"
 #include "vocab.cpp"
+#include "lookaside.cpp"

@@ -37,7 +37,12 @@ mmshim_uptr mmshim_plat_kernel_space_start(void)
 /**
  * mmshim_plat_alloc() - kmalloc, or kmalloc then vmalloc when the caller may sleep.
  * @size: bytes
- * @flags: MMSHIM_ALLOC_ZERO, MMSHIM_ALLOC_ATOMIC
+ * @flags: MMSHIM_ALLOC_ZERO, MMSHIM_ALLOC_ATOMIC, MMSHIM_ALLOC_LOW_PRIORITY,
+ *         MMSHIM_ALLOC_HIGH_PRIORITY
+ *
+ * With MMSHIM_ALLOC_LOW_PRIORITY: GFP_NOWAIT kmalloc only (no reclaim, no
+ * emergency reserves, no vmalloc), atomic-safe. MMSHIM_ALLOC_HIGH_PRIORITY
+ * adds __GFP_HIGH (may use the reserves).
  *
  * With MMSHIM_ALLOC_ATOMIC: GFP_ATOMIC kmalloc only, never sleeps.
  * Otherwise may sleep, and never wakes the OOM killer (MMSHIM_GFP_NO_OOM);
@@ -53,6 +58,11 @@ void *mmshim_plat_alloc(mmshim_size size, unsigned int flags)
 	gfp_t gfp = __GFP_NOWARN | ((flags & MMSHIM_ALLOC_ZERO) ? __GFP_ZERO : 0);
 	void *p;
 
+	/* Low priority: no reclaim, no reserves, no vmalloc. */
+	if (flags & MMSHIM_ALLOC_LOW_PRIORITY)
+		return size > INT_MAX ? NULL : kmalloc(size, GFP_NOWAIT | gfp);
+	if (flags & MMSHIM_ALLOC_HIGH_PRIORITY)
+		gfp |= __GFP_HIGH;
 	if (flags & MMSHIM_ALLOC_ATOMIC)
 		return kmalloc(size, GFP_ATOMIC | gfp);
 	if (size <= PAGE_SIZE)

@@ -15,6 +15,7 @@ static DEFINE_SPINLOCK(mmshim_reserve_lock);
 static DEFINE_SPINLOCK(mmshim_iospace_lock);
 static DEFINE_SPINLOCK(mmshim_pagealloc_lock);
 static DEFINE_SPINLOCK(mmshim_partial_lock);
+static DEFINE_SPINLOCK(mmshim_lookaside_lock);
 
 static spinlock_t *const mmshim_locks[MMSHIM_LOCK_COUNT] = {
 	[MMSHIM_LOCK_POOL] = &mmshim_pool_lock,
@@ -28,6 +29,7 @@ static spinlock_t *const mmshim_locks[MMSHIM_LOCK_COUNT] = {
 	[MMSHIM_LOCK_IOSPACE] = &mmshim_iospace_lock,
 	[MMSHIM_LOCK_PAGEALLOC] = &mmshim_pagealloc_lock,
 	[MMSHIM_LOCK_PARTIAL] = &mmshim_partial_lock,
+	[MMSHIM_LOCK_LOOKASIDE] = &mmshim_lookaside_lock,
 };
 
 /** mmshim_plat_lock() - spin_lock_irqsave on lock @id. Atomic-safe. */

@@ -285,6 +285,17 @@ void fail_allocs(unsigned skip, unsigned count)
 void fail_cache_create() { state().fail_cache_create = true; }
 
 std::size_t live_allocs() { return state().allocs.size(); }
+
+bool heap_readable(const void *va, std::size_t len)
+{
+	const auto at = reinterpret_cast<uptr>(va);
+	for (const auto &[p, b] : state().allocs) {
+		const auto lo = reinterpret_cast<uptr>(p);
+		if (at >= lo && at + len <= lo + b.size)
+			return true;
+	}
+	return false;
+}
 std::size_t live_alloc_bytes() { return state().alloc_bytes; }
 std::size_t live_cache_objects() { return state().cache_objects.size(); }
 bool cache_exists() { return state().cache; }
@@ -329,7 +340,10 @@ void *mmshim_plat_alloc(mmshim_size size, unsigned int flags)
 	s.last_alloc_flags = flags;
 	if (size > s.largest_request)
 		s.largest_request = size;
-	if (flags & ~static_cast<unsigned>(MMSHIM_ALLOC_ZERO | MMSHIM_ALLOC_ATOMIC))
+	if (flags & ~static_cast<unsigned>(MMSHIM_ALLOC_ZERO | MMSHIM_ALLOC_ATOMIC |
+					   MMSHIM_ALLOC_LOW_PRIORITY | MMSHIM_ALLOC_HIGH_PRIORITY))
+		fake::violation("mmshim_plat_alloc: unknown flags " + std::to_string(flags));
+	if ((flags & MMSHIM_ALLOC_LOW_PRIORITY) && (flags & MMSHIM_ALLOC_HIGH_PRIORITY))
 		fake::violation("mmshim_plat_alloc: unknown flags " + std::to_string(flags));
 	const bool atomic = flags & MMSHIM_ALLOC_ATOMIC;
 	if (!atomic && !fake::can_sleep_now())

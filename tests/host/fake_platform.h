@@ -143,6 +143,8 @@ void fail_cache_create();
 
 // ---- allocation bookkeeping -------------------------------------------------
 std::size_t live_allocs();         // blocks from mmshim_plat_alloc not yet freed
+// Non-zero if [va, va + len) lies inside a live mmshim_plat_alloc block.
+bool heap_readable(const void *va, std::size_t len);
 std::size_t live_alloc_bytes();
 std::size_t live_cache_objects();  // MDL cache objects not yet freed
 bool cache_exists();
