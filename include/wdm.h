@@ -24,5 +24,6 @@
 #include <mmshim/iospace.h>
 #include <mmshim/pagealloc.h>
 #include <mmshim/routines.h>
+#include <mmshim/mmextra.h>
 
 #endif /* MMSHIM_WDM_H */

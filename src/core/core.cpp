@@ -10,6 +10,7 @@
 #include "verifier.h"
 #include "usermap.h"
 #include "partial.h"
+#include "mmextra.h"
 
 extern "C" int mmshim_core_init(void)
 {
@@ -27,6 +28,7 @@ extern "C" void mmshim_core_exit(void)
 {
 	// Drivers that used mmshim are unloaded by now (they hold a module
 	// reference); whatever they left is reported and released.
+	mmshim::mmextra::release_all_at_unload(); // before map and pagealloc: it holds both
 	mmshim::reserve::release_all_at_unload();
 	mmshim::usermap::release_all_at_unload();
 	mmshim::map::release_all_at_unload();
