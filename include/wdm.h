@@ -27,5 +27,6 @@
 #include <mmshim/irql.h>
 #include <mmshim/base.h>
 #include <mmshim/lookaside.h>
+#include <mmshim/mmextra.h>
 
 #endif /* MMSHIM_WDM_H */

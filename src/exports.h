@@ -120,6 +120,18 @@
 	X(MmshimLookasideAllocate)        \
 	X(MmshimLookasideFree)            \
 	X(MmshimLookasideListCount)       \
+	/* non-cached memory, MDL protection, paging no-ops (src/core/mmextra.cpp) */ \
+	X(MmAllocateNonCachedMemory)      \
+	X(MmFreeNonCachedMemory)          \
+	X(MmProtectMdlSystemAddress)      \
+	X(MmLockPagableDataSection)       \
+	X(MmLockPagableSectionByHandle)   \
+	X(MmUnlockPagableImageSection)    \
+	X(MmPageEntireDriver)             \
+	X(MmResetDriverPaging)            \
+	X(MmQuerySystemSize)              \
+	X(MmIsThisAnNtAsSystem)           \
+	X(MmIsDriverVerifyingByAddress)   \
 	/* routines by name (src/core/routines.cpp) */ \
 	X(RtlInitUnicodeString)           \
 	X(MmGetSystemRoutineAddress)

@@ -545,6 +545,25 @@ void mmshim_plat_debug_print(unsigned int level, void *caller, const char *fmt,
 /* One line for a failed assertion: "@kind: @expr at @file:@line (@message)". */
 void mmshim_plat_print_assertion(const char *kind, const char *expr, const char *file,
 				 unsigned long line, const char *message, void *caller);
+/* ---- mmextra: page protection of system mappings, system size (mmextra.c) ---- */
+
+/* Access a system mapping's page-table entries allow. */
+enum mmshim_access { MMSHIM_ACCESS_NONE = 0, MMSHIM_ACCESS_RO = 1, MMSHIM_ACCESS_RW = 2 };
+
+/*
+ * Set the access of the @pages 4 KiB kernel page-table entries from the
+ * page-aligned @va (a vmap, vm_map_ram, VA-pool or ioremap mapping mmshim
+ * made; never the linear map) to @access, keeping each entry's frame,
+ * memory type and NX bit. No TLB is flushed: the caller flushes
+ * (mmshim_plat_vapool_flush_now()) after tightening. Returns 0, or
+ * negative with nothing changed if an entry is missing or not 4 KiB (or the
+ * architecture has no support). Allocates nothing, takes no lock.
+ * Atomic-safe.
+ */
+int mmshim_plat_kva_protect(mmshim_uptr va, mmshim_size pages, unsigned int access);
+
+/* Pages of RAM the kernel manages (totalram_pages()). Atomic-safe. */
+unsigned long long mmshim_plat_total_ram_pages(void);
 
 #ifdef __cplusplus
 }

@@ -42,6 +42,12 @@ struct Mapping {
 	ULONG state;     // kDone, or kMapping/kAbandoned while being mapped
 	void *io_handle; // kIo: the platform's ioremap
 	FramesMapping frames; // kPlatform: the platform's mapping
+	// MmProtectMdlSystemAddress: the access the page-table entries have
+	// now and had when mapped (MMSHIM_ACCESS_*), and whether the frames'
+	// owner lets them be written at all. Under MMSHIM_LOCK_MAP.
+	unsigned access;
+	unsigned mapped_access;
+	bool owner_writable;
 };
 
 // A record is entered in the table before its mapping is made (so a second
@@ -90,6 +96,13 @@ void recycle(Mapping *mp)
 
 void release(Mapping *mp)
 {
+	// A mapping whose access MmProtectMdlSystemAddress changed gets its
+	// entries back as they were mapped before Linux (or the VA pool) tears
+	// them down: vunmap expects present entries, and no entry leaves here
+	// read-only or not present. Loosening needs no TLB flush; the
+	// teardown flushes.
+	if (mp->access != mp->mapped_access)
+		(void)mmshim_plat_kva_protect(mp->base, mp->pages, mp->mapped_access);
 	if (mp->kind == Kind::kIo)
 		mmshim_plat_iounmap(mp->io_handle);
 	else if (mp->kind == Kind::kPool)
@@ -215,8 +228,8 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 	// Frames their owner could not write (a read-only lock, the zero page,
 	// kernel read-only data) are mapped read-only whatever Priority says,
 	// and never through the linear map, which is writable.
-	const bool read_only = (priority & MdlMappingNoWrite) != 0 ||
-			       (!f.device && perm::read_only(m, pfns, pages));
+	const bool owner_read_only = !f.device && perm::read_only(m, pfns, pages);
+	const bool read_only = (priority & MdlMappingNoWrite) != 0 || owner_read_only;
 	const bool may_sleep = mmshim_plat_may_sleep();
 	if (f.device) {
 		// Device memory: one ioremap of the whole range, in the type asked.
@@ -263,6 +276,8 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 	bool source_released = false;
 	if (mp) {
 		mp->pages = pages;
+		mp->owner_writable = !owner_read_only;
+		mp->access = mp->mapped_access = MMSHIM_ACCESS_RW; // set below once mapped
 		// A partial's source released since the check: its release did
 		// not see this record yet, so no mapping is made (once the record
 		// is visible, a release abandons the mapping instead).
@@ -320,6 +335,9 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 					 caller);
 		return nullptr;
 	}
+	// ioremap maps read-write whatever is asked (docs/iospace.md).
+	mp->mapped_access = read_only && mp->kind != Kind::kIo ? MMSHIM_ACCESS_RO : MMSHIM_ACCESS_RW;
+	mp->access = mp->mapped_access;
 	ULONG mapping = kMapping;
 	if (!__atomic_compare_exchange_n(&mp->state, &mapping, kDone, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
@@ -515,6 +533,46 @@ bool drop(MDL *mdl, const char *routine, void *caller)
 		release(mp);
 	clear_mapping_flags(mdl);
 	return true;
+}
+
+PVOID map_kernel(MDL *m, MEMORY_CACHING_TYPE cache, const char *routine, void *caller)
+{
+	return map_system(m, cache, FALSE, NormalPagePriority, routine, caller);
+}
+
+Protect protect(MDL *m, unsigned access, uptr *detail)
+{
+	*detail = 0;
+	bool changed = false;
+	{
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		KeyedLink *l = g_mapped.find(key_of(m));
+		Mapping *mp = l ? from_link<Mapping>(l) : nullptr;
+		if (!mp || __atomic_load_n(&mp->state, __ATOMIC_ACQUIRE) != kDone) {
+			if (mp)
+				return Protect::kNotMapped; // still being mapped by another thread
+			// Mapped through the linear map (or not by mmshim's system
+			// mapping at all)?
+			return linear_base(m) ? Protect::kLinear : Protect::kNotMapped;
+		}
+		*detail = mp->base;
+		if (access == MMSHIM_ACCESS_RW && !mp->owner_writable)
+			return Protect::kOwnerReadOnly;
+		if (mp->access != access) {
+			// Under the lock: the record cannot be unmapped (its entries
+			// restored and torn down) while they are rewritten.
+			if (mmshim_plat_kva_protect(mp->base, mp->pages, access) != 0)
+				return Protect::kPlatformFailed;
+			changed = mp->access > access; // tightened: TLBs must drop the old entries
+			mp->access = access;
+		}
+	}
+	if (changed && mmshim_plat_vapool_flush_now() != 0) {
+		// Interrupts off (or a CPU not answering): the flush worker does it.
+		mmshim_plat_vapool_request_flush();
+		return Protect::kFlushDeferred;
+	}
+	return Protect::kOk;
 }
 
 bool has_record(const MDL *mdl)

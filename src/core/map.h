@@ -63,6 +63,25 @@ void report_unlocked_meanwhile(const MDL *mdl, const char *routine, void *caller
 // `caller`): that map call undoes it and returns NULL. Atomic-safe.
 bool drop(MDL *mdl, const char *routine, void *caller);
 
+// map_system for other areas (MmAllocateNonCachedMemory): KernelMode,
+// BugCheckOnFailure FALSE, NormalPagePriority. Reports as `routine`.
+PVOID map_kernel(MDL *m, MEMORY_CACHING_TYPE cache, const char *routine, void *caller);
+
+// MmProtectMdlSystemAddress's work: set the page-table access
+// (MMSHIM_ACCESS_*) of the system mapping mmshim made for `m` with
+// MmMapLockedPagesSpecifyCache, and flush the TLBs when tightening.
+// *detail: the mapping's base address when there is one. Atomic-safe
+// (interrupts on: the flush is then deferred to a worker).
+enum class Protect {
+	kOk,
+	kNotMapped,      // no complete system mapping of m by mmshim
+	kLinear,         // mapped through the linear map: not changeable per page
+	kOwnerReadOnly,  // write access to frames their owner cannot write
+	kPlatformFailed, // the page tables are not as mmshim made them
+	kFlushDeferred,  // done, but other CPUs' TLBs are flushed by a worker
+};
+Protect protect(MDL *m, unsigned access, uptr *detail);
+
 // Whether mmshim holds a mapping record for this MDL (a linear-map
 // mapping has none). Never dereferences mdl. Atomic-safe.
 bool has_record(const MDL *mdl);

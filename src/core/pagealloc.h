@@ -32,6 +32,10 @@ inline bool cache_of(MEMORY_CACHING_TYPE type, unsigned *out)
 }
 
 namespace pagealloc {
+// MmAllocatePagesForMdlEx for other areas (MmAllocateNonCachedMemory),
+// reporting as `routine`. Free with free_mdl_pages, then pool::free.
+PMDL allocate_mdl(PHYSICAL_ADDRESS low, PHYSICAL_ADDRESS high, PHYSICAL_ADDRESS skip, SIZE_T total,
+		  MEMORY_CACHING_TYPE cache, ULONG flags, const char *routine, void *caller);
 // Capacity of the PFN array of an MDL from MmAllocatePagesForMdl(Ex) (its
 // Size field wraps above 4089 pages), or false if it is not one.
 bool mdl_capacity(const MDL *mdl, uptr *pages);

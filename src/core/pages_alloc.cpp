@@ -615,6 +615,12 @@ Allocation *take(uptr key, Kind kind)
 
 } // namespace
 
+PMDL allocate_mdl(PHYSICAL_ADDRESS low, PHYSICAL_ADDRESS high, PHYSICAL_ADDRESS skip, SIZE_T total,
+		  MEMORY_CACHING_TYPE cache, ULONG flags, const char *routine, void *caller)
+{
+	return allocate_for_mdl(low, high, skip, total, cache, flags, routine, caller);
+}
+
 bool mdl_capacity(const MDL *mdl, uptr *pages)
 {
 	if (!g_allocs.count_relaxed())

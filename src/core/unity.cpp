@@ -32,3 +32,4 @@
 #include "irql.cpp"
 #include "vocab.cpp"
 #include "lookaside.cpp"
+#include "mmextra.cpp"
