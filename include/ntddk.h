@@ -4,4 +4,6 @@
 #define MMSHIM_NTDDK_H
 #include <wdm.h>
 #include <mmshim/physical.h>
+/* MmCopyMemory and physical memory queries (docs/mmcopy.md) */
+#include <mmshim/mmcopy.h>
 #endif

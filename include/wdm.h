@@ -24,5 +24,7 @@
 #include <mmshim/iospace.h>
 #include <mmshim/pagealloc.h>
 #include <mmshim/routines.h>
+/* NUMA-node and cache variants of page allocation (docs/pagealloc.md) */
+#include <mmshim/pagenode.h>
 
 #endif /* MMSHIM_WDM_H */

@@ -140,4 +140,9 @@ MMSHIM_EXTERN_C_END
 #define MMSHIM_VRF_PARTIAL_MAPPED_AT_RELEASE 0x4D530069 /* a partial MDL is still mapped when its source is unlocked or freed */
 #define MMSHIM_VRF_PARTIAL_SOURCE_TOO_SMALL 0x4D53006A /* IoBuildPartialMdl: the source's PFN storage does not hold the range */
 
+/* MmCopyMemory, node and cache variants of allocation (docs/mmcopy.md,
+ * docs/pagealloc.md). */
+#define MMSHIM_VRF_CONTIGUOUS_FREE_MISMATCH 0x4D5300C0 /* MmFreeContiguousMemorySpecifyCache: size or cache type not the allocation's */
+#define MMSHIM_FAIL_NO_SUCH_NODE 0x4D5300C1 /* MMSHIM_CALL_FAILED reason: MM_ALLOCATE_FROM_LOCAL_NODE_ONLY with a node that is not online */
+
 #endif /* MMSHIM_VERIFIER_H */

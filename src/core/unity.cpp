@@ -29,3 +29,4 @@
 #include "usermap.cpp"
 #include "perm.cpp"
 #include "partial.cpp"
+#include "mmcopy.cpp"
