@@ -27,14 +27,18 @@ void report_failure(uptr reason, uptr p2, uptr p3, uptr p4, const char *routine,
 	verifier::report(MMSHIM_CALL_FAILED, reason, p2, p3, p4, routine, what, caller);
 }
 
-// One page's worth of a virtual source: STATUS_SUCCESS, or why it stops.
-NTSTATUS copy_virtual_chunk(UCHAR *dst, uptr src, uptr n)
+// One page's worth of a virtual source: STATUS_SUCCESS, or why it stops;
+// *copied says how many of its bytes were copied either way.
+NTSTATUS copy_virtual_chunk(UCHAR *dst, uptr src, uptr n, uptr *copied)
 {
+	*copied = 0;
 	if (src < mmshim_plat_kernel_space_start()) {
 		// The current process's user memory (faulted in as needed).
 		if (!mmshim_plat_current_process())
 			return STATUS_ACCESS_VIOLATION; // a kernel thread has no user space
-		return mmshim_plat_copy_from_user(dst, src, n) == 0 ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
+		const mmshim_size left = mmshim_plat_copy_from_user(dst, src, n);
+		*copied = left < n ? n - left : 0; // copy_from_user stops at the exact byte
+		return left == 0 ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 	}
 	unsigned long long pfn = 0;
 	if (mmshim_plat_kva_to_pfn(reinterpret_cast<const void *>(src), &pfn) == MMSHIM_KVA_INVALID)
@@ -44,9 +48,10 @@ NTSTATUS copy_virtual_chunk(UCHAR *dst, uptr src, uptr n)
 	if (!mmshim_plat_pfn_is_ram(pfn) ||
 	    mmshim_plat_phys_kind(static_cast<ULONGLONG>(pfn) << PAGE_SHIFT, kPageSize) != MMSHIM_PHYS_RAM)
 		return STATUS_INVALID_ADDRESS;
-	return mmshim_plat_copy_kernel_nofault(dst, reinterpret_cast<const void *>(src), n) == 0
-		       ? STATUS_SUCCESS
-		       : STATUS_ACCESS_VIOLATION;
+	if (mmshim_plat_copy_kernel_nofault(dst, reinterpret_cast<const void *>(src), n) != 0)
+		return STATUS_ACCESS_VIOLATION; // how much of the page was read is unknown: none counts
+	*copied = n;
+	return STATUS_SUCCESS;
 }
 
 NTSTATUS copy_physical_chunk(UCHAR *dst, ULONGLONG pa, uptr n)
@@ -108,11 +113,16 @@ extern "C" NTSTATUS MmCopyMemory(PVOID TargetAddress, MM_COPY_ADDRESS SourceAddr
 		}
 		const uptr room = kPageSize - (at & kPageMask);
 		const uptr n = NumberOfBytes - done < room ? NumberOfBytes - done : room;
-		status = physical ? mmcopy::copy_physical_chunk(dst + done, at, n)
-				  : mmcopy::copy_virtual_chunk(dst + done, static_cast<uptr>(at), n);
+		uptr copied = 0;
+		if (physical) {
+			status = mmcopy::copy_physical_chunk(dst + done, at, n);
+			copied = NT_SUCCESS(status) ? n : 0;
+		} else {
+			status = mmcopy::copy_virtual_chunk(dst + done, static_cast<uptr>(at), n, &copied);
+		}
+		done += copied;
 		if (!NT_SUCCESS(status))
 			break;
-		done += n;
 	}
 	*NumberOfBytesTransferred = done;
 	return status;
