@@ -25,7 +25,7 @@ void fault_kernel_page(std::uintptr_t va);
 void fault_user_from(std::uintptr_t va);
 // Reads of frame @pfn fault.
 void fault_frame(unsigned long long pfn);
-// Reads asked of the glue (any kind), and the largest single read.
+// Reads asked of the glue (any kind).
 unsigned long copy_calls();
 // Nodes 0 .. @count - 1 are online.
 void set_online_nodes(unsigned count);
