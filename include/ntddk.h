@@ -5,4 +5,6 @@
 #include <wdm.h>
 #include <mmshim/physical.h>
 #include <mmshim/secure.h>
+/* MmCopyMemory and physical memory queries (docs/mmcopy.md) */
+#include <mmshim/mmcopy.h>
 #endif

@@ -28,5 +28,7 @@
 #include <mmshim/base.h>
 #include <mmshim/lookaside.h>
 #include <mmshim/mmextra.h>
+/* NUMA-node and cache variants of page allocation (docs/pagealloc.md) */
+#include <mmshim/pagenode.h>
 
 #endif /* MMSHIM_WDM_H */

@@ -132,6 +132,16 @@
 	X(MmQuerySystemSize)              \
 	X(MmIsThisAnNtAsSystem)           \
 	X(MmIsDriverVerifyingByAddress)   \
+	/* MmCopyMemory and physical memory queries (src/core/mmcopy.cpp) */ \
+	X(MmCopyMemory)                   \
+	X(MmGetVirtualForPhysical)        \
+	X(MmIsNonPagedSystemAddressValid) \
+	X(MmGetPhysicalMemoryRanges)      \
+	/* node and cache variants of page allocation (src/core/pages_alloc.cpp) */ \
+	X(MmAllocateContiguousMemorySpecifyCacheNode) \
+	X(MmAllocateContiguousNodeMemory) \
+	X(MmFreeContiguousMemorySpecifyCache) \
+	X(MmAllocateNodePagesForMdlEx)    \
 	/* routines by name (src/core/routines.cpp) */ \
 	X(RtlInitUnicodeString)           \
 	X(MmGetSystemRoutineAddress)

@@ -361,9 +361,12 @@ enum mmshim_page_flags {
  * above 0 is split, so every page is freed on its own, unless
  * MMSHIM_PAGES_WHOLE) and return the first
  * frame in *@pfn; non-zero on success. Never warns; order above 0 never
- * retries hard. Sleeps unless MMSHIM_PAGES_ATOMIC.
+ * retries hard. Sleeps unless MMSHIM_PAGES_ATOMIC. @node: an online NUMA
+ * node to take the pages from first (others when it has none, unless
+ * MMSHIM_PAGES_THIS_NODE), or -1 for no preference (MMSHIM_PAGES_THIS_NODE:
+ * the current CPU's node).
  */
-int mmshim_plat_pages_alloc(unsigned int order, unsigned int flags, unsigned long long *pfn);
+int mmshim_plat_pages_alloc(unsigned int order, unsigned int flags, unsigned long long *pfn, int node);
 
 /* Free one page from mmshim_plat_pages_alloc(). Atomic-safe. */
 void mmshim_plat_page_free(unsigned long long pfn);
@@ -440,6 +443,33 @@ int mmshim_plat_user_context(void);
  * (Windows' thread id), in the initial pid namespace. Atomic-safe. */
 unsigned long mmshim_plat_current_tgid(void);
 unsigned long mmshim_plat_current_tid(void);
+/* ---- MmCopyMemory, physical memory ranges, NUMA nodes (mmcopy.c) ------- */
+
+/* copy_from_kernel_nofault() of @size bytes from kernel address @src: 0 if
+ * all were copied, non-zero if any byte faulted (how many were copied before
+ * is unknown: callers copy a page at a time). Atomic-safe. */
+int mmshim_plat_copy_kernel_nofault(void *dst, const void *src, mmshim_size size);
+
+/* copy_from_user() from the current process's address space: the number
+ * of bytes NOT copied (faults pages in). May sleep. */
+mmshim_size mmshim_plat_copy_from_user(void *dst, mmshim_uptr src, mmshim_size size);
+
+/* Copy @size bytes at @offset of RAM frame @pfn (struct page; offset + size
+ * <= page size) through a local kernel mapping of it (kmap_local_pfn),
+ * fault-safe: 0, or non-zero if the frame could not be read. Atomic-safe. */
+int mmshim_plat_copy_from_frame(void *dst, unsigned long long pfn, mmshim_size offset, mmshim_size size);
+
+struct mmshim_ram_range {
+	unsigned long long start_pfn;
+	unsigned long long pages;
+};
+/* The kernel's System RAM ranges in whole pages (walk_system_ram_range), in
+ * ascending order: the first @max into @ranges; returns how many there are
+ * (more than @max: call again with room). Atomic-safe. */
+mmshim_size mmshim_plat_ram_ranges(struct mmshim_ram_range *ranges, mmshim_size max);
+
+/* Non-zero if @node is an online NUMA node (node_online()). Atomic-safe. */
+int mmshim_plat_node_online(unsigned int node);
 
 /* ---- provided by the core ---------------------------------------------- */
 

@@ -153,5 +153,9 @@ MMSHIM_EXTERN_C_END
 #define MMSHIM_VRF_LOOKASIDE_LEAKED_AT_UNLOAD 0x4D530095 /* lists never deleted */
 #define MMSHIM_VRF_LOOKASIDE_BAD_ENTRY 0x4D530096       /* NULL, or not a live pool block of the list */
 #define MMSHIM_VRF_LOOKASIDE_BAD_PARAMETER 0x4D530097   /* initialisation refused: size, flags, pool type */
+/* MmCopyMemory, node and cache variants of allocation (docs/mmcopy.md,
+ * docs/pagealloc.md). */
+#define MMSHIM_VRF_CONTIGUOUS_FREE_MISMATCH 0x4D5300C0 /* MmFreeContiguousMemorySpecifyCache: size or cache type not the allocation's */
+#define MMSHIM_FAIL_NO_SUCH_NODE 0x4D5300C1 /* MMSHIM_CALL_FAILED reason: MM_ALLOCATE_FROM_LOCAL_NODE_ONLY with a node that is not online */
 
 #endif /* MMSHIM_VERIFIER_H */

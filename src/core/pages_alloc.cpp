@@ -109,6 +109,7 @@ struct Plan {
 	unsigned cache;
 	unsigned plat;    // MMSHIM_PAGES_*
 	bool prefer_large;
+	int node = -1;    // NUMA node to take pages from first; -1: any
 };
 
 // Blocks and frames outside the ranges, held until the allocation is over
@@ -236,7 +237,7 @@ void gather(Allocation *a, const Plan &plan, bool may_sleep)
 		// Room is kept for the PFN arrays too (8 bytes per frame kept).
 		const uptr need = n + (a->count + n) / (kPageSize / 8) + 2;
 		unsigned long long pfn;
-		if (mmshim_plat_pages_spare() < need || !mmshim_plat_pages_alloc(order, flags, &pfn)) {
+		if (mmshim_plat_pages_spare() < need || !mmshim_plat_pages_alloc(order, flags, &pfn, plan.node)) {
 			if (order > unit_order && (probing || !plan.chunk)) {
 				order--; // fragmented, or little left: smaller blocks
 				continue;
@@ -414,7 +415,8 @@ unsigned zone_flags(ULONGLONG highest)
 }
 
 PMDL allocate_for_mdl(PHYSICAL_ADDRESS low_address, PHYSICAL_ADDRESS high_address, PHYSICAL_ADDRESS skip_bytes,
-		      SIZE_T total, MEMORY_CACHING_TYPE cache_type, ULONG flags, const char *routine, void *caller)
+		      SIZE_T total, MEMORY_CACHING_TYPE cache_type, ULONG flags, const char *routine, void *caller,
+		      int node = -1)
 {
 	const auto low = static_cast<ULONGLONG>(low_address.QuadPart);
 	const auto high = static_cast<ULONGLONG>(high_address.QuadPart);
@@ -452,6 +454,7 @@ PMDL allocate_for_mdl(PHYSICAL_ADDRESS low_address, PHYSICAL_ADDRESS high_addres
 	plan.cache = cache;
 	plan.ranges = {low, high, contiguous ? 0 : skip, 0};
 	plan.prefer_large = flags & (MM_ALLOCATE_PREFER_CONTIGUOUS | MM_ALLOCATE_FAST_LARGE_PAGES);
+	plan.node = node;
 	if (flags & MM_ALLOCATE_FAST_LARGE_PAGES && (!contiguous || skip == 0 || skip % (2ULL << 20))) {
 		fail(MMSHIM_FAIL_INVALID_FLAGS, flags, skip, 0, routine,
 		     "MM_ALLOCATE_FAST_LARGE_PAGES needs MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS and SkipBytes a "
@@ -546,7 +549,7 @@ PMDL allocate_for_mdl(PHYSICAL_ADDRESS low_address, PHYSICAL_ADDRESS high_addres
 
 PVOID allocate_contiguous(SIZE_T bytes, PHYSICAL_ADDRESS lowest, PHYSICAL_ADDRESS highest,
 			  PHYSICAL_ADDRESS boundary_multiple, MEMORY_CACHING_TYPE cache_type, const char *routine,
-			  void *caller)
+			  void *caller, int node = -1)
 {
 	const auto low = static_cast<ULONGLONG>(lowest.QuadPart);
 	const auto high = static_cast<ULONGLONG>(highest.QuadPart);
@@ -592,6 +595,7 @@ PVOID allocate_contiguous(SIZE_T bytes, PHYSICAL_ADDRESS lowest, PHYSICAL_ADDRES
 	plan.cache = cache;
 	plan.ranges = {low, high, 0, boundary};
 	plan.plat = MMSHIM_PAGES_ZERO | (may_sleep ? 0 : MMSHIM_PAGES_ATOMIC) | zone_flags(high);
+	plan.node = node;
 	if (window_without_ram(low, high, 0))
 		return nullptr;
 	Allocation *a = take_frames(plan, true, Kind::kContiguous);
@@ -766,4 +770,121 @@ extern "C" SIZE_T MmshimAllocatedPageCount(VOID)
 {
 	LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
 	return pagealloc::g_pages;
+}
+
+// ---- NUMA-node and cache variants (include/mmshim/pagenode.h) ------------------
+
+namespace mmshim::pagealloc {
+namespace {
+
+// A NODE_REQUIREMENT as the node to try first: -1 (any) for MM_ANY_NODE_OK
+// and for a node that is not online (Windows satisfies any node number from
+// any node on a one-node machine; a driver's node number from another machine
+// is treated the same way everywhere).
+int preferred_node(ULONG node)
+{
+	if (node == MM_ANY_NODE_OK || node > 0x7fffffffu || !mmshim_plat_node_online(node))
+		return -1;
+	return static_cast<int>(node);
+}
+
+} // namespace
+} // namespace mmshim::pagealloc
+
+extern "C" PVOID MmAllocateContiguousMemorySpecifyCacheNode(SIZE_T NumberOfBytes,
+							    PHYSICAL_ADDRESS LowestAcceptableAddress,
+							    PHYSICAL_ADDRESS HighestAcceptableAddress,
+							    PHYSICAL_ADDRESS BoundaryAddressMultiple,
+							    MEMORY_CACHING_TYPE CacheType,
+							    NODE_REQUIREMENT PreferredNode)
+{
+	return pagealloc::allocate_contiguous(NumberOfBytes, LowestAcceptableAddress, HighestAcceptableAddress,
+					      BoundaryAddressMultiple, CacheType,
+					      "MmAllocateContiguousMemorySpecifyCacheNode", MMSHIM_CALLER(),
+					      pagealloc::preferred_node(PreferredNode));
+}
+
+extern "C" PVOID MmAllocateContiguousNodeMemory(SIZE_T NumberOfBytes, PHYSICAL_ADDRESS LowestAcceptableAddress,
+						PHYSICAL_ADDRESS HighestAcceptableAddress,
+						PHYSICAL_ADDRESS BoundaryAddressMultiple, ULONG Protect,
+						NODE_REQUIREMENT PreferredNode)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "MmAllocateContiguousNodeMemory";
+	const ULONG cache_bits = Protect & (PAGE_NOCACHE | PAGE_WRITECOMBINE);
+	const ULONG access = Protect & ~ULONG(PAGE_NOCACHE | PAGE_WRITECOMBINE);
+	if (access == PAGE_EXECUTE_READWRITE && cache_bits != (PAGE_NOCACHE | PAGE_WRITECOMBINE)) {
+		pagealloc::fail(MMSHIM_FAIL_UNSUPPORTED, Protect, NumberOfBytes, 0, routine,
+				"PAGE_EXECUTE_READWRITE: mmshim never makes memory executable; use PAGE_READWRITE",
+				caller);
+		return nullptr;
+	}
+	if (access != PAGE_READWRITE || cache_bits == (PAGE_NOCACHE | PAGE_WRITECOMBINE)) {
+		pagealloc::fail(MMSHIM_FAIL_INVALID_FLAGS, Protect, NumberOfBytes, 0, routine,
+				"Protect must be PAGE_READWRITE (or PAGE_EXECUTE_READWRITE), with at most one of "
+				"PAGE_NOCACHE and PAGE_WRITECOMBINE",
+				caller);
+		return nullptr;
+	}
+	const MEMORY_CACHING_TYPE type = cache_bits == PAGE_NOCACHE	 ? MmNonCached
+					 : cache_bits == PAGE_WRITECOMBINE ? MmWriteCombined
+									   : MmCached;
+	return pagealloc::allocate_contiguous(NumberOfBytes, LowestAcceptableAddress, HighestAcceptableAddress,
+					      BoundaryAddressMultiple, type, routine, caller,
+					      pagealloc::preferred_node(PreferredNode));
+}
+
+extern "C" VOID MmFreeContiguousMemorySpecifyCache(PVOID BaseAddress, SIZE_T NumberOfBytes,
+						   MEMORY_CACHING_TYPE CacheType)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "MmFreeContiguousMemorySpecifyCache";
+	const auto key = reinterpret_cast<uptr>(BaseAddress);
+	unsigned cache = 0;
+	const bool cache_valid = cache_of(CacheType, &cache);
+	const uptr pages = NumberOfBytes / kPageSize + ((NumberOfBytes & kPageMask) != 0);
+	bool known = false;
+	pagealloc::Allocation *a = nullptr;
+	{
+		LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
+		KeyedLink *l = pagealloc::g_allocs.take_if(key, [&](const KeyedLink *k) {
+			const auto *x = from_link<pagealloc::Allocation>(k);
+			if (x->kind != pagealloc::Kind::kContiguous)
+				return false;
+			known = true;
+			return cache_valid && x->count == pages && x->cache == cache;
+		});
+		a = l ? from_link<pagealloc::Allocation>(l) : nullptr;
+	}
+	if (a) {
+		pagealloc::release(a);
+		return;
+	}
+	if (known)
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_CONTIGUOUS_FREE_MISMATCH, key,
+				 NumberOfBytes, static_cast<uptr>(CacheType), routine,
+				 "NumberOfBytes or CacheType is not what the memory was allocated with; nothing was "
+				 "freed",
+				 caller);
+	else
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_CONTIGUOUS_NOT_ALLOCATED, key,
+				 NumberOfBytes, 0, routine,
+				 "the address was not returned by a contiguous allocator, or was freed already", caller);
+}
+
+extern "C" PMDL MmAllocateNodePagesForMdlEx(PHYSICAL_ADDRESS LowAddress, PHYSICAL_ADDRESS HighAddress,
+					    PHYSICAL_ADDRESS SkipBytes, SIZE_T TotalBytes,
+					    MEMORY_CACHING_TYPE CacheType, ULONG IdealNode, ULONG Flags)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "MmAllocateNodePagesForMdlEx";
+	const int node = pagealloc::preferred_node(IdealNode);
+	if (node < 0 && IdealNode != MM_ANY_NODE_OK && (Flags & MM_ALLOCATE_FROM_LOCAL_NODE_ONLY)) {
+		pagealloc::fail(MMSHIM_FAIL_NO_SUCH_NODE, IdealNode, Flags, 0, routine,
+				"MM_ALLOCATE_FROM_LOCAL_NODE_ONLY with an IdealNode that is not an online NUMA node",
+				caller);
+		return nullptr;
+	}
+	return pagealloc::allocate_for_mdl(LowAddress, HighAddress, SkipBytes, TotalBytes, CacheType, Flags, routine,
+					   caller, node);
 }

@@ -33,3 +33,4 @@
 #include "vocab.cpp"
 #include "lookaside.cpp"
 #include "mmextra.cpp"
+#include "mmcopy.cpp"

@@ -23,6 +23,8 @@
  * @order: 0..mmshim_plat_pages_max_order()
  * @flags: MMSHIM_PAGES_*
  * @pfn: out, first frame
+ * @node: online NUMA node to prefer (or, with MMSHIM_PAGES_THIS_NODE, to
+ *        take the pages from only); -1: none
  *
  * Always __GFP_NOWARN and __GFP_NORETRY: a Windows caller gets fewer pages
  * (or none) when memory is short, and the OOM killer is never invoked on its
@@ -30,13 +32,16 @@
  * page can be freed alone. Sleeps unless MMSHIM_PAGES_ATOMIC or
  * MMSHIM_PAGES_NOWAIT.
  */
-int mmshim_plat_pages_alloc(unsigned int order, unsigned int flags, unsigned long long *pfn)
+int mmshim_plat_pages_alloc(unsigned int order, unsigned int flags, unsigned long long *pfn, int node)
 {
 	gfp_t gfp = __GFP_NOWARN | __GFP_NORETRY;
 	int nid = NUMA_NO_NODE;
 	struct page *page;
 
 	if (order > MMSHIM_PAGES_MAX_ORDER)
+		return 0;
+	/* alloc_pages_node() warns about (and may crash on) an offline node. */
+	if (node >= 0 && !mmshim_plat_node_online(node))
 		return 0;
 	if (flags & MMSHIM_PAGES_ATOMIC)
 		gfp |= GFP_ATOMIC;
@@ -51,8 +56,11 @@ int mmshim_plat_pages_alloc(unsigned int order, unsigned int flags, unsigned lon
 		gfp |= GFP_DMA;
 	else if (flags & (MMSHIM_PAGES_DMA | MMSHIM_PAGES_DMA32))
 		gfp |= GFP_DMA32;
+	if (node >= 0)
+		nid = node;
 	if (flags & MMSHIM_PAGES_THIS_NODE) {
-		nid = numa_node_id();
+		if (nid == NUMA_NO_NODE)
+			nid = numa_node_id();
 		gfp |= __GFP_THISNODE;
 	}
 	page = alloc_pages_node(nid, gfp, order);

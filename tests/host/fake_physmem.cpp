@@ -31,6 +31,7 @@ struct Phys {
 	unsigned long long ram_end = 0; // first frame that is not RAM (0: no limit)
 	std::size_t spare = ~std::size_t(0); // pages the platform lets mmshim take
 	unsigned long long allocs = 0;  // page allocator calls
+	int last_node = -1;             // node of the last page allocation
 };
 
 Phys &phys()
@@ -64,6 +65,7 @@ unsigned frame_cache(unsigned long long pfn)
 	return it == phys().cache.end() ? unsigned(MMSHIM_CACHE_WB) : it->second;
 }
 unsigned last_page_flags() { return phys().last_flags; }
+int last_page_node() { return phys().last_node; }
 std::size_t live_ioremaps() { return phys().ioremaps.size(); }
 void ioremap_conflict_next() { phys().conflict_next = true; }
 
@@ -121,9 +123,12 @@ int mmshim_plat_kva_cache(const void *va)
 	return static_cast<int>(fake::frame_cache((a - fake::kLinearBase) >> 12));
 }
 
-int mmshim_plat_pages_alloc(unsigned int order, unsigned int flags, unsigned long long *pfn)
+int mmshim_plat_pages_alloc(unsigned int order, unsigned int flags, unsigned long long *pfn, int node)
 {
 	auto &p = fake::phys();
+	p.last_node = node;
+	if (node >= 0 && !mmshim_plat_node_online(static_cast<unsigned>(node)))
+		return 0;
 	fake::rule((flags & MMSHIM_PAGES_ATOMIC) || mmshim_plat_may_sleep(),
 		   "sleeping page allocation in atomic context");
 	p.last_flags = flags;
