@@ -94,6 +94,11 @@ missing)
 	[ "$rc" -eq 1 ] || fail "--quiet: exit status $rc, expected 1"
 	if grep -q '^Provided by mmshim' "$tmp/quiet"; then fail "--quiet still lists what is provided"; fi
 	not_provided "$tmp/quiet" | grep -qxF IoCreateDevice || fail "--quiet does not list IoCreateDevice"
+	# The scan cannot run: exit status 2, not "something is missing".
+	run_scan "$tmp/none" "$tmp/no-such-dir" >/dev/null
+	[ "$rc" -eq 2 ] || fail "a missing directory: exit status $rc, expected 2"
+	CC=/nonexistent/gcc run_scan "$tmp/nocc" "$fixtures/missing" >/dev/null
+	[ "$rc" -eq 2 ] || fail "no compiler: exit status $rc, expected 2"
 	;;
 macro)
 	run_scan "$tmp/report" "$fixtures/macro"
