@@ -122,7 +122,7 @@ scope_names_undeclared)
 	rows=$(grep -c '^| `' <<<"$table")
 	[ "$rows" -ge 9 ] || fail "the advice table has $rows rows, expected at least 9 (one per area)"
 	# Each row's link points at a heading of scope.md.
-	anchors=$(grep -E '^#+ ' "$root/docs/scope.md" | sed -E 's/^#+ //' | tr 'A-Z' 'a-z' |
+	anchors=$(grep -E '^#+ ' "$root/docs/scope.md" | sed -E 's/^#+ //' | tr '[:upper:]' '[:lower:]' |
 		sed -E 's/[^a-z0-9 -]//g; s/ /-/g')
 	while read -r anchor; do
 		grep -qxF -- "$anchor" <<<"$anchors" || fail "advice table link #$anchor matches no heading of scope.md"
