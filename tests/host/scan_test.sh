@@ -60,6 +60,8 @@ examples)
 	run_scan "$tmp/report" "$root/examples"
 	[ "$rc" -eq 0 ] || fail "mmshim-scan examples/ exited $rc, expected 0 (everything provided)"
 	grep -q '^mmshim-scan: [0-9]* provided, 0 not provided' "$tmp/report" || fail "examples: something is not provided"
+	grep -E '^  Windows half, compiled .*examples/hello_mdl/driver.c.*examples/ioctl_driver/driver.c' "$tmp/report" |
+		grep -qv iomgr.c || fail "examples: the Windows-half files are not the ones compiled"
 	for name in IoAllocateMdl MmProbeAndLockPages ExAllocatePool2 MmMapIoSpace __try; do
 		provided_line "$tmp/report" "$name" | grep -q 'docs/[a-z]*\.md' ||
 			fail "examples: $name is not listed as provided with a doc page"
