@@ -191,6 +191,18 @@ EOF
 		if not_provided "$tmp/report2" | grep -qxF "$name"; then fail "$name, now declared, is reported missing"; fi
 	done
 	not_provided "$tmp/report2" | grep -qxF IoCreateDevice || fail "IoCreateDevice is no longer reported"
+	# Headers that pull in compiler headers: what those declare (NULL,
+	# size_t) is usable but not mmshim's, so neither provided nor missing.
+	mkdir -p "$tmp/tree2"
+	cp -r "$root/include" "$root/docs" "$root/tools" "$tmp/tree2/"
+	sed -i 's/^#define MMSHIM_TYPES_H$/&\n#include <stddef.h>\n#include <stdarg.h>/' "$tmp/tree2/include/mmshim/types.h"
+	grep -q '^#include <stddef.h>' "$tmp/tree2/include/mmshim/types.h" || fail "could not edit the copy of types.h"
+	"$tmp/tree2/tools/mmshim-scan" "$root/examples" >"$tmp/report3" 2>&1
+	rc=$?
+	[ "$rc" -eq 0 ] || { cat "$tmp/report3"; fail "examples against headers that include <stddef.h>: exit $rc, expected 0"; }
+	for name in size_t va_list; do
+		if provided_line "$tmp/report3" "$name" | grep -q .; then fail "$name (from <stddef.h>/<stdarg.h>) is listed as mmshim's"; fi
+	done
 	;;
 *)
 	echo "scan_test.sh: unknown case $case" >&2
