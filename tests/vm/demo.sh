@@ -1,10 +1,20 @@
 #!/bin/bash
-# demo.sh - what a newcomer runs first (make demo): build mmshim and the
-# example ported driver, boot a Debian stock kernel in qemu, insmod both and
-# show what the driver did. MMSHIM_DEMO_KERNEL=6.1 picks the other series.
+# demo.sh - what a newcomer runs first (make demo): scan the example drivers
+# with tools/mmshim-scan, build mmshim and the example ported driver, boot a
+# Debian stock kernel in qemu, insmod both and show what the driver did.
+# MMSHIM_DEMO_KERNEL=6.1 picks the other series.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 "$REPO/tests/deps.sh" vm
+# Step 1 of a port: which WDK names do the drivers use, and does mmshim
+# provide them all? (docs/porting.md)
+echo "=== tools/mmshim-scan examples/: the WDK names the example drivers use (step 1 of a port)"
+echo
+if ! "$REPO/tools/mmshim-scan" "$REPO/examples"; then
+	echo "demo: mmshim-scan: the examples use names mmshim does not provide" >&2
+	exit 1
+fi
+echo
 series=${MMSHIM_DEMO_KERNEL:-6.12}
 out=$BUILD/demo-$series
 boot_stock "$series" "$out"
