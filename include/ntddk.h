@@ -4,4 +4,5 @@
 #define MMSHIM_NTDDK_H
 #include <wdm.h>
 #include <mmshim/physical.h>
+#include <mmshim/video.h>
 #endif

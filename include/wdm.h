@@ -24,5 +24,7 @@
 #include <mmshim/iospace.h>
 #include <mmshim/pagealloc.h>
 #include <mmshim/routines.h>
+#include <mmshim/register.h>
+#include <mmshim/iomdl.h>
 
 #endif /* MMSHIM_WDM_H */

@@ -69,6 +69,10 @@
 	X(MmAllocateContiguousMemorySpecifyCache) \
 	X(MmFreeContiguousMemory)         \
 	X(MmshimAllocatedPageCount)       \
+	/* I/O-space MDLs and video mappings (src/core/iospace.cpp, issue 11) */ \
+	X(MmAllocateMdlForIoSpace)        \
+	X(MmMapVideoDisplay)              \
+	X(MmUnmapVideoDisplay)            \
 	/* routines by name (src/core/routines.cpp) */ \
 	X(RtlInitUnicodeString)           \
 	X(MmGetSystemRoutineAddress)

@@ -140,4 +140,8 @@ MMSHIM_EXTERN_C_END
 #define MMSHIM_VRF_PARTIAL_MAPPED_AT_RELEASE 0x4D530069 /* a partial MDL is still mapped when its source is unlocked or freed */
 #define MMSHIM_VRF_PARTIAL_SOURCE_TOO_SMALL 0x4D53006A /* IoBuildPartialMdl: the source's PFN storage does not hold the range */
 
+/* I/O-space MDLs (MmAllocateMdlForIoSpace, docs/iospace.md): a reason under
+ * MMSHIM_CALL_FAILED. */
+#define MMSHIM_FAIL_RAM_AS_IO_SPACE 0x4D5300A0 /* a range is System RAM (or part of it) */
+
 #endif /* MMSHIM_VERIFIER_H */

@@ -89,7 +89,7 @@ run_vm() {
 	probe_accel "$kernel"
 	# shellcheck disable=SC2046
 	timeout "$VM_TIMEOUT" qemu-system-x86_64 $(qemu_accel_args) -smp 2 -m 2048 \
-		-display none -no-reboot -device edu \
+		-display none -no-reboot -device edu -device pci-testdev \
 		-serial stdio -serial "file:$data" \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $extra" \
