@@ -21,7 +21,9 @@
 #include <linux/spinlock.h>
 #include <linux/jiffies.h>
 #include <linux/delay.h>
+#include <linux/slab.h>
 #include "mmshim_kunit.h"
+#include <ntddk.h>
 
 #define TESTDEV_VENDOR 0x1b36
 #define TESTDEV_DEVICE 0x0005
@@ -256,4 +258,166 @@ static struct kunit_suite register_suite = {
 	.exit = mmshim_test_exit,
 	.test_cases = register_cases,
 };
-kunit_test_suite(register_suite);
+
+/*
+ * Suite "mmshim_iomdl": MmAllocateMdlForIoSpace on the edu BAR, mapped with
+ * MmMapLockedPagesSpecifyCache and read through the WDK register routines;
+ * MmMapVideoDisplay / MmUnmapVideoDisplay; bad input for both.
+ */
+static MM_PHYSICAL_ADDRESS_LIST range(u64 phys, SIZE_T bytes)
+{
+	MM_PHYSICAL_ADDRESS_LIST e;
+
+	e.PhysicalAddress = pa(phys);
+	e.NumberOfBytes = bytes;
+	return e;
+}
+
+static void iomdl_edu_mapped_through_the_mdl(struct kunit *test)
+{
+	u64 len = 0, bar = edu_bar0(test, &len);
+	MM_PHYSICAL_ADDRESS_LIST list[2];
+	volatile ULONG *regs;
+	PMDL m = NULL;
+
+	KUNIT_ASSERT_GE(test, len, (u64)(2 * PAGE_SIZE));
+	/* Two ranges that happen to be contiguous: one ioremap. */
+	list[0] = range(bar, PAGE_SIZE);
+	list[1] = range(bar + PAGE_SIZE, PAGE_SIZE);
+	EXPECT_NO_REPORT(test, KUNIT_EXPECT_EQ(test, MmAllocateMdlForIoSpace(list, 2, &m), STATUS_SUCCESS));
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_EQ(test, MmGetMdlByteCount(m), (ULONG)(2 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, MmGetMdlPfnArray(m)[0], (PFN_NUMBER)(bar >> PAGE_SHIFT));
+	KUNIT_EXPECT_EQ(test, MmGetMdlPfnArray(m)[1], (PFN_NUMBER)(bar >> PAGE_SHIFT) + 1);
+	KUNIT_EXPECT_TRUE(test, m->MdlFlags & MDL_IO_SPACE);
+	EXPECT_NO_REPORT(test, regs = MmMapLockedPagesSpecifyCache(m, KernelMode, MmNonCached, NULL, FALSE,
+								  NormalPagePriority));
+	KUNIT_ASSERT_NOT_NULL(test, (void *)regs);
+	KUNIT_EXPECT_EQ(test, pte_cache((void *)regs), 1);
+	KUNIT_EXPECT_PTR_EQ(test, MmGetSystemAddressForMdlSafe(m, NormalPagePriority), (PVOID)regs);
+	KUNIT_EXPECT_EQ(test, READ_REGISTER_ULONG(regs), 0x010000edU);
+	WRITE_REGISTER_ULONG(regs + 1, 0x00ff00ff);
+	KUNIT_EXPECT_EQ(test, READ_REGISTER_ULONG(regs + 1), 0xff00ff00U);
+	EXPECT_NO_REPORT(test, MmUnmapLockedPages((PVOID)regs, m));
+	EXPECT_NO_REPORT(test, IoFreeMdl(m));
+
+	/* Write-combined through the MDL. */
+	KUNIT_ASSERT_EQ(test, MmAllocateMdlForIoSpace(list, 1, &m), STATUS_SUCCESS);
+	regs = MmMapLockedPagesSpecifyCache(m, KernelMode, MmWriteCombined, NULL, FALSE, NormalPagePriority);
+	KUNIT_ASSERT_NOT_NULL(test, (void *)regs);
+	KUNIT_EXPECT_EQ(test, pte_cache((void *)regs), 2);
+	KUNIT_EXPECT_EQ(test, READ_REGISTER_ULONG(regs), 0x010000edU);
+	/* Freed while mapped: unmapped for the driver, reported. */
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_MAPPED, IoFreeMdl(m));
+
+	/* Ranges in another order: described, but not one ioremap. */
+	list[0] = range(bar + PAGE_SIZE, PAGE_SIZE);
+	list[1] = range(bar, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, MmAllocateMdlForIoSpace(list, 2, &m), STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, MmGetMdlPfnArray(m)[1], (PFN_NUMBER)(bar >> PAGE_SHIFT));
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
+		      KUNIT_EXPECT_NULL(test, MmMapLockedPagesSpecifyCache(m, KernelMode, MmNonCached, NULL, FALSE,
+									   NormalPagePriority)));
+	IoFreeMdl(m);
+}
+
+static void iomdl_atomic_and_bad_input(struct kunit *test)
+{
+	u64 len = 0, bar = edu_bar0(test, &len);
+	void *page = (void *)__get_free_page(GFP_KERNEL);
+	MM_PHYSICAL_ADDRESS_LIST list[2];
+	unsigned long flags;
+	NTSTATUS st;
+	PMDL m = NULL;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* DISPATCH_LEVEL is allowed: nothing sleeps. */
+	list[0] = range(bar, PAGE_SIZE);
+	spin_lock_irqsave(&register_test_lock, flags);
+	st = MmAllocateMdlForIoSpace(list, 1, &m);
+	spin_unlock_irqrestore(&register_test_lock, flags);
+	KUNIT_EXPECT_EQ(test, st, STATUS_SUCCESS);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	IoFreeMdl(m);
+
+	/* RAM is not I/O space. */
+	list[1] = range(virt_to_phys(page), PAGE_SIZE);
+	m = (PMDL)page;
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_RAM_AS_IO_SPACE,
+		      KUNIT_EXPECT_EQ(test, MmAllocateMdlForIoSpace(list, 2, &m), STATUS_INVALID_PARAMETER_1));
+	KUNIT_EXPECT_NULL(test, m);
+	list[1] = range(bar + 8, PAGE_SIZE);
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_NOT_ALIGNED,
+		      KUNIT_EXPECT_EQ(test, MmAllocateMdlForIoSpace(list, 2, &m), STATUS_INVALID_PARAMETER_1));
+	list[1] = range(bar, 100);
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_NOT_ALIGNED,
+		      KUNIT_EXPECT_EQ(test, MmAllocateMdlForIoSpace(list, 2, &m), STATUS_INVALID_PARAMETER_1));
+	list[1] = range(bar, 0);
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_ZERO_LENGTH,
+		      KUNIT_EXPECT_EQ(test, MmAllocateMdlForIoSpace(list, 2, &m), STATUS_INVALID_PARAMETER_1));
+	list[1] = range(1ULL << 60, PAGE_SIZE);
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_BAD_ADDRESS,
+		      KUNIT_EXPECT_EQ(test, MmAllocateMdlForIoSpace(list, 2, &m), STATUS_INVALID_PARAMETER_1));
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_ZERO_LENGTH,
+		      KUNIT_EXPECT_EQ(test, MmAllocateMdlForIoSpace(list, 0, &m), STATUS_INVALID_PARAMETER_2));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT,
+		      KUNIT_EXPECT_EQ(test, MmAllocateMdlForIoSpace(NULL, 1, &m), STATUS_INVALID_PARAMETER_1));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT,
+		      KUNIT_EXPECT_EQ(test, MmAllocateMdlForIoSpace(list, 1, NULL), STATUS_INVALID_PARAMETER_3));
+	KUNIT_EXPECT_EQ(test, MmshimLiveMdlCount(), 0UL);
+	free_page((unsigned long)page);
+}
+
+static void iomdl_video_display(struct kunit *test)
+{
+	u64 len = 0, bar = edu_bar0(test, &len);
+	volatile ULONG *fb;
+	unsigned long flags;
+	PVOID atomic_va;
+	ULONG irql_reports;
+
+	EXPECT_NO_REPORT(test, fb = MmMapVideoDisplay(pa(bar), PAGE_SIZE, MmWriteCombined));
+	KUNIT_ASSERT_NOT_NULL(test, (void *)fb);
+	KUNIT_EXPECT_EQ(test, pte_cache((void *)fb), 2);
+	KUNIT_EXPECT_EQ(test, READ_REGISTER_ULONG(fb), 0x010000edU);
+	KUNIT_EXPECT_EQ(test, MmshimIoSpaceMappingCount(), 1UL);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_IO_SIZE_MISMATCH,
+		      MmUnmapVideoDisplay((PVOID)fb, 3 * PAGE_SIZE));
+	EXPECT_NO_REPORT(test, MmUnmapVideoDisplay((PVOID)fb, PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, MmshimIoSpaceMappingCount(), 0UL);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_IO_NOT_MAPPED,
+		      MmUnmapVideoDisplay((PVOID)fb, PAGE_SIZE));
+	/* Uncached, unmapped with MmUnmapIoSpace: the same records. */
+	fb = MmMapVideoDisplay(pa(bar), PAGE_SIZE, MmNonCached);
+	KUNIT_ASSERT_NOT_NULL(test, (void *)fb);
+	KUNIT_EXPECT_EQ(test, pte_cache((void *)fb), 1);
+	EXPECT_NO_REPORT(test, MmUnmapIoSpace((PVOID)fb, PAGE_SIZE));
+	/* Bad input: as MmMapIoSpace. */
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_INVALID_FLAGS,
+		      KUNIT_EXPECT_NULL(test, MmMapVideoDisplay(pa(bar), PAGE_SIZE, MmNotMapped)));
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_ZERO_LENGTH,
+		      KUNIT_EXPECT_NULL(test, MmMapVideoDisplay(pa(bar), 0, MmWriteCombined)));
+	/* IRQL <= APC_LEVEL: refused with a spin lock held. */
+	irql_reports = MmshimVerifierReportCount(MMSHIM_CALL_FAILED, MMSHIM_FAIL_IRQL);
+	spin_lock_irqsave(&register_test_lock, flags);
+	atomic_va = MmMapVideoDisplay(pa(bar), PAGE_SIZE, MmWriteCombined);
+	spin_unlock_irqrestore(&register_test_lock, flags);
+	KUNIT_EXPECT_NULL(test, atomic_va);
+	KUNIT_EXPECT_EQ(test, MmshimVerifierReportCount(MMSHIM_CALL_FAILED, MMSHIM_FAIL_IRQL), irql_reports + 1);
+	KUNIT_EXPECT_EQ(test, MmshimIoSpaceMappingCount(), 0UL);
+}
+
+static struct kunit_case iomdl_cases[] = {
+	KUNIT_CASE(iomdl_edu_mapped_through_the_mdl),
+	KUNIT_CASE(iomdl_atomic_and_bad_input),
+	KUNIT_CASE(iomdl_video_display),
+	{}
+};
+
+static struct kunit_suite iomdl_suite = {
+	.name = "mmshim_iomdl",
+	.init = mmshim_test_init,
+	.exit = mmshim_test_exit,
+	.test_cases = iomdl_cases,
+};
+kunit_test_suites(&register_suite, &iomdl_suite);

@@ -197,7 +197,9 @@ void release_all_at_unload()
 using namespace mmshim;
 
 namespace mmshim::iospace {
+namespace {
 
+// MmMapIoSpace's path, shared with MmMapVideoDisplay.
 PVOID map_cached(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, MEMORY_CACHING_TYPE CacheType,
 		 const char *routine, void *caller)
 {
@@ -211,6 +213,7 @@ PVOID map_cached(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, MEMORY_
 	return iospace::map(PhysicalAddress, NumberOfBytes, cache, false, routine, caller);
 }
 
+} // namespace
 } // namespace mmshim::iospace
 
 extern "C" PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes,
@@ -246,7 +249,9 @@ extern "C" PVOID MmMapIoSpaceEx(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberO
 }
 
 namespace mmshim::iospace {
+namespace {
 
+// MmUnmapIoSpace's path, shared with MmUnmapVideoDisplay.
 void unmap(PVOID BaseAddress, SIZE_T NumberOfBytes, const char *routine, void *caller)
 {
 	const auto va = reinterpret_cast<uptr>(BaseAddress);
@@ -282,6 +287,7 @@ void unmap(PVOID BaseAddress, SIZE_T NumberOfBytes, const char *routine, void *c
 	iospace::release(mp);
 }
 
+} // namespace
 } // namespace mmshim::iospace
 
 extern "C" VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes)

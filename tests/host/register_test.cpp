@@ -127,6 +127,10 @@ TEST_F(IoMdlTest, DescribesTheRangesInOrder)
 		      EXPECT_EQ(MmMapLockedPagesSpecifyCache(m, KernelMode, MmNonCached, nullptr, FALSE,
 							     NormalPagePriority),
 				nullptr));
+	// Not locked by MmProbeAndLockPages: MmUnlockPages is refused, nothing changes.
+	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED, MmUnlockPages(m));
+	EXPECT_EQ(m->MdlFlags & (MDL_IO_SPACE | MDL_PAGES_LOCKED), MDL_IO_SPACE | MDL_PAGES_LOCKED);
+	EXPECT_EQ(MmGetMdlPfnArray(m)[5], kIoPfn + 102);
 	EXPECT_NO_REPORT(IoFreeMdl(m));
 	EXPECT_EQ(MmshimLiveMdlCount(), 0u);
 }
