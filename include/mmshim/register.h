@@ -112,6 +112,9 @@ MMSHIM_REG_WRITE_BUFFER_FN(WRITE_REGISTER_BUFFER_ULONG64, ULONG64, PULONG64, "mo
  */
 #define MMSHIM_PORT_NUMBER(p) ((USHORT)(ULONG_PTR)(p))
 
+/* mmshim extension: defined where READ_PORT_* / WRITE_PORT_* exist. */
+#define MMSHIM_HAS_PORT_IO 1
+
 #define MMSHIM_PORT_READ_FN(name, type, ptype, insn, reg)                           \
 	static inline type name(ptype Port)                                          \
 	{                                                                            \

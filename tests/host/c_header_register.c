@@ -4,7 +4,10 @@
  * plain C11 with -pedantic -Werror (see CMakeLists.txt): every register and
  * port routine and every new prototype assigned to a pointer of the WDK's
  * function type, and the register accessors run on ordinary memory.
+ * CMakeLists.txt also assembles it for arm64 (clang), where the port
+ * routines must not exist.
  */
+
 #include <wdm.h>
 #include <ntddk.h>
 
@@ -39,6 +42,10 @@ typedef VOID (*wdk_unmap_video_display)(PVOID BaseAddress, SIZE_T NumberOfBytes)
  * after running each register accessor once on @mem (8 ULONG64s, zeroed). */
 int mmshim_c_register_check(ULONG64 *mem);
 
+#if defined(__aarch64__) && defined(MMSHIM_HAS_PORT_IO)
+#error "port I/O must stay undeclared on arm64"
+#endif
+
 int mmshim_c_register_check(ULONG64 *mem)
 {
 	int n = 0;
@@ -61,6 +68,18 @@ int mmshim_c_register_check(ULONG64 *mem)
 		wdk_register_buffer_ushort f11 = READ_REGISTER_BUFFER_USHORT, f12 = WRITE_REGISTER_BUFFER_USHORT;
 		wdk_register_buffer_ulong f13 = READ_REGISTER_BUFFER_ULONG, f14 = WRITE_REGISTER_BUFFER_ULONG;
 		wdk_register_buffer_ulong64 f15 = READ_REGISTER_BUFFER_ULONG64, f16 = WRITE_REGISTER_BUFFER_ULONG64;
+		wdk_allocate_mdl_for_io_space f29 = MmAllocateMdlForIoSpace;
+		wdk_map_video_display f30 = MmMapVideoDisplay;
+		wdk_unmap_video_display f31 = MmUnmapVideoDisplay;
+
+		n += f1 != NULL, n += f2 != NULL, n += f3 != NULL, n += f4 != NULL;
+		n += f5 != NULL, n += f6 != NULL, n += f7 != NULL, n += f8 != NULL;
+		n += f9 != NULL, n += f10 != NULL, n += f11 != NULL, n += f12 != NULL;
+		n += f13 != NULL, n += f14 != NULL, n += f15 != NULL, n += f16 != NULL;
+		n += f29 != NULL, n += f30 != NULL, n += f31 != NULL;
+	}
+#if defined(MMSHIM_HAS_PORT_IO)
+	{
 		wdk_read_port_uchar f17 = READ_PORT_UCHAR;
 		wdk_read_port_ushort f18 = READ_PORT_USHORT;
 		wdk_read_port_ulong f19 = READ_PORT_ULONG;
@@ -70,19 +89,12 @@ int mmshim_c_register_check(ULONG64 *mem)
 		wdk_port_buffer_uchar f23 = READ_PORT_BUFFER_UCHAR, f24 = WRITE_PORT_BUFFER_UCHAR;
 		wdk_port_buffer_ushort f25 = READ_PORT_BUFFER_USHORT, f26 = WRITE_PORT_BUFFER_USHORT;
 		wdk_port_buffer_ulong f27 = READ_PORT_BUFFER_ULONG, f28 = WRITE_PORT_BUFFER_ULONG;
-		wdk_allocate_mdl_for_io_space f29 = MmAllocateMdlForIoSpace;
-		wdk_map_video_display f30 = MmMapVideoDisplay;
-		wdk_unmap_video_display f31 = MmUnmapVideoDisplay;
 
-		n += f1 != NULL, n += f2 != NULL, n += f3 != NULL, n += f4 != NULL;
-		n += f5 != NULL, n += f6 != NULL, n += f7 != NULL, n += f8 != NULL;
-		n += f9 != NULL, n += f10 != NULL, n += f11 != NULL, n += f12 != NULL;
-		n += f13 != NULL, n += f14 != NULL, n += f15 != NULL, n += f16 != NULL;
 		n += f17 != NULL, n += f18 != NULL, n += f19 != NULL, n += f20 != NULL;
 		n += f21 != NULL, n += f22 != NULL, n += f23 != NULL, n += f24 != NULL;
 		n += f25 != NULL, n += f26 != NULL, n += f27 != NULL, n += f28 != NULL;
-		n += f29 != NULL, n += f30 != NULL, n += f31 != NULL;
 	}
+#endif /* ports: x86 only (the arm64 build of this file checks they stay undeclared) */
 
 	/* mem[0]: bytes, mem[1]: halves, mem[2]: longs, mem[3..4]: quads. */
 	WRITE_REGISTER_UCHAR(r, 0x12);
