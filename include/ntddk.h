@@ -7,4 +7,5 @@
 #include <mmshim/secure.h>
 /* MmCopyMemory and physical memory queries (docs/mmcopy.md) */
 #include <mmshim/mmcopy.h>
+#include <mmshim/video.h>
 #endif

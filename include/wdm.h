@@ -30,5 +30,7 @@
 #include <mmshim/mmextra.h>
 /* NUMA-node and cache variants of page allocation (docs/pagealloc.md) */
 #include <mmshim/pagenode.h>
+#include <mmshim/register.h>
+#include <mmshim/iomdl.h>
 
 #endif /* MMSHIM_WDM_H */

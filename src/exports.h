@@ -142,6 +142,10 @@
 	X(MmAllocateContiguousNodeMemory) \
 	X(MmFreeContiguousMemorySpecifyCache) \
 	X(MmAllocateNodePagesForMdlEx)    \
+	/* I/O-space MDLs and video mappings (src/core/iospace.cpp, issue 11) */ \
+	X(MmAllocateMdlForIoSpace)        \
+	X(MmMapVideoDisplay)              \
+	X(MmUnmapVideoDisplay)            \
 	/* routines by name (src/core/routines.cpp) */ \
 	X(RtlInitUnicodeString)           \
 	X(MmGetSystemRoutineAddress)

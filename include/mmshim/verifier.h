@@ -157,5 +157,8 @@ MMSHIM_EXTERN_C_END
  * docs/pagealloc.md). */
 #define MMSHIM_VRF_CONTIGUOUS_FREE_MISMATCH 0x4D5300C0 /* MmFreeContiguousMemorySpecifyCache: size or cache type not the allocation's */
 #define MMSHIM_FAIL_NO_SUCH_NODE 0x4D5300C1 /* MMSHIM_CALL_FAILED reason: MM_ALLOCATE_FROM_LOCAL_NODE_ONLY with a node that is not online */
+/* I/O-space MDLs (MmAllocateMdlForIoSpace, docs/iospace.md): a reason under
+ * MMSHIM_CALL_FAILED. */
+#define MMSHIM_FAIL_RAM_AS_IO_SPACE 0x4D5300A0 /* a range is System RAM (or part of it) */
 
 #endif /* MMSHIM_VERIFIER_H */

@@ -196,11 +196,13 @@ void release_all_at_unload()
 
 using namespace mmshim;
 
-extern "C" PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes,
-			      MEMORY_CACHING_TYPE CacheType)
+namespace mmshim::iospace {
+namespace {
+
+// MmMapIoSpace's path, shared with MmMapVideoDisplay.
+PVOID map_cached(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, MEMORY_CACHING_TYPE CacheType,
+		 const char *routine, void *caller)
 {
-	void *caller = MMSHIM_CALLER();
-	const char *routine = "MmMapIoSpace";
 	unsigned cache;
 	if (!cache_of(CacheType, &cache)) {
 		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_INVALID_FLAGS,
@@ -209,6 +211,15 @@ extern "C" PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfB
 		return nullptr;
 	}
 	return iospace::map(PhysicalAddress, NumberOfBytes, cache, false, routine, caller);
+}
+
+} // namespace
+} // namespace mmshim::iospace
+
+extern "C" PVOID MmMapIoSpace(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes,
+			      MEMORY_CACHING_TYPE CacheType)
+{
+	return iospace::map_cached(PhysicalAddress, NumberOfBytes, CacheType, "MmMapIoSpace", MMSHIM_CALLER());
 }
 
 extern "C" PVOID MmMapIoSpaceEx(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes, ULONG Protect)
@@ -237,10 +248,12 @@ extern "C" PVOID MmMapIoSpaceEx(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberO
 	return iospace::map(PhysicalAddress, NumberOfBytes, cache, access == PAGE_READONLY, routine, caller);
 }
 
-extern "C" VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes)
+namespace mmshim::iospace {
+namespace {
+
+// MmUnmapIoSpace's path, shared with MmUnmapVideoDisplay.
+void unmap(PVOID BaseAddress, SIZE_T NumberOfBytes, const char *routine, void *caller)
 {
-	void *caller = MMSHIM_CALLER();
-	const char *routine = "MmUnmapIoSpace";
 	const auto va = reinterpret_cast<uptr>(BaseAddress);
 	const uptr key = va & ~kPageMask;
 	const uptr pages = span_pages(va, NumberOfBytes);
@@ -274,6 +287,14 @@ extern "C" VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes)
 	iospace::release(mp);
 }
 
+} // namespace
+} // namespace mmshim::iospace
+
+extern "C" VOID MmUnmapIoSpace(PVOID BaseAddress, SIZE_T NumberOfBytes)
+{
+	iospace::unmap(BaseAddress, NumberOfBytes, "MmUnmapIoSpace", MMSHIM_CALLER());
+}
+
 extern "C" SIZE_T MmshimIoSpaceMappingCount(VOID)
 {
 	LockGuard guard(MMSHIM_LOCK_IOSPACE);
@@ -302,4 +323,91 @@ extern "C" PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID BaseAddress)
 extern "C" BOOLEAN MmIsAddressValid(PVOID VirtualAddress)
 {
 	return mmshim_plat_kva_readable(VirtualAddress) ? TRUE : FALSE;
+}
+
+// MmMapVideoDisplay / MmUnmapVideoDisplay: MmMapIoSpace / MmUnmapIoSpace
+// under the video names, sharing their records (a mapping made by one may
+// be unmapped by the other, as on Windows where both are the same code).
+extern "C" PVOID MmMapVideoDisplay(PHYSICAL_ADDRESS PhysicalAddress, SIZE_T NumberOfBytes,
+				   MEMORY_CACHING_TYPE CacheType)
+{
+	return iospace::map_cached(PhysicalAddress, NumberOfBytes, CacheType, "MmMapVideoDisplay",
+				   MMSHIM_CALLER());
+}
+
+extern "C" VOID MmUnmapVideoDisplay(PVOID BaseAddress, SIZE_T NumberOfBytes)
+{
+	iospace::unmap(BaseAddress, NumberOfBytes, "MmUnmapVideoDisplay", MMSHIM_CALLER());
+}
+
+// MmAllocateMdlForIoSpace: an MDL whose PFN array lists the frames of each
+// range in order. The ranges are checked as Windows documents (page-aligned
+// base, page-multiple size, not RAM, total below 4 GiB); nothing is mapped
+// or pinned (device frames have no struct page to pin), so the MDL is
+// flagged MDL_PAGES_LOCKED | MDL_IO_SPACE without a lock record: it maps
+// with MmMapLockedPagesSpecifyCache and frees with IoFreeMdl.
+extern "C" NTSTATUS MmAllocateMdlForIoSpace(PMM_PHYSICAL_ADDRESS_LIST PhysicalAddressList,
+					    SIZE_T NumberOfEntries, PMDL *NewMdl)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "MmAllocateMdlForIoSpace";
+	auto refuse = [&](uptr reason, uptr p2, uptr p3, uptr p4, const char *what) {
+		verifier::report(MMSHIM_CALL_FAILED, reason, p2, p3, p4, routine, what, caller);
+		return STATUS_INVALID_PARAMETER_1;
+	};
+	if (!NewMdl) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 3, 0, 0, routine,
+				 "NewMdl is NULL", caller);
+		return STATUS_INVALID_PARAMETER_3;
+	}
+	*NewMdl = nullptr;
+	if (!PhysicalAddressList) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 1, 0, 0, routine,
+				 "PhysicalAddressList is NULL", caller);
+		return STATUS_INVALID_PARAMETER_1;
+	}
+	if (NumberOfEntries == 0) {
+		verifier::report(MMSHIM_CALL_FAILED, MMSHIM_FAIL_ZERO_LENGTH, 0, 0, 0, routine,
+				 "NumberOfEntries is 0", caller);
+		return STATUS_INVALID_PARAMETER_2;
+	}
+	ULONGLONG total = 0;
+	for (SIZE_T i = 0; i < NumberOfEntries; i++) {
+		const LONGLONG signed_phys = PhysicalAddressList[i].PhysicalAddress.QuadPart;
+		const auto phys = static_cast<ULONGLONG>(signed_phys);
+		const SIZE_T bytes = PhysicalAddressList[i].NumberOfBytes;
+		if (bytes == 0)
+			return refuse(MMSHIM_FAIL_ZERO_LENGTH, i, phys, 0, "a range has NumberOfBytes 0");
+		if ((phys & kPageMask) != 0 || (bytes & kPageMask) != 0)
+			return refuse(MMSHIM_FAIL_NOT_ALIGNED, i, phys, bytes,
+				      "each range must start on a page boundary and be a whole number of pages");
+		ULONGLONG last;
+		if (signed_phys < 0 || !checked_add<ULONGLONG>(phys, bytes - 1, &last))
+			return refuse(MMSHIM_FAIL_RANGE_WRAPS, i, phys, bytes, "a range wraps around");
+		if (last >= mmshim_plat_phys_limit())
+			return refuse(MMSHIM_FAIL_BAD_ADDRESS, i, phys, bytes,
+				      "a range lies beyond what this CPU can address");
+		if (bytes > MMSHIM_MAX_MDL_LENGTH - total)
+			return refuse(MMSHIM_FAIL_LENGTH_TOO_LARGE, i, total, bytes,
+				      "the ranges add up to 4 GiB or more (the limit of an MDL)");
+		total += bytes;
+		if (mmshim_plat_phys_kind(phys, bytes) != MMSHIM_PHYS_DEVICE)
+			return refuse(MMSHIM_FAIL_RAM_AS_IO_SPACE, i, phys, bytes,
+				      "a range is (partly) System RAM, which is not I/O space");
+	}
+	MDL *m = IoAllocateMdl(nullptr, static_cast<ULONG>(total), FALSE, FALSE, nullptr);
+	if (!m)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	PPFN_NUMBER pfns = MmGetMdlPfnArray(m);
+	uptr n = 0;
+	for (SIZE_T i = 0; i < NumberOfEntries; i++) {
+		const auto first = static_cast<PFN_NUMBER>(
+			static_cast<ULONGLONG>(PhysicalAddressList[i].PhysicalAddress.QuadPart) >> PAGE_SHIFT);
+		const uptr pages = PhysicalAddressList[i].NumberOfBytes >> PAGE_SHIFT;
+		for (uptr p = 0; p < pages; p++)
+			pfns[n++] = first + p;
+	}
+	m->MdlFlags |= MDL_PAGES_LOCKED | MDL_IO_SPACE;
+	*NewMdl = m;
+	return STATUS_SUCCESS;
 }

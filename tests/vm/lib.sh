@@ -82,14 +82,15 @@ qemu_accel_args() {
 # run_vm KERNEL INITRD CONSOLE_LOG OUTPUT_LOG [extra kernel args]: boots and
 # waits; returns qemu's rc. The kernel console is ttyS0 (CONSOLE_LOG); the
 # test's own structured output goes to ttyS1 (OUTPUT_LOG), so printk lines
-# never interleave with it.
+# never interleave with it. Devices: qemu's edu (MMIO registers) and
+# pci-testdev (an MMIO BAR and an I/O-port BAR; kunit/register_test.c).
 run_vm() {
 	local kernel=$1 initrd=$2 out=$3 data=$4 extra=${5:-}
 	rm -f "$data"
 	probe_accel "$kernel"
 	# shellcheck disable=SC2046
 	timeout "$VM_TIMEOUT" qemu-system-x86_64 $(qemu_accel_args) -smp 2 -m 2048 \
-		-display none -no-reboot -device edu \
+		-display none -no-reboot -device edu -device pci-testdev \
 		-serial stdio -serial "file:$data" \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $extra" \
