@@ -54,7 +54,7 @@ NTSTATUS HelloMdlStart(VOID)
 	Buffer = (PUCHAR)ExAllocatePool2(POOL_FLAG_NON_PAGED, HELLO_BYTES, HELLO_TAG);
 	if (!Buffer)
 		return STATUS_INSUFFICIENT_RESOURCES;
-	HelloLog("ExAllocatePool2(POOL_FLAG_NON_PAGED, %lu bytes, 'Hell') = %px (zeroed: %s)\n",
+	DbgPrint("ExAllocatePool2(POOL_FLAG_NON_PAGED, %lu bytes, 'Hell') = %px (zeroed: %s)\n",
 		 (unsigned long)HELLO_BYTES, Buffer, Buffer[0] == 0 && Buffer[HELLO_BYTES - 1] == 0 ? "yes" : "no");
 
 	Mdl = IoAllocateMdl(Buffer + HELLO_OFFSET, HELLO_BYTES - HELLO_OFFSET, FALSE, FALSE, NULL);
@@ -63,35 +63,35 @@ NTSTATUS HelloMdlStart(VOID)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	}
 	Pages = (ULONG)ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(Mdl), MmGetMdlByteCount(Mdl));
-	HelloLog("IoAllocateMdl(buffer + 0x%x, %u bytes) = %px: Size %d, %u pages, MdlFlags 0x%04x (%s)\n",
+	DbgPrint("IoAllocateMdl(buffer + 0x%x, %u bytes) = %px: Size %d, %u pages, MdlFlags 0x%04x (%s)\n",
 		 HELLO_OFFSET, MmGetMdlByteCount(Mdl), Mdl, Mdl->Size, Pages,
 		 (unsigned)(USHORT)Mdl->MdlFlags, FlagNames(Mdl->MdlFlags, Names, sizeof(Names)));
 
 	MmBuildMdlForNonPagedPool(Mdl);
-	HelloLog("MmBuildMdlForNonPagedPool: MdlFlags 0x%04x (%s)\n", (unsigned)(USHORT)Mdl->MdlFlags,
+	DbgPrint("MmBuildMdlForNonPagedPool: MdlFlags 0x%04x (%s)\n", (unsigned)(USHORT)Mdl->MdlFlags,
 		 FlagNames(Mdl->MdlFlags, Names, sizeof(Names)));
-	HelloLog("  StartVa %px  ByteOffset 0x%x  ByteCount %u\n", MmGetMdlBaseVa(Mdl),
+	DbgPrint("  StartVa %px  ByteOffset 0x%x  ByteCount %u\n", MmGetMdlBaseVa(Mdl),
 		 MmGetMdlByteOffset(Mdl), MmGetMdlByteCount(Mdl));
 	Pfns = MmGetMdlPfnArray(Mdl);
 	for (i = 0; i < Pages; i++)
-		HelloLog("  PFN[%u] = 0x%lx  (physical address 0x%lx)\n", i, (unsigned long)Pfns[i],
+		DbgPrint("  PFN[%u] = 0x%lx  (physical address 0x%lx)\n", i, (unsigned long)Pfns[i],
 			 (unsigned long)Pfns[i] << PAGE_SHIFT);
 
 	/* A nonpaged-pool MDL is mapped already: the macro returns MappedSystemVa. */
 	SystemVa = (PUCHAR)MmGetSystemAddressForMdlSafe(Mdl, NormalPagePriority);
-	HelloLog("  MmGetSystemAddressForMdlSafe = %px (buffer + 0x%lx)\n", SystemVa,
+	DbgPrint("  MmGetSystemAddressForMdlSafe = %px (buffer + 0x%lx)\n", SystemVa,
 		 (unsigned long)(SystemVa - Buffer));
 	SystemVa[0] = 0x5a;
-	HelloLog("  a byte written through the system address is %s in the buffer\n",
+	DbgPrint("  a byte written through the system address is %s in the buffer\n",
 		 Buffer[HELLO_OFFSET] == 0x5a ? "visible" : "NOT visible");
 
 	MmshimPoolUsage(&Blocks, &Bytes);
-	HelloLog("pool in use: %lu block(s), %lu bytes; MDLs in use: %lu\n", (unsigned long)Blocks,
+	DbgPrint("pool in use: %lu block(s), %lu bytes; MDLs in use: %lu\n", (unsigned long)Blocks,
 		 (unsigned long)Bytes, (unsigned long)MmshimLiveMdlCount());
 
-	HelloLog("now a deliberate mistake: ExFreePoolWithTag with the wrong tag 'Oops'\n");
+	DbgPrint("now a deliberate mistake: ExFreePoolWithTag with the wrong tag 'Oops'\n");
 	ExFreePoolWithTag(Buffer, 'spoO');
-	HelloLog("mmshim refused it (verifier reports so far: %u); the buffer is still ours: first byte 0x%02x\n",
+	DbgPrint("mmshim refused it (verifier reports so far: %u); the buffer is still ours: first byte 0x%02x\n",
 		 MmshimVerifierReportCount(BAD_POOL_CALLER, MMSHIM_POOL_WRONG_TAG), Buffer[HELLO_OFFSET]);
 	return STATUS_SUCCESS;
 }
@@ -103,6 +103,6 @@ VOID HelloMdlUnload(VOID)
 	IoFreeMdl(Mdl);
 	ExFreePoolWithTag(Buffer, HELLO_TAG);
 	MmshimPoolUsage(&Blocks, &Bytes);
-	HelloLog("unload: IoFreeMdl and ExFreePoolWithTag done; pool in use: %lu block(s), MDLs: %lu\n",
+	DbgPrint("unload: IoFreeMdl and ExFreePoolWithTag done; pool in use: %lu block(s), MDLs: %lu\n",
 		 (unsigned long)Blocks, (unsigned long)MmshimLiveMdlCount());
 }

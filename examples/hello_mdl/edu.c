@@ -22,12 +22,12 @@ static SIZE_T RegistersLength;
 
 static ULONG ReadRegister(ULONG Offset)
 {
-	return Registers[Offset / sizeof(ULONG)];
+	return READ_REGISTER_ULONG(&Registers[Offset / sizeof(ULONG)]);
 }
 
 static VOID WriteRegister(ULONG Offset, ULONG Value)
 {
-	Registers[Offset / sizeof(ULONG)] = Value;
+	WRITE_REGISTER_ULONG(&Registers[Offset / sizeof(ULONG)], Value);
 }
 
 NTSTATUS HelloEduStart(PHYSICAL_ADDRESS Bar0, SIZE_T Length)
@@ -38,7 +38,7 @@ NTSTATUS HelloEduStart(PHYSICAL_ADDRESS Bar0, SIZE_T Length)
 
 	RtlInitUnicodeString(&Name, L"MmMapIoSpaceEx");
 	MapIoSpaceEx = (PMM_MAP_IO_SPACE_EX)MmGetSystemRoutineAddress(&Name);
-	HelloLog("edu: MmGetSystemRoutineAddress(\"MmMapIoSpaceEx\") = %px\n", MapIoSpaceEx);
+	DbgPrint("edu: MmGetSystemRoutineAddress(\"MmMapIoSpaceEx\") = %px\n", MapIoSpaceEx);
 	if (MapIoSpaceEx)
 		Registers = (volatile ULONG *)MapIoSpaceEx(Bar0, Length, PAGE_READWRITE | PAGE_NOCACHE);
 	else
@@ -46,13 +46,13 @@ NTSTATUS HelloEduStart(PHYSICAL_ADDRESS Bar0, SIZE_T Length)
 	if (!Registers)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	RegistersLength = Length;
-	HelloLog("edu: MmMapIoSpaceEx(BAR0 0x%llx, %lu bytes, PAGE_READWRITE | PAGE_NOCACHE) = %px\n",
+	DbgPrint("edu: MmMapIoSpaceEx(BAR0 0x%llx, %lu bytes, PAGE_READWRITE | PAGE_NOCACHE) = %px\n",
 		 (unsigned long long)Bar0.QuadPart, (unsigned long)Length, Registers);
 
 	Id = ReadRegister(EDU_ID);
-	HelloLog("edu: identification register 0x%08x (version %u.%u)\n", Id, Id >> 24, (Id >> 16) & 0xff);
+	DbgPrint("edu: identification register 0x%08x (version %u.%u)\n", Id, Id >> 24, (Id >> 16) & 0xff);
 	WriteRegister(EDU_LIVENESS, 0x12345678);
-	HelloLog("edu: liveness check: wrote 0x12345678, read back 0x%08x\n", ReadRegister(EDU_LIVENESS));
+	DbgPrint("edu: liveness check: wrote 0x12345678, read back 0x%08x\n", ReadRegister(EDU_LIVENESS));
 
 	n = 10;
 	WriteRegister(EDU_FACTORIAL, n);
@@ -60,7 +60,7 @@ NTSTATUS HelloEduStart(PHYSICAL_ADDRESS Bar0, SIZE_T Length)
 	 * (a bounded spin; under emulation one read takes a microsecond or so). */
 	for (Spins = 0; (ReadRegister(EDU_STATUS) & EDU_STATUS_COMPUTING) && Spins < 50000000; Spins++)
 		;
-	HelloLog("edu: the device computed %u! = %u\n", n, ReadRegister(EDU_FACTORIAL));
+	DbgPrint("edu: the device computed %u! = %u\n", n, ReadRegister(EDU_FACTORIAL));
 	return STATUS_SUCCESS;
 }
 
@@ -70,5 +70,5 @@ VOID HelloEduStop(VOID)
 		return;
 	MmUnmapIoSpace((PVOID)Registers, RegistersLength);
 	Registers = NULL;
-	HelloLog("edu: MmUnmapIoSpace done; I/O mappings left: %lu\n", (unsigned long)MmshimIoSpaceMappingCount());
+	DbgPrint("edu: MmUnmapIoSpace done; I/O mappings left: %lu\n", (unsigned long)MmshimIoSpaceMappingCount());
 }

@@ -16,7 +16,5 @@ VOID HelloMdlUnload(VOID);
 NTSTATUS HelloEduStart(PHYSICAL_ADDRESS Bar0, SIZE_T Length);
 VOID HelloEduStop(VOID);
 
-/* Linux half: prints one line to the kernel log (DbgPrint stands in). */
-void HelloLog(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

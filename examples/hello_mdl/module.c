@@ -49,18 +49,6 @@ static void hello_edu_stop(void)
 	hello_edu = NULL;
 }
 
-void HelloLog(const char *format, ...)
-{
-	struct va_format vaf;
-	va_list args;
-
-	va_start(args, format);
-	vaf.fmt = format;
-	vaf.va = &args;
-	pr_info("hello_mdl: %pV", &vaf);
-	va_end(args);
-}
-
 static int __init hello_mdl_init(void)
 {
 	NTSTATUS status = HelloMdlStart();

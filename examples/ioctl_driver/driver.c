@@ -41,7 +41,7 @@ NTSTATUS ExampleDriverEntry(VOID)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	}
 	MmBuildMdlForNonPagedPool(SharedMdl);
-	ExampleLog("shared buffer: %u bytes of nonpaged pool, MDL flags 0x%04x\n",
+	DbgPrint("shared buffer: %u bytes of nonpaged pool, MDL flags 0x%04x\n",
 		   (unsigned)EXAMPLE_SHARED_BYTES, (unsigned)(USHORT)SharedMdl->MdlFlags);
 	return STATUS_SUCCESS;
 }

@@ -13,13 +13,6 @@
 #include <wdm.h>
 #include "ioctl_example.h"
 
-#ifndef STATUS_BUFFER_TOO_SMALL
-#define STATUS_BUFFER_TOO_SMALL ((NTSTATUS)0xC0000023L)
-#endif
-#ifndef STATUS_INVALID_DEVICE_REQUEST
-#define STATUS_INVALID_DEVICE_REQUEST ((NTSTATUS)0xC0000010L)
-#endif
-
 typedef struct _IO_STATUS_BLOCK {
 	NTSTATUS Status;
 	ULONG_PTR Information;
@@ -48,7 +41,5 @@ NTSTATUS ExampleDispatchCreate(PEXAMPLE_FILE *Context);
 VOID ExampleDispatchCleanup(PEXAMPLE_FILE Context);
 NTSTATUS ExampleDispatchDeviceControl(PEXAMPLE_IRP Irp);
 
-/* Linux half (iomgr.c): DbgPrint stands in. */
-void ExampleLog(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -29,18 +29,6 @@ struct example_handle {
 	PEXAMPLE_FILE context;
 };
 
-void ExampleLog(const char *format, ...)
-{
-	struct va_format vaf;
-	va_list args;
-
-	va_start(args, format);
-	vaf.fmt = format;
-	vaf.va = &args;
-	pr_info("ioctl_example: %pV", &vaf);
-	va_end(args);
-}
-
 static int example_open(struct inode *inode, struct file *file)
 {
 	struct example_handle *h = kzalloc(sizeof(*h), GFP_KERNEL);
