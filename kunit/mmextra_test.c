@@ -335,6 +335,40 @@ static void protect_keeps_owner_read_only_frames(struct kunit *test)
 	IoFreeMdl(m);
 }
 
+/* MmAdvanceMdl on a locked, mapped vmalloc buffer: the PFN array, the
+ * virtual address and MappedSystemVa all move to the same byte. */
+static void advance_mdl_moves_everything_together(struct kunit *test)
+{
+	u8 *buf = vmalloc(3 * PAGE_SIZE);
+	PMDL m;
+	u8 *va;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < 3 * PAGE_SIZE; i++)
+		buf[i] = (u8)(i * 7 + i / PAGE_SIZE);
+	m = locked_mdl(test, buf + 0x40, 3 * PAGE_SIZE - 0x80);
+	EXPECT_NO_REPORT(test, va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority));
+	KUNIT_ASSERT_NOT_NULL(test, va);
+	EXPECT_NO_REPORT(test, KUNIT_EXPECT_EQ(test, MmAdvanceMdl(m, 0x20), STATUS_SUCCESS));
+	KUNIT_EXPECT_PTR_EQ(test, MmGetMdlVirtualAddress(m), (PVOID)(buf + 0x60));
+	KUNIT_EXPECT_EQ(test, *(u8 *)m->MappedSystemVa, buf[0x60]);
+	EXPECT_NO_REPORT(test, KUNIT_EXPECT_EQ(test, MmAdvanceMdl(m, PAGE_SIZE + 5), STATUS_SUCCESS));
+	KUNIT_EXPECT_PTR_EQ(test, MmGetMdlVirtualAddress(m), (PVOID)(buf + PAGE_SIZE + 0x65));
+	KUNIT_EXPECT_PTR_EQ(test, m->StartVa, (PVOID)(buf + PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, m->ByteOffset, 0x65U);
+	KUNIT_EXPECT_EQ(test, m->ByteCount, (ULONG)(3 * PAGE_SIZE - 0x80 - 0x25 - PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, (unsigned long)MmGetMdlPfnArray(m)[0], vmalloc_to_pfn(buf + PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, (unsigned long)MmGetMdlPfnArray(m)[1], vmalloc_to_pfn(buf + 2 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ(test, *(u8 *)m->MappedSystemVa, buf[PAGE_SIZE + 0x65]);
+	KUNIT_EXPECT_EQ(test, MmAdvanceMdl(m, m->ByteCount), STATUS_INVALID_PARAMETER_2);
+	/* Unmapped with the moved MappedSystemVa, unlocked: no report, nothing left. */
+	EXPECT_NO_REPORT(test, MmUnmapLockedPages(m->MappedSystemVa, m));
+	KUNIT_EXPECT_EQ(test, MmshimMappedMdlCount(), 0UL);
+	EXPECT_NO_REPORT(test, release_mdl(m));
+	vfree(buf);
+}
+
 static void mx_function(void)
 {
 }
@@ -380,6 +414,7 @@ static struct kunit_case mmextra_cases[] = {
 	KUNIT_CASE(protect_under_a_spinlock),
 	KUNIT_CASE(protect_refuses_what_it_cannot_change),
 	KUNIT_CASE(protect_keeps_owner_read_only_frames),
+	KUNIT_CASE(advance_mdl_moves_everything_together),
 	KUNIT_CASE(paging_routines_are_no_ops),
 	{}
 };

@@ -124,6 +124,7 @@
 	X(MmAllocateNonCachedMemory)      \
 	X(MmFreeNonCachedMemory)          \
 	X(MmProtectMdlSystemAddress)      \
+	X(MmAdvanceMdl)                   \
 	X(MmLockPagableDataSection)       \
 	X(MmLockPagableSectionByHandle)   \
 	X(MmUnlockPagableImageSection)    \

@@ -3,7 +3,7 @@
  * mmshim/mmextra.h - the remaining memory-manager routines of wdm.h that
  * ported driver code calls: non-cached memory (MmAllocateNonCachedMemory,
  * MmFreeNonCachedMemory), page protection of a system mapping
- * (MmProtectMdlSystemAddress), the obsolete MmGetSystemAddressForMdl and the
+ * (MmProtectMdlSystemAddress), MmAdvanceMdl, the obsolete MmGetSystemAddressForMdl and the
  * remaining MDL macros, and the paging routines, which are documented no-ops
  * because a Linux module is never paged (MmLockPagableDataSection and
  * friends, MmQuerySystemSize, MmIsThisAnNtAsSystem,
@@ -47,6 +47,7 @@ typedef enum _MM_SYSTEM_SIZE { MmSmallSystem, MmMediumSystem, MmLargeSystem } MM
 #define MMSHIM_VRF_PROTECT_LINEAR_MAP 0x4D5300B6   /* mapped through the linear map: not changeable */
 #define MMSHIM_VRF_PROTECT_OWNER_READ_ONLY 0x4D5300B7 /* write access to frames their owner cannot write */
 #define MMSHIM_VRF_PAGING_BAD_HANDLE 0x4D5300B8    /* NULL section handle or address */
+#define MMSHIM_VRF_ADVANCE_UNSUPPORTED 0x4D5300B9 /* MmAdvanceMdl of an MDL in a reservation */
 
 MMSHIM_EXTERN_C_BEGIN
 
@@ -81,6 +82,20 @@ VOID MmFreeNonCachedMemory(PVOID BaseAddress, SIZE_T NumberOfBytes);
  * unmapped. IRQL <= DISPATCH_LEVEL.
  */
 NTSTATUS MmProtectMdlSystemAddress(PMDL MemoryDescriptorList, ULONG NewProtect);
+
+/* ---- MmAdvanceMdl ------------------------------------------------------------ */
+
+/*
+ * Move the start of the MDL's range NumberOfBytes further: ByteCount
+ * shrinks, StartVa/ByteOffset and (if mapped) MappedSystemVa move, and the
+ * PFN entries of whole pages passed leave the front of the PFN array.
+ * STATUS_INVALID_PARAMETER_2 if NumberOfBytes >= ByteCount (nothing
+ * changes). Deviation: pages passed stay locked (and mapped) until
+ * MmUnlockPages (MmUnmapLockedPages with the new MappedSystemVa works);
+ * Windows unlocks them at once. STATUS_NOT_SUPPORTED for an MDL mapped in a
+ * reservation. IRQL <= DISPATCH_LEVEL.
+ */
+NTSTATUS MmAdvanceMdl(PMDL Mdl, ULONG NumberOfBytes);
 
 /* ---- paging (no-ops: module memory is never paged) ------------------------- */
 

@@ -48,6 +48,9 @@ struct Mapping {
 	unsigned access;
 	unsigned mapped_access;
 	bool owner_writable;
+	// MmAdvanceMdl: whole pages the MDL's start moved past since it was
+	// mapped (MappedSystemVa moved with it). Under MMSHIM_LOCK_MAP.
+	uptr advanced;
 };
 
 // A record is entered in the table before its mapping is made (so a second
@@ -278,6 +281,7 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 		mp->pages = pages;
 		mp->owner_writable = !owner_read_only;
 		mp->access = mp->mapped_access = MMSHIM_ACCESS_RW; // set below once mapped
+		mp->advanced = 0;
 		// A partial's source released since the check: its release did
 		// not see this record yet, so no mapping is made (once the record
 		// is visible, a release abandons the mapping instead).
@@ -380,8 +384,10 @@ Mapping *take_record(const MDL *m, uptr addr)
 	if (__atomic_load_n(&mp->state, __ATOMIC_ACQUIRE) != kDone)
 		return nullptr;
 	// Windows drivers pass MappedSystemVa (with the byte offset); the
-	// page-aligned base is accepted too.
-	if (addr && addr != mp->base + m->ByteOffset && addr != mp->base)
+	// page-aligned base is accepted too. After MmAdvanceMdl, MappedSystemVa
+	// lies `advanced` pages further.
+	const uptr start = mp->base + mp->advanced * kPageSize;
+	if (addr && addr != start + m->ByteOffset && addr != start && addr != mp->base)
 		return nullptr;
 	g_mapped.take(key_of(m));
 	return mp;
@@ -573,6 +579,27 @@ Protect protect(MDL *m, unsigned access, uptr *detail)
 		return Protect::kFlushDeferred;
 	}
 	return Protect::kOk;
+}
+
+Advance advance(MDL *m, uptr pages)
+{
+	if (!(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) || (m->MdlFlags & MDL_SOURCE_IS_NONPAGED_POOL))
+		return Advance::kOk; // no mapping of mmshim's to keep track of
+	{
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		KeyedLink *l = g_mapped.find(key_of(m));
+		if (l) {
+			Mapping *mp = from_link<Mapping>(l);
+			if (__atomic_load_n(&mp->state, __ATOMIC_ACQUIRE) != kDone)
+				return Advance::kUnsupported;
+			mp->advanced += pages;
+			return Advance::kOk;
+		}
+	}
+	// The linear map follows the PFN array by itself; anything else
+	// (a reserved mapping, a source's mapping inherited by a partial MDL)
+	// is not mmshim's to move.
+	return linear_base(m) ? Advance::kOk : Advance::kUnsupported;
 }
 
 bool has_record(const MDL *mdl)

@@ -82,6 +82,15 @@ enum class Protect {
 };
 Protect protect(MDL *m, unsigned access, uptr *detail);
 
+// MmAdvanceMdl is about to move `m`'s start past `pages` whole pages
+// (MappedSystemVa with it): note it in the mapping record, so that
+// MmUnmapLockedPages(MappedSystemVa) still finds the mapping. Call before
+// the MDL's fields change. kUnsupported: `m` is mapped in a way mmshim
+// cannot follow (reserved mapping, inherited partial mapping, being mapped
+// by another thread). Atomic-safe.
+enum class Advance { kOk, kUnsupported };
+Advance advance(MDL *m, uptr pages);
+
 // Whether mmshim holds a mapping record for this MDL (a linear-map
 // mapping has none). Never dereferences mdl. Atomic-safe.
 bool has_record(const MDL *mdl);

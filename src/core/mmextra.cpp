@@ -233,6 +233,52 @@ bool paging_handle_ok(PVOID p, const char *routine, void *caller)
 	return false;
 }
 
+// MmAdvanceMdl: the MDL's start moves by `bytes`; whole pages passed leave
+// the PFN array (the entries after them move to the front).
+NTSTATUS advance(MDL *m, ULONG bytes, const char *routine, void *caller)
+{
+	if (!m) {
+		violation(MMSHIM_VRF_NULL_ARGUMENT, 0, bytes, 0, routine, "NULL MDL", caller);
+		return STATUS_INVALID_PARAMETER_1;
+	}
+	if (bytes >= m->ByteCount)
+		return STATUS_INVALID_PARAMETER_2; // past the end: as Windows, no change
+	uptr span;
+	if (!mdl::described_span(m, &span)) {
+		violation(MMSHIM_VRF_MDL_CORRUPT, reinterpret_cast<uptr>(m), reinterpret_cast<uptr>(m->StartVa),
+			  m->ByteOffset, routine, "MDL StartVa/ByteOffset/ByteCount do not describe a range", caller);
+		return STATUS_INVALID_PARAMETER_1;
+	}
+	const uptr offset = uptr(m->ByteOffset) + bytes;
+	const uptr passed = offset >> PAGE_SHIFT;
+	if (passed) {
+		// Only entries the MDL's storage really holds are moved.
+		const uptr capacity = mdl::capacity_pages(m);
+		if (span > capacity) {
+			violation(MMSHIM_VRF_MDL_TOO_SMALL, reinterpret_cast<uptr>(m), span, capacity, routine,
+				  "the MDL's PFN array is too small for the range it describes", caller);
+			return STATUS_INVALID_PARAMETER_1;
+		}
+		if (map::advance(m, passed) != map::Advance::kOk) {
+			violation(MMSHIM_VRF_ADVANCE_UNSUPPORTED, reinterpret_cast<uptr>(m), bytes,
+				  reinterpret_cast<uptr>(m->MappedSystemVa), routine,
+				  "the MDL is mapped in a reservation (or only inherits a source's mapping, or is "
+				  "being mapped): unmap it first; nothing changed",
+				  caller);
+			return STATUS_NOT_SUPPORTED;
+		}
+		PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
+		for (uptr i = 0; i + passed < span; i++)
+			pfns[i] = pfns[i + passed];
+		m->StartVa = static_cast<PCHAR>(m->StartVa) + passed * kPageSize;
+	}
+	m->ByteOffset = static_cast<ULONG>(offset & kPageMask);
+	m->ByteCount -= bytes;
+	if (m->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL))
+		m->MappedSystemVa = static_cast<PCHAR>(m->MappedSystemVa) + bytes;
+	return STATUS_SUCCESS;
+}
+
 } // namespace
 
 MM_SYSTEMSIZE system_size(unsigned long long ram_pages)
@@ -262,6 +308,11 @@ extern "C" VOID MmFreeNonCachedMemory(PVOID BaseAddress, SIZE_T NumberOfBytes)
 extern "C" NTSTATUS MmProtectMdlSystemAddress(PMDL MemoryDescriptorList, ULONG NewProtect)
 {
 	return mmextra::protect(MemoryDescriptorList, NewProtect, "MmProtectMdlSystemAddress", MMSHIM_CALLER());
+}
+
+extern "C" NTSTATUS MmAdvanceMdl(PMDL Mdl, ULONG NumberOfBytes)
+{
+	return mmextra::advance(Mdl, NumberOfBytes, "MmAdvanceMdl", MMSHIM_CALLER());
 }
 
 extern "C" PVOID MmLockPagableDataSection(PVOID AddressWithinSection)

@@ -12,6 +12,7 @@
 typedef PVOID (*wdk_alloc_noncached)(SIZE_T NumberOfBytes);
 typedef VOID (*wdk_free_noncached)(PVOID BaseAddress, SIZE_T NumberOfBytes);
 typedef NTSTATUS (*wdk_protect_mdl)(PMDL MemoryDescriptorList, ULONG NewProtect);
+typedef NTSTATUS (*wdk_advance_mdl)(PMDL Mdl, ULONG NumberOfBytes);
 typedef PVOID (*wdk_lock_pagable)(PVOID AddressWithinSection);
 typedef VOID (*wdk_by_handle)(PVOID ImageSectionHandle);
 typedef VOID (*wdk_reset_paging)(PVOID AddressWithinSection);
@@ -26,6 +27,7 @@ int mmshim_mmextra_c_check(unsigned long *values, int max)
 	static const wdk_alloc_noncached alloc = MmAllocateNonCachedMemory;
 	static const wdk_free_noncached free_ = MmFreeNonCachedMemory;
 	static const wdk_protect_mdl protect = MmProtectMdlSystemAddress;
+	static const wdk_advance_mdl advance = MmAdvanceMdl;
 	static const wdk_lock_pagable lock_data = MmLockPagableDataSection;
 	static const wdk_lock_pagable page_entire = MmPageEntireDriver;
 	static const wdk_by_handle by_handle = MmLockPagableSectionByHandle;
@@ -39,7 +41,7 @@ int mmshim_mmextra_c_check(unsigned long *values, int max)
 	PVOID h, p;
 	int n = 0;
 
-	if (max < 12)
+	if (max < 14)
 		return -1;
 	values[n++] = COMPUTE_PAGES_SPANNED((PVOID)0x1ff0, 0x20);            /* 2 */
 	values[n++] = (unsigned long)(ULONG_PTR)MmGetProcedureAddress((PVOID)0x1234); /* 0x1234 */
@@ -59,6 +61,8 @@ int mmshim_mmextra_c_check(unsigned long *values, int max)
 	/* Not mapped: STATUS_NOT_MAPPED_VIEW (and a report). */
 	MmInitializeMdl(&mdl[0], (PVOID)0xffff888000001000UL, 0x1000);
 	values[n++] = (unsigned long)(ULONG)protect(&mdl[0], PAGE_READONLY); /* 0xC0000019 */
+	values[n++] = (unsigned long)(ULONG)advance(&mdl[0], 0x1000);     /* 0xC00000F0 */
+	values[n++] = (unsigned long)(ULONG)advance(&mdl[0], 0x10) + mdl[0].ByteCount; /* 0xFF0 */
 	/* A mapped MDL's address, without mapping anything (the flag says so). */
 	mdl[0].MdlFlags = MDL_SOURCE_IS_NONPAGED_POOL;
 	mdl[0].MappedSystemVa = (PVOID)0x5000;

@@ -334,6 +334,96 @@ TEST_F(MmExtraTest, MdlMacros)
 	Release(m);
 }
 
+// ---- MmAdvanceMdl -------------------------------------------------------------------
+
+TEST_F(MmExtraTest, AdvanceMovesTheStartAndThePfnArray)
+{
+	PMDL m = Locked(kVmalloc + 0x100, 3 * 4096);
+	const ULONG count = m->ByteCount;
+	// Within the first page: only the offset and the count.
+	EXPECT_EQ(MmAdvanceMdl(m, 0x10), STATUS_SUCCESS);
+	EXPECT_EQ(m->ByteOffset, 0x110u);
+	EXPECT_EQ(m->ByteCount, count - 0x10);
+	EXPECT_EQ(reinterpret_cast<uptr>(m->StartVa), kVmalloc);
+	EXPECT_EQ(MmGetMdlPfnArray(m)[0], 0x900u);
+	// Past a page: StartVa moves, the PFN array loses its first entry.
+	EXPECT_EQ(MmAdvanceMdl(m, 0x1000), STATUS_SUCCESS);
+	EXPECT_EQ(reinterpret_cast<uptr>(MmGetMdlVirtualAddress(m)), kVmalloc + 0x1110);
+	EXPECT_EQ(reinterpret_cast<uptr>(m->StartVa), kVmalloc + 0x1000);
+	EXPECT_EQ(m->ByteOffset, 0x110u);
+	EXPECT_EQ(m->ByteCount, count - 0x1010);
+	EXPECT_EQ(MmGetMdlPfnArray(m)[0], 0x700u);
+	EXPECT_EQ(MmGetMdlPfnArray(m)[1], 0x800u);
+	EXPECT_EQ(MmGetMdlPfnArray(m)[2], 0x500u);
+	// Two pages at once, to the last byte.
+	EXPECT_EQ(MmAdvanceMdl(m, m->ByteCount - 1), STATUS_SUCCESS);
+	EXPECT_EQ(m->ByteCount, 1u);
+	EXPECT_EQ(reinterpret_cast<uptr>(MmGetMdlVirtualAddress(m)), kVmalloc + 0x100 + 3 * 4096 - 1);
+	EXPECT_EQ(MmGetMdlPfnArray(m)[0], 0x500u);
+	// Not past the end: STATUS_INVALID_PARAMETER_2, nothing changes.
+	EXPECT_EQ(MmAdvanceMdl(m, 1), STATUS_INVALID_PARAMETER_2);
+	EXPECT_EQ(MmAdvanceMdl(m, 0xFFFFFFFF), STATUS_INVALID_PARAMETER_2);
+	EXPECT_EQ(m->ByteCount, 1u);
+	EXPECT_TRUE(fake::reports().empty());
+	Release(m); // the lock record releases every page locked, passed ones too
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, [&] {
+		EXPECT_EQ(MmAdvanceMdl(nullptr, 1), STATUS_INVALID_PARAMETER_1);
+	}));
+}
+
+// A mapped MDL: MappedSystemVa moves with the start and still unmaps.
+TEST_F(MmExtraTest, AdvanceKeepsTheMappingUnmappable)
+{
+	PMDL m = Locked(kVmalloc + 8, 3 * 4096);
+	PUCHAR va = Map(m);
+	ASSERT_NE(va, nullptr);
+	EXPECT_EQ(MmAdvanceMdl(m, 2 * 4096 + 4), STATUS_SUCCESS);
+	EXPECT_EQ(m->MappedSystemVa, va + 2 * 4096 + 4);
+	EXPECT_EQ(m->ByteOffset, 12u);
+	EXPECT_EQ(MmGetSystemAddressForMdlSafe(m, NormalPagePriority), va + 2 * 4096 + 4);
+	EXPECT_EQ(MmProtectMdlSystemAddress(m, PAGE_READONLY), STATUS_SUCCESS);
+	MmUnmapLockedPages(m->MappedSystemVa, m);
+	EXPECT_TRUE(fake::reports().empty());
+	EXPECT_EQ(fake::live_mappings(), 0u);
+	EXPECT_EQ(MmshimMappedMdlCount(), 0u);
+	Release(m);
+
+	// Through the linear map: follows the PFN array by itself.
+	m = Locked(kKernel + 0x20, 3 * 4096);
+	va = Map(m);
+	ASSERT_EQ(reinterpret_cast<uptr>(va), fake::kLinearBase + (kPfn << 12) + 0x20);
+	EXPECT_EQ(MmAdvanceMdl(m, 4096), STATUS_SUCCESS);
+	EXPECT_EQ(m->MappedSystemVa, va + 4096);
+	EXPECT_EQ(MmGetMdlPfnArray(m)[0], kPfn + 1);
+	MmUnmapLockedPages(m->MappedSystemVa, m);
+	EXPECT_TRUE(fake::reports().empty());
+	EXPECT_FALSE(m->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA);
+	Release(m);
+}
+
+// In a reservation: refused past a page (the reservation's unmap checks the
+// MDL's span), allowed within the first page.
+TEST_F(MmExtraTest, AdvanceRefusesAnMdlInAReservation)
+{
+	const ULONG tag = Tag("MxRv");
+	PVOID base = MmAllocateMappingAddress(4 * 4096, tag);
+	ASSERT_NE(base, nullptr);
+	PMDL m = Locked(kVmalloc + 8, 2 * 4096);
+	ASSERT_NE(MmMapLockedPagesWithReservedMapping(base, tag, m, MmCached), nullptr);
+	const PFN_NUMBER first = MmGetMdlPfnArray(m)[0];
+	EXPECT_TRUE(ReportsExactly(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_ADVANCE_UNSUPPORTED, [&] {
+		EXPECT_EQ(MmAdvanceMdl(m, 4096), STATUS_NOT_SUPPORTED);
+	}));
+	EXPECT_EQ(MmGetMdlPfnArray(m)[0], first);
+	EXPECT_EQ(m->ByteOffset, 8u);
+	EXPECT_EQ(MmAdvanceMdl(m, 8), STATUS_SUCCESS);
+	EXPECT_EQ(m->ByteOffset, 16u);
+	MmUnmapReservedMapping(base, tag, m);
+	EXPECT_TRUE(fake::reports().size() == 1) << DescribeSince(0);
+	MmFreeMappingAddress(base, tag);
+	Release(m);
+}
+
 // ---- paging no-ops, system size -----------------------------------------------
 
 TEST_F(MmExtraTest, PagingRoutinesReturnUsableHandles)
@@ -400,9 +490,9 @@ TEST_F(MmExtraCHeader, CompilesAsCAndAgrees)
 {
 	fake::physmem_reset();
 	fake::mmextra_reset();
-	unsigned long v[12] = {};
+	unsigned long v[14] = {};
 	size_t first = fake::reports().size();
-	ASSERT_EQ(mmshim_mmextra_c_check(v, 12), 12);
+	ASSERT_EQ(mmshim_mmextra_c_check(v, 14), 14);
 	EXPECT_EQ(v[0], 2u);
 	EXPECT_EQ(v[1], 0x1234u);
 	EXPECT_EQ(v[2], 1u);
@@ -413,8 +503,10 @@ TEST_F(MmExtraCHeader, CompilesAsCAndAgrees)
 	EXPECT_EQ(v[7], 1u);
 	EXPECT_EQ(v[8], 1u);
 	EXPECT_EQ(v[9], 0xC0000019u);
-	EXPECT_EQ(v[10], 0x5000u);
-	EXPECT_EQ(v[11], 0xC0000045u);
+	EXPECT_EQ(v[10], 0xC00000F0u);
+	EXPECT_EQ(v[11], 0xFF0u);
+	EXPECT_EQ(v[12], 0x5000u);
+	EXPECT_EQ(v[13], 0xC0000045u);
 	// Exactly one report: the protection of an MDL that is not mapped.
 	ASSERT_EQ(fake::reports().size(), first + 1);
 	EXPECT_EQ(fake::reports()[first].params[0], ULONG_PTR(MMSHIM_VRF_PROTECT_NOT_MAPPED));
