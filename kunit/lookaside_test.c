@@ -22,16 +22,6 @@
 #define LTAG 'tsiL'
 #define LSIZE 200
 
-static bool all_zero(const u8 *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 static void lookaside_counters_and_cache(struct kunit *test)
 {
 	struct mmshim_usage *before = test->priv;

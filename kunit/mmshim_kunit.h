@@ -4,6 +4,7 @@
 #define MMSHIM_KUNIT_H
 
 #include <kunit/test.h>
+#include <linux/string.h>
 #include <wdm.h>
 
 /*
@@ -33,6 +34,12 @@
 				    "unexpected verifier report from %s",   \
 				    __after.Routine ? __after.Routine : "?"); \
 	} while (0)
+
+/* Are the @n bytes at @p all zero? */
+static inline bool all_zero(const void *p, size_t n)
+{
+	return !memchr_inv(p, 0, n);
+}
 
 /* Per-test leak check: pool blocks and MDLs live before == after. */
 struct mmshim_usage {

@@ -13,16 +13,6 @@
 #define TAG 'tseT'
 #define OTHER_TAG 'rhtO'
 
-static bool all_zero(const u8 *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 static void pool2_nonpaged_zeroed(struct kunit *test)
 {
 	struct mmshim_usage *before = test->priv;
