@@ -259,8 +259,10 @@ static void lookaside_two_cpus(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->corrupt[0] + c->corrupt[1], 0);
 	KUNIT_EXPECT_EQ(test, c->list->L.TotalAllocates, 2U * 4 * TWO_CPU_ROUNDS);
 	KUNIT_EXPECT_EQ(test, c->list->L.TotalFrees, 2U * 4 * TWO_CPU_ROUNDS);
-	/* The cache serves almost everything. */
-	KUNIT_EXPECT_LT(test, c->list->L.AllocateMisses, 1000U);
+	/* The cache serves almost everything (without it every allocation
+	 * misses; with two CPUs racing, the depth retuning lets ~1% through
+	 * under a loaded host). */
+	KUNIT_EXPECT_LT(test, c->list->L.AllocateMisses, c->list->L.TotalAllocates / 20);
 	EXPECT_NO_REPORT(test, ExDeleteLookasideListEx(c->list)); /* nothing outstanding */
 }
 
