@@ -342,16 +342,29 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 	// ioremap maps read-write whatever is asked (docs/iospace.md).
 	mp->mapped_access = read_only && mp->kind != Kind::kIo ? MMSHIM_ACCESS_RO : MMSHIM_ACCESS_RW;
 	mp->access = mp->mapped_access;
+	// Completing the record and setting the MDL's flags are one step under
+	// MMSHIM_LOCK_MAP, which drop() holds to take the record: an unlock
+	// either abandons the mapping before it is complete or finds it
+	// complete with the flags set and clears them after. (Setting the flags
+	// after the lock let an unlock in between release the mapping and this
+	// call then mark the unlocked MDL mapped and return the freed VA.)
 	ULONG mapping = kMapping;
-	if (!__atomic_compare_exchange_n(&mp->state, &mapping, kDone, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
+	PVOID va = nullptr;
+	{
+		LockGuard guard(MMSHIM_LOCK_MAP);
+		if (__atomic_compare_exchange_n(&mp->state, &mapping, kDone, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			set_mapped(m, mp->base);
+			va = m->MappedSystemVa;
+		}
+	}
+	if (!va) {
 		// Unlocked or freed meanwhile (reported there): the pages may be
 		// going, so the mapping is undone and the MDL not touched.
 		release(mp);
 		return nullptr;
 	}
-	set_mapped(m, mp->base);
-	return m->MappedSystemVa;
+	return va;
 }
 
 // The checks both map routines share, then map_system.
