@@ -195,7 +195,7 @@ struct mmshim_kunit_reg {
 #define mmshim_kunit_suite_with_hooks(s) kunit_test_suite(s)
 #define MMSHIM_SUITE_HOOKS(s) .suite_init = s##_init, .suite_exit = s##_exit,
 #endif
-/* NULL checks (5.17) in terms of the pointer comparisons every series has. */
+/* NULL checks (after 5.10) in terms of the pointer comparisons every series has. */
 #ifndef KUNIT_EXPECT_NULL
 #define KUNIT_EXPECT_NULL(test, p) KUNIT_EXPECT_PTR_EQ(test, p, (typeof(p))NULL)
 #define KUNIT_EXPECT_NULL_MSG(test, p, fmt, ...) \
