@@ -21,14 +21,17 @@ suite=
 case $ver in
 5.10) suite=bullseye ;;
 sid) suite=sid
-	# sid's linux-source meta-package names the newest series.
-	pkg=$("$here/../suite-apt.sh" sid cache show --no-all-versions linux-source |
-		sed -n 's/^Depends:.*\(linux-source-[0-9][0-9.]*\).*/\1/p' | head -1)
-	[ -n "$pkg" ] || { echo "kernel-build: cannot resolve sid's linux-source" >&2; exit 1; }
-	ver=${pkg#linux-source-} ;;
+	# sid's linux-source meta-package names the newest series and its
+	# version: "Depends: linux-source-7.2 (= 7.2.13-1)".
+	dep=$("$here/../suite-apt.sh" sid cache show --no-all-versions linux-source |
+		sed -n 's/^Depends:.*\(linux-source-[0-9][0-9.]*\) *(= *\([^)]*\)).*/\1 \2/p' | head -1)
+	[ -n "$dep" ] || { echo "kernel-build: cannot resolve sid's linux-source" >&2; exit 1; }
+	pkgver=${dep#* } ver=${dep%% *} ver=${ver#linux-source-} ;;
 esac
 pkg=linux-source-$ver
-if [ -n "$suite" ]; then
+if [ -n "$suite" ] && [ -n "${pkgver:-}" ]; then
+	echo "kernel-build: sid's newest series: $pkg $pkgver" >&2
+elif [ -n "$suite" ]; then
 	pkgver=$("$here/../suite-apt.sh" "$suite" cache show --no-all-versions "$pkg" |
 		sed -n 's/^Version: *//p' | head -1)
 	[ -n "$pkgver" ] || { echo "kernel-build: $pkg not found in $suite" >&2; exit 1; }
