@@ -41,7 +41,9 @@ mmshim-c-only := $(shell LC_ALL=C $(MMSHIM_CXX) $(KBUILD_CPPFLAGS) $(KBUILD_CFLA
 # part of a module; the .cxx.o files are (linked into mmshim_core.o), so the
 # pattern says so (6.1 instruments every object anyway).
 $(obj)/%.cxx.o: part-of-module := y
-mmshim-kernel-flags = $(filter-out $(mmshim-c-only) $(CC_FLAGS_FTRACE), $(_c_flags)) \
+# -std=% too: the kernel's C dialect (-std=gnu89 on 5.10, which g++ calls
+# -std=gnu90 in its warning, so the probe above misses it).
+mmshim-kernel-flags = $(filter-out $(mmshim-c-only) $(CC_FLAGS_FTRACE) -std=%, $(_c_flags)) \
 	$(KBUILD_CFLAGS_MODULE) $(CFLAGS_MODULE)
 
 # -faligned-new=8: kmalloc guarantees 8-byte alignment only.
@@ -80,9 +82,18 @@ endef
 $(obj)/%.cxx.o: $(src)/%.cpp FORCE
 	$(call if_changed_rule,cxx_o_cpp)
 
+# objtool on the pre-linked core: 6.x's objtool-args (plus --link); 5.10's
+# per-object objtool_obj/objtool_args (orc generate/check, --module ...),
+# which the 6.x trees do not define.
 quiet_cmd_ld_cxx = LD [M]  $@
       cmd_ld_cxx = $(LD) $(ld_flags) -r -o $@ $(filter %.cxx.o, $^) \
-		$(if $(objtool-enabled), ; $(objtool) $(filter-out --link,$(objtool-args)) --link $@)
+		$(if $(objtool-enabled), ; $(objtool) $(filter-out --link,$(objtool-args)) --link $@, \
+		$(if $(objtool_obj), ; $(objtool_obj) $(objtool_args) --module $@))
+
+# cmd_and_savecmd is not in 5.10's Kbuild.include: the same by hand.
+ifeq ($(value cmd_and_savecmd),)
+cmd_and_savecmd = $(cmd); printf '%s\n' 'cmd_$@ := $(make-cmd)' > $(dot-target).cmd
+endif
 
 # The runtime entry points each instrumentation the kernel config enables
 # for all objects calls; the pre-linked core must reference every one

@@ -4,7 +4,8 @@
 #     MMSHIM_DIR := /path/to/mmshim          # where mmshim.ko was built
 #     include $(MMSHIM_DIR)/mmshim.mk
 #
-# and put MODULE_IMPORT_NS(MMSHIM); in one C file of the driver.
+# and put MMSHIM_IMPORT_NS(); (from <mmshim/linux.h>) in one C file of the
+# driver.
 # It adds mmshim's include directory, accepts Windows pool tags ('gaT1' is a
 # multi-character constant), and hands mmshim's Module.symvers to modpost so
 # the Windows routines resolve with their CRCs.
@@ -12,4 +13,8 @@ ifeq ($(MMSHIM_DIR),)
 $(error set MMSHIM_DIR to the mmshim source/build directory before including mmshim.mk)
 endif
 ccflags-y += -I$(MMSHIM_DIR)/include -Wno-multichar
+# Linux compiles C as gnu89 before 5.18; mmshim's headers need C99 (the
+# __try statement macro declares its frame in a for statement): gnu11 there,
+# the dialect of every later series.
+ccflags-y += $(if $(filter -std=gnu89,$(KBUILD_CFLAGS)),-std=gnu11)
 KBUILD_EXTRA_SYMBOLS += $(MMSHIM_DIR)/Module.symvers

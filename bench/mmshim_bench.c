@@ -11,6 +11,7 @@
  * on purpose (-ECANCELED) so nothing stays loaded.
  */
 #include <linux/module.h>
+#include <mmshim/linux.h> /* MMSHIM_IMPORT_NS() */
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -298,4 +299,4 @@ static int __init mmshim_bench_init(void)
 module_init(mmshim_bench_init);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("mmshim benchmark: ratios against raw Linux primitives");
-MODULE_IMPORT_NS(MMSHIM);
+MMSHIM_IMPORT_NS();

@@ -1635,10 +1635,9 @@ static struct kunit_case hostile_cases[] = {
 
 static struct kunit_suite hostile_suite = {
 	.name = "mmshim_hostile",
-	.suite_init = hostile_suite_init,
-	.suite_exit = hostile_suite_exit,
+	MMSHIM_SUITE_HOOKS(hostile_suite)
 	.init = mmshim_test_init,
 	.exit = mmshim_test_exit,
 	.test_cases = hostile_cases,
 };
-kunit_test_suite(hostile_suite);
+mmshim_kunit_suite_with_hooks(hostile_suite);

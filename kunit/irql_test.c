@@ -102,7 +102,7 @@ struct irql_timer {
 
 static void irql_timer_fn(struct timer_list *t)
 {
-	struct irql_timer *it = from_timer(it, t, timer);
+	struct irql_timer *it = timer_container_of(it, t, timer);
 
 	irql_seen_record(&it->seen);
 	complete(&it->seen.done);
@@ -117,7 +117,7 @@ static void irql_softirq_context(struct kunit *test)
 	timer_setup(&it->timer, irql_timer_fn, 0);
 	mod_timer(&it->timer, jiffies + 1);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&it->seen.done, 10 * HZ), 0UL);
-	del_timer_sync(&it->timer);
+	timer_delete_sync(&it->timer);
 
 	KUNIT_EXPECT_EQ(test, it->seen.in_softirq, 1);
 	KUNIT_EXPECT_EQ(test, it->seen.irql, DISPATCH_LEVEL);
@@ -721,8 +721,7 @@ static struct kunit_suite irql_suite = {
 	.name = "mmshim_irql",
 	.init = mmshim_test_init,
 	.exit = mmshim_test_exit,
-	.suite_init = irql_suite_init,
-	.suite_exit = irql_suite_exit,
+	MMSHIM_SUITE_HOOKS(irql_suite)
 	.test_cases = irql_cases,
 };
-kunit_test_suite(irql_suite);
+mmshim_kunit_suite_with_hooks(irql_suite);

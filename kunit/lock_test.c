@@ -492,10 +492,9 @@ static struct kunit_case lock_cases[] = {
 
 static struct kunit_suite lock_suite = {
 	.name = "mmshim_lock",
-	.suite_init = lock_suite_init,
-	.suite_exit = lock_suite_exit,
+	MMSHIM_SUITE_HOOKS(lock_suite)
 	.init = mmshim_test_init,
 	.exit = mmshim_test_exit,
 	.test_cases = lock_cases,
 };
-kunit_test_suite(lock_suite);
+mmshim_kunit_suite_with_hooks(lock_suite);

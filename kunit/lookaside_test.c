@@ -133,7 +133,7 @@ struct soft_ctx {
 
 static void lookaside_timer_fn(struct timer_list *t)
 {
-	struct soft_ctx *c = from_timer(c, t, timer);
+	struct soft_ctx *c = timer_container_of(c, t, timer);
 	MMSHIM_VERIFIER_REPORT r = {};
 	void *e[8];
 	int i;
@@ -168,7 +168,7 @@ static void lookaside_in_softirq(struct kunit *test)
 	timer_setup(&c->timer, lookaside_timer_fn, 0);
 	mod_timer(&c->timer, jiffies + 1);
 	wait_for_completion(&c->done);
-	del_timer_sync(&c->timer);
+	timer_delete_sync(&c->timer);
 	KUNIT_EXPECT_TRUE(test, c->in_softirq);
 	KUNIT_EXPECT_EQ(test, c->allocated, 8);
 	KUNIT_EXPECT_EQ(test, c->freed, 8);

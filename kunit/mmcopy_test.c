@@ -498,8 +498,7 @@ static struct kunit_suite mmcopy_suite = {
 	.name = "mmshim_mmcopy",
 	.init = mmshim_test_init,
 	.exit = mmshim_test_exit,
-	.suite_init = mmcopy_suite_init,
-	.suite_exit = mmcopy_suite_exit,
+	MMSHIM_SUITE_HOOKS(mmcopy_suite)
 	.test_cases = mmcopy_cases,
 };
-kunit_test_suite(mmcopy_suite);
+mmshim_kunit_suite_with_hooks(mmcopy_suite);

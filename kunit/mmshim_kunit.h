@@ -5,6 +5,7 @@
 
 #include <kunit/test.h>
 #include <linux/string.h>
+#include "../src/glue/compat.h" /* kernel-version differences; after kunit/test.h */
 #include <wdm.h>
 
 /*

@@ -299,8 +299,7 @@ static struct kunit_suite partial_suite = {
 	.name = "mmshim_partial",
 	.init = mmshim_test_init,
 	.exit = mmshim_test_exit,
-	.suite_init = partial_suite_init,
-	.suite_exit = partial_suite_exit,
+	MMSHIM_SUITE_HOOKS(partial_suite)
 	.test_cases = partial_cases,
 };
-kunit_test_suite(partial_suite);
+mmshim_kunit_suite_with_hooks(partial_suite);

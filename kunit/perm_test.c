@@ -373,10 +373,9 @@ static struct kunit_case perm_cases[] = {
 
 static struct kunit_suite perm_suite = {
 	.name = "mmshim_perm",
-	.suite_init = perm_suite_init,
-	.suite_exit = perm_suite_exit,
+	MMSHIM_SUITE_HOOKS(perm_suite)
 	.init = mmshim_test_init,
 	.exit = mmshim_test_exit,
 	.test_cases = perm_cases,
 };
-kunit_test_suite(perm_suite);
+mmshim_kunit_suite_with_hooks(perm_suite);

@@ -413,10 +413,9 @@ static struct kunit_case race_cases[] = {
 
 static struct kunit_suite race_suite = {
 	.name = "mmshim_race",
-	.suite_init = race_suite_init,
-	.suite_exit = race_suite_exit,
+	MMSHIM_SUITE_HOOKS(race_suite)
 	.init = mmshim_test_init,
 	.exit = mmshim_test_exit,
 	.test_cases = race_cases,
 };
-kunit_test_suite(race_suite);
+mmshim_kunit_suite_with_hooks(race_suite);

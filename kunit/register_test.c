@@ -420,4 +420,5 @@ static struct kunit_suite iomdl_suite = {
 	.exit = mmshim_test_exit,
 	.test_cases = iomdl_cases,
 };
-kunit_test_suites(&register_suite, &iomdl_suite);
+kunit_test_suite(register_suite);
+kunit_test_suite(iomdl_suite);

@@ -161,7 +161,7 @@ static noinline void irq_seh_body(struct irq_seh_ctx *c)
 
 static void irq_seh_timer_fn(struct timer_list *t)
 {
-	struct irq_seh_ctx *c = from_timer(c, t, timer);
+	struct irq_seh_ctx *c = timer_container_of(c, t, timer);
 
 	irq_seh_body(c);
 	complete(&c->done);
@@ -250,7 +250,7 @@ static void seh_in_timer_callback(struct kunit *test)
 	timer_setup(&c->timer, irq_seh_timer_fn, 0);
 	mod_timer(&c->timer, jiffies + 1);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&c->done, 10 * HZ), 0UL);
-	del_timer_sync(&c->timer);
+	timer_delete_sync(&c->timer);
 	check_result(test, &c->r, false);
 	/* Nothing caught by mistake, nothing reported by mistake. */
 	KUNIT_EXPECT_EQ(test, unhandled(STATUS_IRQ_CAUGHT), caught0);
@@ -266,8 +266,7 @@ static void seh_in_hrtimer_callback(struct kunit *test)
 	struct irq_seh_ctx *c = irq_ctx_new(test, STATUS_IRQ_UNCAUGHT_HARD);
 	ULONG caught0 = unhandled(STATUS_IRQ_CAUGHT), uncaught0 = unhandled(STATUS_IRQ_UNCAUGHT_HARD);
 
-	hrtimer_init(&c->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	c->hrtimer.function = irq_seh_hrtimer_fn;
+	hrtimer_setup(&c->hrtimer, irq_seh_hrtimer_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	hrtimer_start(&c->hrtimer, ns_to_ktime(200 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&c->done, 10 * HZ), 0UL);
 	hrtimer_cancel(&c->hrtimer);
@@ -300,8 +299,8 @@ static void seh_interrupt_over_thread_try(struct kunit *test)
 	nested_thread_handler = nested_after_wait = 0;
 	nested_thread_code = 0;
 	timer_setup(&nested_soft->timer, irq_seh_timer_fn, TIMER_PINNED);
-	hrtimer_init(&nested_hard->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-	nested_hard->hrtimer.function = irq_seh_hrtimer_fn;
+	hrtimer_setup(&nested_hard->hrtimer, irq_seh_hrtimer_fn, CLOCK_MONOTONIC,
+		      HRTIMER_MODE_REL_PINNED_HARD);
 
 	preempt_disable();
 	__try {
@@ -323,7 +322,7 @@ static void seh_interrupt_over_thread_try(struct kunit *test)
 
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&nested_soft->done, 10 * HZ), 0UL);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&nested_hard->done, 10 * HZ), 0UL);
-	del_timer_sync(&nested_soft->timer);
+	timer_delete_sync(&nested_soft->timer);
 	hrtimer_cancel(&nested_hard->hrtimer);
 
 	/* The thread's __try saw only its own raise. */
@@ -352,8 +351,7 @@ static void seh_hrtimer_repeated(struct kunit *test)
 	ULONG caught0 = unhandled(STATUS_IRQ_CAUGHT), thread0;
 	int i;
 
-	hrtimer_init(&c->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	c->hrtimer.function = irq_seh_hrtimer_fn;
+	hrtimer_setup(&c->hrtimer, irq_seh_hrtimer_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	for (i = 0; i < 50; i++) {
 		memset(&c->r, 0, sizeof(c->r));
 		reinit_completion(&c->done);

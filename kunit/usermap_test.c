@@ -507,10 +507,9 @@ static struct kunit_case usermap_cases[] = {
 
 static struct kunit_suite usermap_suite = {
 	.name = "mmshim_usermap",
-	.suite_init = usermap_suite_init,
-	.suite_exit = usermap_suite_exit,
+	MMSHIM_SUITE_HOOKS(usermap_suite)
 	.init = mmshim_test_init,
 	.exit = mmshim_test_exit,
 	.test_cases = usermap_cases,
 };
-kunit_test_suite(usermap_suite);
+mmshim_kunit_suite_with_hooks(usermap_suite);

@@ -155,7 +155,7 @@ static void vapool_spinlock_loop_never_runs_dry(struct kunit *test)
 
 static void vapool_timer_fn(struct timer_list *t)
 {
-	struct vapool_fixture *f = from_timer(f, t, timer);
+	struct vapool_fixture *f = timer_container_of(f, t, timer);
 
 	f->in_softirq = in_serving_softirq() ? 1 : 0; /* a mask, not a bool */
 	vapool_loop(f, f->rounds);
@@ -176,7 +176,7 @@ static void vapool_softirq_loop_never_runs_dry(struct kunit *test)
 	timer_setup(&f->timer, vapool_timer_fn, 0);
 	mod_timer(&f->timer, jiffies + 1);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&f->done, 120 * HZ), 0UL);
-	del_timer_sync(&f->timer);
+	timer_delete_sync(&f->timer);
 	KUNIT_EXPECT_EQ(test, f->in_softirq, 1);
 	KUNIT_EXPECT_EQ(test, f->nulls, 0U);
 	KUNIT_EXPECT_EQ(test, f->maps, f->rounds);

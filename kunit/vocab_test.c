@@ -69,8 +69,7 @@ static int vocab_suite_init(struct kunit_suite *suite)
 	}
 	/* A hard-IRQ timer on this CPU, waited for on this CPU: it
 	 * interrupts insmod itself. */
-	hrtimer_init(&timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	timer.function = vocab_irq_fn;
+	hrtimer_setup(&timer, vocab_irq_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	preempt_disable();
 	hrtimer_start(&timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_PINNED_HARD);
 	for (i = 0; i < 200000 && !READ_ONCE(insmod.irq_ran); i++)
@@ -485,10 +484,9 @@ static struct kunit_case vocab_cases[] = {
 
 static struct kunit_suite vocab_suite = {
 	.name = "mmshim_vocab",
-	.suite_init = vocab_suite_init,
-	.suite_exit = vocab_suite_exit,
+	MMSHIM_SUITE_HOOKS(vocab_suite)
 	.init = mmshim_test_init,
 	.exit = mmshim_test_exit,
 	.test_cases = vocab_cases,
 };
-kunit_test_suite(vocab_suite);
+mmshim_kunit_suite_with_hooks(vocab_suite);

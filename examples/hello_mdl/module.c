@@ -5,6 +5,7 @@
  * Windows-style code lives in driver.c.
  */
 #include <linux/module.h>
+#include <mmshim/linux.h> /* MMSHIM_IMPORT_NS() */
 #include <linux/printk.h>
 #include <linux/pci.h>
 #include "hello_mdl.h"
@@ -73,4 +74,4 @@ module_init(hello_mdl_init);
 module_exit(hello_mdl_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("mmshim example: a Windows-style driver using pool and MDLs");
-MODULE_IMPORT_NS(MMSHIM);
+MMSHIM_IMPORT_NS();

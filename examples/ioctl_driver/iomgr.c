@@ -14,6 +14,7 @@
  *   METHOD_NEITHER    the raw user pointers.
  */
 #include <linux/module.h>
+#include <mmshim/linux.h> /* MMSHIM_IMPORT_NS() */
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/mutex.h>
@@ -193,4 +194,4 @@ module_init(example_init);
 module_exit(example_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("mmshim example: Windows-style ioctls (buffered, direct, neither, shared memory)");
-MODULE_IMPORT_NS(MMSHIM);
+MMSHIM_IMPORT_NS();

@@ -13,6 +13,7 @@
 #include <linux/list.h>
 #include <linux/completion.h>
 #include <linux/types.h>
+#include "../../src/glue/compat.h" /* kernel-version differences */
 #include <ntddk.h>
 
 #define STRESS_TAG 'rtSM'

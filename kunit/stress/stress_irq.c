@@ -253,7 +253,7 @@ static void t_seh(struct irq_ctx *c)
 
 static void timer_fn(struct timer_list *t)
 {
-	struct irq_ctx *c = from_timer(c, t, timer);
+	struct irq_ctx *c = timer_container_of(c, t, timer);
 
 	switch (c->tick++ % 6) {
 	case 0:
@@ -420,8 +420,7 @@ int stress_irq_start(unsigned int hrtimer_us)
 		c->timer.expires = jiffies + 1;
 		add_timer_on(&c->timer, cpu);
 		c->timer_on = true;
-		hrtimer_init(&c->hr, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
-		c->hr.function = hr_fn;
+		hrtimer_setup(&c->hr, hr_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 		c->hr_on = true;
 		smp_call_function_single(cpu, start_on_cpu, c, 1);
 	}
@@ -436,7 +435,7 @@ void stress_irq_stop(void)
 	WRITE_ONCE(irq_stopping, true);
 	for (i = 0; ctxs && i < n_ctx; i++) {
 		if (ctxs[i].timer_on)
-			del_timer_sync(&ctxs[i].timer);
+			timer_delete_sync(&ctxs[i].timer);
 		if (ctxs[i].hr_on)
 			hrtimer_cancel(&ctxs[i].hr);
 	}

@@ -11,6 +11,7 @@
  * (tests/vm/stress.sh, docs/testing.md).
  */
 #include <linux/module.h>
+#include <mmshim/linux.h> /* MMSHIM_IMPORT_NS() */
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
@@ -603,4 +604,4 @@ module_init(stress_init);
 module_exit(stress_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Stress test for mmshim: every routine family at once, in every context");
-MODULE_IMPORT_NS(MMSHIM);
+MMSHIM_IMPORT_NS();

@@ -20,6 +20,7 @@
 #include <linux/printk.h>
 #include <linux/string.h>
 #include "platform.h"
+#include "compat.h"
 
 /**
  * mmshim_plat_irql_context() - what Linux says about the calling context.

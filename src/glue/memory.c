@@ -13,6 +13,7 @@
 #include <linux/uaccess.h>
 #include "platform.h"
 #include "glue.h"
+#include "compat.h"
 
 /**
  * mmshim_plat_may_sleep() - may the caller sleep?

@@ -11,6 +11,7 @@
 #include <asm/unwind.h>
 #endif
 #include "platform.h"
+#include "compat.h"
 
 void mmshim_seh_jump(const unsigned long *context); /* seh_x86_64.S */
 

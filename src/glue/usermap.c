@@ -27,9 +27,9 @@
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 #include "platform.h"
 #include "glue.h"
+#include "compat.h"
 
 /* Top bit of a recorded frame: the handle holds a page reference on it. */
 #define MMSHIM_UMAP_REFERENCED (1ULL << 63)
@@ -106,11 +106,7 @@ static const struct vm_operations_struct mmshim_umap_vm_ops = {
 
 static void mmshim_umap_set_flags(struct vm_area_struct *vma, vm_flags_t set, vm_flags_t clear)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
 	vm_flags_mod(vma, set, clear);
-#else
-	vma->vm_flags = (vma->vm_flags | set) & ~clear;
-#endif
 }
 
 static int mmshim_umap_mmap(struct file *file, struct vm_area_struct *vma)
@@ -308,7 +304,7 @@ void mmshim_plat_usermap_unmap(void *handle)
 	mmap_write_lock(mm);
 	vma = mmshim_umap_vma(u, mm);
 	if (vma)
-		zap_vma_ptes(vma, vma->vm_start, vma->vm_end - vma->vm_start);
+		zap_special_vma_range(vma, vma->vm_start, vma->vm_end - vma->vm_start);
 	mmap_write_unlock(mm);
 	if (!vma)
 		return;
@@ -319,7 +315,7 @@ void mmshim_plat_usermap_unmap(void *handle)
 		vm_munmap(u->start, u->len);
 }
 
-/* zap_vma_ptes() in the owner's address space, if it still exists. */
+/* zap_special_vma_range() in the owner's address space, if it still exists. */
 static void mmshim_umap_revoke(struct mmshim_umap *u)
 {
 	struct vm_area_struct *vma;
@@ -329,7 +325,7 @@ static void mmshim_umap_revoke(struct mmshim_umap *u)
 	mmap_read_lock(u->mm);
 	vma = mmshim_umap_vma(u, u->mm);
 	if (vma)
-		zap_vma_ptes(vma, vma->vm_start, vma->vm_end - vma->vm_start);
+		zap_special_vma_range(vma, vma->vm_start, vma->vm_end - vma->vm_start);
 	mmap_read_unlock(u->mm);
 	mmput(u->mm);
 }

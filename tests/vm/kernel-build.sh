@@ -1,20 +1,51 @@
 #!/bin/bash
 # Build (or reuse from the cache) the KUnit debug kernel for one Debian
 # linux-source version.  Prints the build directory on stdout.
-#   usage: tests/vm/kernel-build.sh 6.1|6.12
+#   usage: tests/vm/kernel-build.sh 6.1|6.12|5.10|sid
+# 6.1 and 6.12 come from the installed linux-source-X packages (bookworm).
+# 5.10 is bullseye's linux-source-5.10 and "sid" is whatever series sid's
+# linux-source meta-package depends on (followed automatically); both are
+# fetched with tests/suite-apt.sh ... download and unpacked with dpkg -x,
+# never installed.
 # Cache: $MMSHIM_CACHE (default /var/cache/mmshim), keyed by the source
 # package version and the config fragments, so only the first run pays.
+# A per-series fragment tests/vm/kunit-SERIES.config (if present) is merged
+# after the common ones and enters only that series' key; its comment lines
+# "# absent: CONFIG_FOO" name options of kunit.config that the series does
+# not have (renamed/removed), exempt from the "dropped by olddefconfig" check.
 set -euo pipefail
 ver=$1
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${MMSHIM_CACHE:-/var/cache/mmshim}
+suite=
+case $ver in
+5.10) suite=bullseye ;;
+sid) suite=sid
+	# sid's linux-source meta-package names the newest series and its
+	# version: "Depends: linux-source-7.2 (= 7.2.13-1)".
+	dep=$("$here/../suite-apt.sh" sid cache show --no-all-versions linux-source |
+		sed -n 's/^Depends:.*\(linux-source-[0-9][0-9.]*\) *(= *\([^)]*\)).*/\1 \2/p' | head -1)
+	[ -n "$dep" ] || { echo "kernel-build: cannot resolve sid's linux-source" >&2; exit 1; }
+	pkgver=${dep#* } ver=${dep%% *} ver=${ver#linux-source-} ;;
+esac
 pkg=linux-source-$ver
-tarball=/usr/src/$pkg.tar.xz
-[ -f "$tarball" ] || { echo "kernel-build: $tarball missing (apt-get install $pkg)" >&2; exit 1; }
-pkgver=$(dpkg-query -W -f='${Version}' "$pkg")
+if [ -n "$suite" ] && [ -n "${pkgver:-}" ]; then
+	echo "kernel-build: sid's newest series: $pkg $pkgver" >&2
+elif [ -n "$suite" ]; then
+	pkgver=$("$here/../suite-apt.sh" "$suite" cache show --no-all-versions "$pkg" |
+		sed -n 's/^Version: *//p' | head -1)
+	[ -n "$pkgver" ] || { echo "kernel-build: $pkg not found in $suite" >&2; exit 1; }
+	echo "kernel-build: $suite: $pkg $pkgver" >&2
+else
+	tarball=/usr/src/$pkg.tar.xz
+	[ -f "$tarball" ] || { echo "kernel-build: $tarball missing (apt-get install $pkg)" >&2; exit 1; }
+	pkgver=$(dpkg-query -W -f='${Version}' "$pkg")
+fi
+frags=("$here/kunit.config" "$here/kunit-optional.config")
+[ -f "$here/kunit-$ver.config" ] && frags+=("$here/kunit-$ver.config")
 # Bump when a change to this script changes the kernel it produces.
 recipe=1
-key=$( (cat "$here/kunit.config" "$here/kunit-optional.config"; echo "recipe=$recipe") |
+key=$( (cat "${frags[@]}"; echo "recipe=$recipe") |
 	sha256sum | cut -c1-12)
 src=$cache/src/$pkg-$pkgver
 out=$cache/kunit-$ver-$pkgver-$key
@@ -27,8 +58,21 @@ exec 9>"$cache/.lock-$ver"; flock 9
 if [ -f "$out/.mmshim-done" ]; then echo "$out"; exit 0; fi
 if [ ! -f "$src/.mmshim-unpacked" ]; then
 	echo "kernel-build: unpacking $pkg $pkgver" >&2
-	rm -rf "$src" "$src.tmp"; mkdir -p "$src.tmp"
+	ustart=$(date +%s)
+	rm -rf "$src" "$src.tmp" "$src.deb"; mkdir -p "$src.tmp"
+	if [ -n "$suite" ]; then
+		mkdir -p "$cache/debs" "$src.deb"
+		deb=$(ls "$cache/debs/${pkg}_${pkgver//:/%3a}_"*.deb 2>/dev/null | head -1 || true)
+		if [ -z "$deb" ]; then
+			(cd "$cache/debs" && "$here/../suite-apt.sh" "$suite" download "$pkg=$pkgver" >&2)
+			deb=$(ls "$cache/debs/${pkg}_${pkgver//:/%3a}_"*.deb | head -1)
+		fi
+		dpkg -x "$deb" "$src.deb"
+		tarball=$src.deb/usr/src/$pkg.tar.xz
+	fi
 	tar -xJf "$tarball" -C "$src.tmp" --strip-components=1
+	rm -rf "$src.deb"
+	echo "kernel-build: unpacked $pkg $pkgver in $(( $(date +%s) - ustart ))s" >&2
 	touch "$src.tmp/.mmshim-unpacked"; mv "$src.tmp" "$src"
 fi
 rm -rf "$out"; mkdir -p "$out"
@@ -37,11 +81,15 @@ echo "kernel-build: building $pkg $pkgver debug kernel in $out (log: $log)" >&2
 start=$(date +%s)
 {
 	make -C "$src" O="$out" ARCH=x86_64 tinyconfig
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-		"$here/kunit.config" "$here/kunit-optional.config"
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}"
 	make -C "$src" O="$out" ARCH=x86_64 olddefconfig
 } > "$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }
-missing=$(grep -E '^CONFIG_[A-Z0-9_]+=y' "$here/kunit.config" | while read -r l; do
+# Every "=y" of kunit.config and of the per-series fragment must survive,
+# except the options the per-series fragment declares absent.
+absent=$(cat "${frags[@]:2}" /dev/null | sed -n 's/^# *absent: *\(CONFIG_[A-Z0-9_]*\).*/\1/p')
+missing=$(cat "$here/kunit.config" "${frags[@]:2}" /dev/null | grep -E '^CONFIG_[A-Z0-9_]+=y' |
+	while read -r l; do
+	grep -qx "${l%=y}" <<< "$absent" && continue
 	grep -qx "$l" "$out/.config" || echo "${l%=y}"; done)
 if [ -n "$missing" ]; then
 	echo "kernel-build: options dropped by olddefconfig: $missing" >&2; exit 1

@@ -1,8 +1,9 @@
 #!/bin/bash
-# kunit.sh VERSION - KUnit layer for one kernel (6.1 or 6.12): build (or
-# reuse) the debug kernel, build mmshim.ko and mmshim_kunit.ko against it,
-# boot qemu, parse the suites' KTAP with the kernel's own kunit.py, and check
-# the console. Last line: "LAYER-RESULT kunit-VERSION <passed> <failed> <skipped>".
+# kunit.sh VERSION - KUnit layer for one kernel (5.10, 6.1, 6.12, or "sid":
+# the newest series in Debian sid): build (or reuse) the debug kernel, build
+# mmshim.ko and mmshim_kunit.ko against it, boot qemu, parse the suites' KTAP
+# with the kernel's own kunit.py, and check the console.
+# Last line: "LAYER-RESULT kunit-VERSION <passed> <failed> <skipped>".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 ver=$1
@@ -15,6 +16,8 @@ fail() { echo "FAIL $name: $*"; failed=$((failed + 1)); }
 
 kdir=$("$REPO/tests/vm/kernel-build.sh" "$ver") || { fail "kernel build"; result; }
 src=$(sed -n 's|^include \(.*\)/Makefile$|\1|p' "$kdir/Makefile")
+# The series and Debian version actually tested (kunit-sid follows sid).
+log "$name: kernel $(make -s -C "$kdir" kernelversion 2>/dev/null) from ${src##*/}"
 
 stage_sources "$out/mmshim"
 if ! build_module "$kdir" "$out/mmshim" > "$out/build.log" 2>&1 ||
@@ -40,10 +43,14 @@ tr -d '\r' < "$out/output.log" > "$out/output.txt" 2>/dev/null
 grep -q MMSHIM-DONE "$out/output.txt" || fail "VM did not finish (see $out/console.txt)"
 grep 'MMSHIM-FAIL' "$out/output.txt" && fail "load/unload step failed"
 
-# KTAP: one top-level document over all suites, parsed by kunit.py.
+# KTAP: one top-level document over all suites, parsed by kunit.py. 5.10's
+# kunit.py knows only "TAP version 14" and prints its own summary line.
 suites=$(grep -c '^MMSHIM-KTAP-BEGIN' "$out/output.txt")
+parser=$src/tools/testing/kunit
+header="KTAP version 1"
+grep -q 'KTAP version' "$parser/kunit_parser.py" || header="TAP version 14"
 {
-	echo "KTAP version 1"
+	echo "$header"
 	echo "1..$suites"
 	# Each debugfs file numbers its suite 1: renumber the top-level lines.
 	awk '/^MMSHIM-KTAP-BEGIN/{on=1; next} /^MMSHIM-KTAP-END/{on=0; next}
@@ -51,10 +58,18 @@ suites=$(grep -c '^MMSHIM-KTAP-BEGIN' "$out/output.txt")
 	     on && /^(not )?ok [0-9]+ / { n++; sub(/ok [0-9]+ /, "ok " n " ") }
 	     on { print }' "$out/output.txt"
 } > "$out/results.ktap"
+# Every suite registered in kunit/ must have reported (a suite whose
+# suite_init failed, or one missing from 5.10's list in kunit_main.c, would
+# otherwise vanish silently).
+registered=$(grep -hcE '^(kunit_test_suite|mmshim_kunit_suite_with_hooks)\(' "$REPO"/kunit/*.c |
+	awk '{ n += $1 } END { print n + 0 }')
+if [ "$suites" -ne "$registered" ]; then
+	fail "$suites KUnit suites reported, $registered registered in kunit/"
+fi
 if [ "$suites" -eq 0 ]; then
 	fail "no KUnit results"
 else
-	python3 "$src/tools/testing/kunit/kunit.py" parse "$out/results.ktap" > "$out/kunit-parse.txt" 2>&1
+	python3 "$parser/kunit.py" parse "$out/results.ktap" > "$out/kunit-parse.txt" 2>&1
 	rc=$?
 	sed 's/\x1b\[[0-9;]*m//g' "$out/kunit-parse.txt" | grep -vE '^\[[0-9:]+\] *$' | sed 's/^/  /'
 	line=$(sed 's/\x1b\[[0-9;]*m//g' "$out/kunit-parse.txt" | grep -o 'Ran [0-9]* tests.*' | tail -1)
@@ -62,6 +77,13 @@ else
 	f=$(echo "$line" | sed -n 's/.*failed: \([0-9]*\).*/\1/p')
 	e=$(echo "$line" | sed -n 's/.*errors: \([0-9]*\).*/\1/p')
 	s=$(echo "$line" | sed -n 's/.*skipped: \([0-9]*\).*/\1/p')
+	# 5.10: "Testing complete. N tests run. F failed. C crashed." (no skips)
+	old=$(sed 's/\x1b\[[0-9;]*m//g' "$out/kunit-parse.txt" |
+		sed -n 's/.*Testing complete\. \([0-9]*\) tests run\. \([0-9]*\) failed\. \([0-9]*\) crashed\..*/\1 \2 \3/p' | tail -1)
+	if [ -z "$line" ] && [ -n "$old" ]; then
+		read -r n f e <<< "$old"
+		p=$((n - f - e))
+	fi
 	skipped=${s:-0}
 	passed=$((passed + ${p:-0}))
 	failed=$((failed + ${f:-0} + ${e:-0}))
