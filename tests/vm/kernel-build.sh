@@ -1,11 +1,17 @@
 #!/bin/bash
 # Build (or reuse from the cache) the KUnit debug kernel for one Debian
 # linux-source version.  Prints the build directory on stdout.
-#   usage: tests/vm/kernel-build.sh 6.1|6.12
+#   usage: tests/vm/kernel-build.sh 6.1|6.12 [arm64]
+# Without an architecture (or with x86_64) the x86_64 kernel is built, with
+# the same cache key and path as before the arch argument existed.  arm64 is
+# cross-built with aarch64-linux-gnu- from the same source tree into
+# kunit-arm64-<ver>-<pkgver>-<key>, from kunit.config minus its x86-only
+# lines plus kunit-arm64.config.
 # Cache: $MMSHIM_CACHE (default /var/cache/mmshim), keyed by the source
 # package version and the config fragments, so only the first run pays.
 set -euo pipefail
 ver=$1
+arch=${2:-x86_64}
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${MMSHIM_CACHE:-/var/cache/mmshim}
 pkg=linux-source-$ver
@@ -14,15 +20,37 @@ tarball=/usr/src/$pkg.tar.xz
 pkgver=$(dpkg-query -W -f='${Version}' "$pkg")
 # Bump when a change to this script changes the kernel it produces.
 recipe=1
-key=$( (cat "$here/kunit.config" "$here/kunit-optional.config"; echo "recipe=$recipe") |
-	sha256sum | cut -c1-12)
 src=$cache/src/$pkg-$pkgver
-out=$cache/kunit-$ver-$pkgver-$key
-log=$cache/kunit-$ver.log
+case $arch in
+x86_64)
+	key=$( (cat "$here/kunit.config" "$here/kunit-optional.config"; echo "recipe=$recipe") |
+		sha256sum | cut -c1-12)
+	name=kunit-$ver
+	kmake=(ARCH=x86_64)
+	image=bzImage
+	fragments=("$here/kunit.config" "$here/kunit-optional.config")
+	checked=("$here/kunit.config")
+	;;
+arm64)
+	# kunit.config lines that only mean something on x86 (or pick the
+	# PC's serial port); everything else there is architecture-neutral.
+	x86_only='X86_PAT|MTRR|HYPERVISOR_GUEST|PARAVIRT|UNWINDER_ORC|SERIAL_8250|SERIAL_8250_CONSOLE'
+	neutral=$(grep -vE "^CONFIG_($x86_only)=" "$here/kunit.config")
+	arm64_recipe=1
+	key=$( (echo "$neutral"; cat "$here/kunit-arm64.config"; echo "arm64-recipe=$arm64_recipe") |
+		sha256sum | cut -c1-12)
+	name=kunit-arm64-$ver
+	kmake=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	image=Image
+	;;
+*) echo "kernel-build: unknown architecture $arch (x86_64, arm64)" >&2; exit 1 ;;
+esac
+out=$cache/$name-$pkgver-$key
+log=$cache/$name.log
 mkdir -p "$cache/src"
 if [ -f "$out/.mmshim-done" ]; then echo "$out"; exit 0; fi
 
-exec 9>"$cache/.lock-$ver"; flock 9
+exec 9>"$cache/.lock-$ver"; flock 9  # one lock per source tree, both arches
 # Whoever held the lock may have just built it: never rebuild a finished kernel.
 if [ -f "$out/.mmshim-done" ]; then echo "$out"; exit 0; fi
 if [ ! -f "$src/.mmshim-unpacked" ]; then
@@ -32,25 +60,29 @@ if [ ! -f "$src/.mmshim-unpacked" ]; then
 	touch "$src.tmp/.mmshim-unpacked"; mv "$src.tmp" "$src"
 fi
 rm -rf "$out"; mkdir -p "$out"
+if [ "$arch" = arm64 ]; then
+	echo "$neutral" > "$out/kunit-neutral.config"
+	fragments=("$out/kunit-neutral.config" "$here/kunit-arm64.config")
+	checked=("${fragments[@]}")
+fi
 jobs=$(( $(nproc) + 1 ))
-echo "kernel-build: building $pkg $pkgver debug kernel in $out (log: $log)" >&2
+echo "kernel-build: building $pkg $pkgver $arch debug kernel in $out (log: $log)" >&2
 start=$(date +%s)
 {
-	make -C "$src" O="$out" ARCH=x86_64 tinyconfig
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-		"$here/kunit.config" "$here/kunit-optional.config"
-	make -C "$src" O="$out" ARCH=x86_64 olddefconfig
+	make -C "$src" O="$out" "${kmake[@]}" tinyconfig
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${fragments[@]}"
+	make -C "$src" O="$out" "${kmake[@]}" olddefconfig
 } > "$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }
-missing=$(grep -E '^CONFIG_[A-Z0-9_]+=y' "$here/kunit.config" | while read -r l; do
+missing=$(cat "${checked[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=y' | while read -r l; do
 	grep -qx "$l" "$out/.config" || echo "${l%=y}"; done)
 if [ -n "$missing" ]; then
 	echo "kernel-build: options dropped by olddefconfig: $missing" >&2; exit 1
 fi
-make -C "$src" O="$out" ARCH=x86_64 -j"$jobs" bzImage modules >> "$log" 2>&1 ||
+make -C "$src" O="$out" "${kmake[@]}" -j"$jobs" "$image" modules >> "$log" 2>&1 ||
 	{ tail -40 "$log" >&2; exit 1; }
 touch "$out/.mmshim-done"
 # Older builds of this series (other config or source version) are stale.
-for old in "$cache"/kunit-"$ver"-*; do
+for old in "$cache/$name"-*; do
 	[ "$old" = "$out" ] || rm -rf "$old"
 done
 echo "kernel-build: $pkg done in $(( $(date +%s) - start ))s" >&2
