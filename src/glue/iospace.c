@@ -10,11 +10,10 @@
 #include <linux/ioport.h>
 #include <linux/slab.h>
 #include <asm/pgtable.h>
-#include <asm/pgtable_types.h>
-#include <asm/set_memory.h>
 #include <asm/processor.h>
 #include "platform.h"
 #include "glue.h"
+#include "kpte.h"
 
 struct mmshim_iomap {
 	struct mmshim_deferred deferred; /* for iounmap in atomic context */
@@ -40,40 +39,33 @@ enum mmshim_phys_kind mmshim_plat_phys_kind(unsigned long long phys, unsigned lo
 	}
 }
 
-/** mmshim_plat_phys_limit() - 2^x86_phys_bits. Atomic-safe. */
+/**
+ * mmshim_plat_phys_limit() - 2^(physical address bits): x86_phys_bits; on
+ * arm64 the system-wide PARange, at most what the kernel supports (kpte.h).
+ * Atomic-safe.
+ */
 unsigned long long mmshim_plat_phys_limit(void)
 {
-	return 1ULL << boot_cpu_data.x86_phys_bits;
+	return 1ULL << mmshim_phys_bits();
 }
 
 /**
  * mmshim_plat_kva_cache() - the cache type of the PTE that maps @va.
  *
- * lookup_address() in the kernel page tables; large-page entries have their
- * PAT bit moved to the 4K position first. UC- counts as uncached.
- * Atomic-safe.
+ * lookup_address() in the kernel page tables, then mmshim_kpte_cache()
+ * (kpte.h): on x86 the PAT bits (large-page entries have their PAT bit
+ * moved to the 4K position first; UC- counts as uncached), on arm64 the
+ * MAIR attribute index. Atomic-safe.
  */
 int mmshim_plat_kva_cache(const void *va)
 {
 	unsigned int level;
 	pte_t *pte = lookup_address((unsigned long)va, &level);
-	pgprot_t prot;
-	unsigned long bits;
 
-	if (!pte || !pte_present(*pte))
+	BUILD_BUG_ON(MMSHIM_CACHE_WB != 0 || MMSHIM_CACHE_UC != 1 || MMSHIM_CACHE_WC != 2);
+	if (!pte || !mmshim_kpte_present(*pte))
 		return -1;
-	prot = pte_pgprot(*pte);
-	if (level != PG_LEVEL_4K)
-		prot = pgprot_large_2_4k(prot);
-	bits = pgprot_val(prot) & _PAGE_CACHE_MASK;
-	if (bits == cachemode2protval(_PAGE_CACHE_MODE_WB))
-		return MMSHIM_CACHE_WB;
-	if (bits == cachemode2protval(_PAGE_CACHE_MODE_UC) ||
-	    bits == cachemode2protval(_PAGE_CACHE_MODE_UC_MINUS))
-		return MMSHIM_CACHE_UC;
-	if (bits == cachemode2protval(_PAGE_CACHE_MODE_WC))
-		return MMSHIM_CACHE_WC;
-	return -1;
+	return mmshim_kpte_cache(*pte, level);
 }
 
 /**
@@ -83,9 +75,14 @@ int mmshim_plat_kva_cache(const void *va)
  * @cache: MMSHIM_CACHE_*
  * @read_only: ignored: x86 cannot ioremap read-only from a module
  *             (ioremap_prot takes only a cache mode; set_memory_ro is not
- *             exported), see docs/iospace.md
+ *             exported), see docs/iospace.md; nor can arm64 (its
+ *             ioremap_prot() refuses anything but the kernel's own types)
  * @conflict: out, set if PAT gave another cache type than asked
  * @handle: out, for mmshim_plat_iounmap()
+ *
+ * arm64: ioremap() is Device-nGnRE, ioremap_wc() Normal-NC, ioremap_cache()
+ * Normal write-back; there is no memtype tracking, the check below then
+ * only confirms the attribute.
  *
  * PAT's memtype tracking may hand out a compatible but different type when
  * the range is already mapped differently (ioremap asked UC- over WC, for
@@ -165,8 +162,14 @@ int mmshim_plat_kva_readable(const void *va)
 	unsigned int level;
 	pte_t *pte;
 
+#ifdef CONFIG_X86
 	if (addr < TASK_SIZE_MAX || !__is_canonical_address(addr, boot_cpu_data.x86_virt_bits))
 		return 0;
+#else
+	/* arm64: kernel addresses are the TTBR1 half, from PAGE_OFFSET up. */
+	if (addr < PAGE_OFFSET)
+		return 0;
+#endif
 	pte = lookup_address(addr, &level);
-	return pte && pte_present(*pte);
+	return pte && mmshim_kpte_present(*pte);
 }

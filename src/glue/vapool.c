@@ -25,6 +25,7 @@
 #include <asm/tlbflush.h>
 #include "platform.h"
 #include "glue.h"
+#include "kpte.h"
 
 static struct page *mmshim_vapool_dummy;
 static void *mmshim_vapool_base;
