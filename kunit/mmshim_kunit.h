@@ -5,9 +5,10 @@
 
 #include <kunit/test.h>
 #include <linux/string.h>
-#include <wdm.h>
-/* lookup_address(), PG_LEVEL_*, mmshim_kpte_*() on x86_64 and arm64 */
+/* lookup_address(), PG_LEVEL_*, mmshim_kpte_*() on x86_64 and arm64 (Linux
+ * headers: before wdm.h, whose PAGE_ALIGN is the WDK's) */
 #include "../src/glue/kpte.h"
+#include <wdm.h>
 
 /*
  * Run @stmt and expect exactly one new verifier report with @code and
