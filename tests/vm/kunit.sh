@@ -13,7 +13,7 @@ if [ "$ver" = arm64 ]; then
 	export MMSHIM_CLIENT_CC=aarch64-linux-gnu-gcc
 	kver=6.12 karch=arm64 image=arch/arm64/boot/Image
 else
-	kver=$ver karch= image=arch/x86/boot/bzImage
+	kver=$ver karch='' image=arch/x86/boot/bzImage
 fi
 . "$(dirname "$0")/lib.sh"
 name=kunit-$ver

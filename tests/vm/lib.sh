@@ -88,7 +88,7 @@ arm64_busybox() {
 	local dir=$CACHE/busybox-arm64 tmp
 	if [ ! -x "$dir/bin/busybox" ]; then
 		tmp=$(mktemp -d)
-		(cd "$tmp" && "$REPO/tests/suite-apt.sh" bookworm download busybox-static:arm64 >&2) &&
+		(cd "$tmp" && chmod 755 . && "$REPO/tests/suite-apt.sh" bookworm download busybox-static:arm64 >&2) &&
 			dpkg -x "$tmp"/busybox-static_*_arm64.deb "$tmp/root" || { rm -rf "$tmp"; return 1; }
 		rm -rf "$dir"; mkdir -p "$CACHE"; mv "$tmp/root" "$dir"; rm -rf "$tmp"
 	fi
