@@ -4,10 +4,15 @@
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${MMSHIM_CACHE:-/var/cache/mmshim}
 BUILD=${MMSHIM_BUILD:-$REPO/build}
-VM_TIMEOUT=${MMSHIM_VM_TIMEOUT:-900}
 # Guest architecture of run_vm/make_initramfs: x86_64, or arm64 (set by
-# kunit.sh for the kunit-arm64 layer).
+# kunit.sh for the kunit-arm64 layer, whose TCG emulation is several times
+# slower: its VMs get a longer default timeout).
 MMSHIM_ARCH=${MMSHIM_ARCH:-x86_64}
+if [ "$MMSHIM_ARCH" = arm64 ]; then
+	VM_TIMEOUT=${MMSHIM_VM_TIMEOUT:-2400}
+else
+	VM_TIMEOUT=${MMSHIM_VM_TIMEOUT:-900}
+fi
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
