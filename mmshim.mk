@@ -13,3 +13,9 @@ $(error set MMSHIM_DIR to the mmshim source/build directory before including mms
 endif
 ccflags-y += -I$(MMSHIM_DIR)/include -Wno-multichar
 KBUILD_EXTRA_SYMBOLS += $(MMSHIM_DIR)/Module.symvers
+# arm64: the Interlocked* routines of <wdm.h> are __atomic built-ins; gcc's
+# default -moutline-atomics would make them calls to libgcc helpers
+# (__aarch64_cas8_acq_rel ...) that the kernel does not provide.
+ifdef CONFIG_ARM64
+ccflags-y += $(call cc-option,-mno-outline-atomics)
+endif
