@@ -9,6 +9,8 @@
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/slab.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
 #include <asm/pgtable.h>
 #include <asm/processor.h>
 #include "platform.h"
@@ -18,7 +20,51 @@
 struct mmshim_iomap {
 	struct mmshim_deferred deferred; /* for iounmap in atomic context */
 	void __iomem *va;
+#ifdef CONFIG_ARM64
+	struct list_head node;           /* mmshim_iomaps */
+	unsigned long long phys, size;
+	unsigned int cache;
+#endif
 };
+
+#ifdef CONFIG_ARM64
+/*
+ * arm64 has no PAT: ioremap() keeps no record of the memory types device
+ * ranges are mapped with, and would map a range Device-nGnRE that is
+ * already mapped Normal-NC. The glue keeps x86's rule for mmshim's own
+ * ioremaps: one memory type per device range while a mapping exists (a
+ * second alias of another type is refused as a conflict). Entries live
+ * from the ioremap until the iounmap is done.
+ */
+static LIST_HEAD(mmshim_iomaps);
+static DEFINE_SPINLOCK(mmshim_iomaps_lock);
+
+/* Insert @m unless a live mapping overlaps it with another type. */
+static bool mmshim_iomap_track(struct mmshim_iomap *m)
+{
+	struct mmshim_iomap *o;
+	unsigned long flags;
+	bool ok = true;
+
+	spin_lock_irqsave(&mmshim_iomaps_lock, flags);
+	list_for_each_entry(o, &mmshim_iomaps, node)
+		if (o->cache != m->cache && o->phys < m->phys + m->size && m->phys < o->phys + o->size)
+			ok = false;
+	if (ok)
+		list_add(&m->node, &mmshim_iomaps);
+	spin_unlock_irqrestore(&mmshim_iomaps_lock, flags);
+	return ok;
+}
+
+static void mmshim_iomap_untrack(struct mmshim_iomap *m)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&mmshim_iomaps_lock, flags);
+	list_del(&m->node);
+	spin_unlock_irqrestore(&mmshim_iomaps_lock, flags);
+}
+#endif
 
 /**
  * mmshim_plat_phys_kind() - region_intersects() with System RAM.
@@ -81,8 +127,9 @@ int mmshim_plat_kva_cache(const void *va)
  * @handle: out, for mmshim_plat_iounmap()
  *
  * arm64: ioremap() is Device-nGnRE, ioremap_wc() Normal-NC, ioremap_cache()
- * Normal write-back; there is no memtype tracking, the check below then
- * only confirms the attribute.
+ * Normal write-back; there is no memtype tracking in Linux, so the glue
+ * refuses an alias of another type of a range it has mapped itself
+ * (mmshim_iomaps above), and the check below confirms the attribute.
  *
  * PAT's memtype tracking may hand out a compatible but different type when
  * the range is already mapped differently (ioremap asked UC- over WC, for
@@ -99,21 +146,30 @@ void *mmshim_plat_ioremap(unsigned long long phys, mmshim_size size, unsigned in
 	m = kmalloc(sizeof(*m), MMSHIM_GFP_NO_OOM);
 	if (!m)
 		return NULL;
+#ifdef CONFIG_ARM64
+	m->phys = phys;
+	m->size = size;
+	m->cache = cache;
+	if (!mmshim_iomap_track(m)) {
+		kfree(m);
+		*conflict = 1;
+		return NULL;
+	}
+#endif
 	if (cache == MMSHIM_CACHE_WC)
 		m->va = ioremap_wc(phys, size);
 	else if (cache == MMSHIM_CACHE_WB)
 		m->va = ioremap_cache(phys, size);
 	else
 		m->va = ioremap(phys, size);
-	if (!m->va) {
+	if (!m->va || (got = mmshim_plat_kva_cache((__force void *)m->va)) != (int)cache) {
+		if (m->va)
+			iounmap(m->va);
+#ifdef CONFIG_ARM64
+		mmshim_iomap_untrack(m);
+#endif
+		*conflict = m->va != NULL;
 		kfree(m);
-		return NULL;
-	}
-	got = mmshim_plat_kva_cache((__force void *)m->va);
-	if (got != (int)cache) {
-		iounmap(m->va);
-		kfree(m);
-		*conflict = 1;
 		return NULL;
 	}
 	*handle = m;
@@ -123,6 +179,9 @@ void *mmshim_plat_ioremap(unsigned long long phys, mmshim_size size, unsigned in
 static void mmshim_iounmap_now(struct mmshim_iomap *m)
 {
 	iounmap(m->va);
+#ifdef CONFIG_ARM64
+	mmshim_iomap_untrack(m);
+#endif
 	kfree(m);
 }
 

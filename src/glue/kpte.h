@@ -180,14 +180,16 @@ static inline void __flush_tlb_all(void)
 
 /*
  * Cache type of a present kernel entry from its MAIR attribute index
- * (block entries keep AttrIndx at the same bits): 0 Normal write-back,
- * 1 Device (or Normal-NC marked MMSHIM_PTE_NONCACHED_RAM), 2 Normal-NC,
- * -1 other (MT_NORMAL_TAGGED).
+ * (block entries keep AttrIndx at the same bits): 0 Normal write-back
+ * (MT_NORMAL, or MT_NORMAL_TAGGED, which the linear map uses: write-back
+ * with MTE tags where the CPU has MTE, plain write-back otherwise), 1 Device
+ * (or Normal-NC marked MMSHIM_PTE_NONCACHED_RAM), 2 Normal-NC, -1 other.
  */
 static inline int mmshim_kpte_cache(pte_t pte, unsigned int level)
 {
 	switch ((pte_val(pte) & PTE_ATTRINDX_MASK) >> 2) {
 	case MT_NORMAL:
+	case MT_NORMAL_TAGGED:
 		return 0;
 	case MT_NORMAL_NC:
 		return (pte_val(pte) & MMSHIM_PTE_NONCACHED_RAM) ? 1 : 2;

@@ -129,8 +129,10 @@ int mmshim_plat_pages_set_cache(unsigned long long pfn, mmshim_size count, unsig
 {
 	unsigned long start = (unsigned long)page_address(pfn_to_page(pfn));
 	unsigned long end = start + count * PAGE_SIZE;
-	pteval_t attr = pgprot_val(mmshim_kprot(PAGE_KERNEL, cache, true)) &
-			(PTE_ATTRINDX_MASK | MMSHIM_PTE_NONCACHED_RAM);
+	/* Write-back is the linear map's own MT_NORMAL_TAGGED (map_mem()). */
+	pgprot_t prot = cache == MMSHIM_CACHE_WB ? pgprot_tagged(PAGE_KERNEL) :
+			mmshim_kprot(PAGE_KERNEL, cache, true);
+	pteval_t attr = pgprot_val(prot) & (PTE_ATTRINDX_MASK | MMSHIM_PTE_NONCACHED_RAM);
 	unsigned long addr;
 	unsigned int level;
 
