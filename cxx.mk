@@ -10,7 +10,9 @@
 # * $(CC_FLAGS_FTRACE) is dropped: gcc's __mcount_loc entries point into
 #   COMDAT text, which ld -r then discards (the kernel's notrace files do
 #   the same).
-# * C++ objects are linked into one object before objtool runs so COMDAT
+# * C++ objects are linked into one object before objtool runs (where the
+#   kernel has objtool: not on arm64, whose Kbuild still sets
+#   objtool-enabled) so COMDAT
 #   duplicates are merged (6.1 runs objtool per object; duplicates give
 #   "missing return thunk" warnings at insmod).
 # * The per-object instrumentation Kbuild adds to C objects on top of
@@ -53,6 +55,13 @@ mmshim-kernel-flags = $(filter-out $(mmshim-c-only) $(CC_FLAGS_FTRACE) -std=%, $
 mmshim-cxxflags := -g1 -std=gnu++20 -fno-exceptions -fno-rtti -fno-threadsafe-statics \
 	-faligned-new=8 -nostdinc++ -Wall -Wextra -Wno-missing-field-initializers \
 	-I$(src)/src -I$(src)/include $(MMSHIM_CXX_EXTRA)
+# arm64: the core's __atomic built-ins must be inline instructions. gcc's
+# default -moutline-atomics calls libgcc's __aarch64_cas8_relax & co, which
+# the kernel does not provide (its own C uses no __atomic built-ins): inline
+# LL/SC sequences (ARMv8.0, every arm64 CPU) instead.
+ifdef CONFIG_ARM64
+mmshim-cxxflags += $(call cc-option,-mno-outline-atomics)
+endif
 
 # No $(LINUXINCLUDE): the core must not see Linux headers; -nostdinc keeps
 # libc out as well.
@@ -87,7 +96,7 @@ $(obj)/%.cxx.o: $(src)/%.cpp FORCE
 # which the 6.x trees do not define.
 quiet_cmd_ld_cxx = LD [M]  $@
       cmd_ld_cxx = $(LD) $(ld_flags) -r -o $@ $(filter %.cxx.o, $^) \
-		$(if $(objtool-enabled), ; $(objtool) $(filter-out --link,$(objtool-args)) --link $@, \
+		$(if $(and $(objtool),$(objtool-enabled)), ; $(objtool) $(filter-out --link,$(objtool-args)) --link $@, \
 		$(if $(objtool_obj), ; $(objtool_obj) $(objtool_args) --module $@))
 
 # cmd_and_savecmd is not in 5.10's Kbuild.include: the same by hand.

@@ -18,3 +18,9 @@ ccflags-y += -I$(MMSHIM_DIR)/include -Wno-multichar
 # the dialect of every later series.
 ccflags-y += $(if $(filter -std=gnu89,$(KBUILD_CFLAGS)),-std=gnu11)
 KBUILD_EXTRA_SYMBOLS += $(MMSHIM_DIR)/Module.symvers
+# arm64: the Interlocked* routines of <wdm.h> are __atomic built-ins; gcc's
+# default -moutline-atomics would make them calls to libgcc helpers
+# (__aarch64_cas8_acq_rel ...) that the kernel does not provide.
+ifdef CONFIG_ARM64
+ccflags-y += $(call cc-option,-mno-outline-atomics)
+endif

@@ -263,15 +263,16 @@ static ULONG seq_now(void)
 }
 
 /* A frame that is not RAM: a page well inside the CPU's physical range
- * where qemu's q35/pc machines put nothing (above the 64-bit PCI window). */
+ * where qemu's q35/pc machines put nothing (above the 64-bit PCI window);
+ * on arm64's virt machine, far above its high PCIe and RAM regions. */
 static PFN_NUMBER device_pfn(void)
 {
-	return ((1ULL << boot_cpu_data.x86_phys_bits) >> PAGE_SHIFT) - 64;
+	return ((1ULL << mmshim_phys_bits()) >> PAGE_SHIFT) - 64;
 }
 
 static PFN_NUMBER limit_pfn(void)
 {
-	return (1ULL << boot_cpu_data.x86_phys_bits) >> PAGE_SHIFT;
+	return (1ULL << mmshim_phys_bits()) >> PAGE_SHIFT;
 }
 
 /* ---- calls that raise ------------------------------------------------ */

@@ -42,29 +42,34 @@ u64 edu_bar0(struct kunit *test, u64 *len)
 	return start;
 }
 
-/* Cache type of the kernel PTE mapping @va: 0 WB, 1 UC/UC-, 2 WC, -1 other. */
+/*
+ * Cache type of the kernel PTE mapping @va: 0 WB, 1 UC/UC-, 2 WC, -1 other
+ * (mmshim_kpte_cache(): x86 PAT bits; arm64 MAIR index: 0 Normal, 1 Device
+ * or mmshim's Normal-NC for uncached RAM, 2 Normal-NC). pte_attr() gives
+ * the arm64 attribute index itself.
+ */
 int pte_cache(const void *va)
 {
 	unsigned int level;
 	pte_t *pte = lookup_address((unsigned long)va, &level);
-	pgprot_t prot;
-	unsigned long bits;
 
-	if (!pte || !pte_present(*pte))
+	if (!pte || !mmshim_kpte_present(*pte))
 		return -1;
-	prot = pte_pgprot(*pte);
-	if (level != PG_LEVEL_4K)
-		prot = pgprot_large_2_4k(prot);
-	bits = pgprot_val(prot) & _PAGE_CACHE_MASK;
-	if (bits == cachemode2protval(_PAGE_CACHE_MODE_WB))
-		return 0;
-	if (bits == cachemode2protval(_PAGE_CACHE_MODE_UC) ||
-	    bits == cachemode2protval(_PAGE_CACHE_MODE_UC_MINUS))
-		return 1;
-	if (bits == cachemode2protval(_PAGE_CACHE_MODE_WC))
-		return 2;
-	return -1;
+	return mmshim_kpte_cache(*pte, level);
 }
+
+#ifdef CONFIG_ARM64
+/* arm64: the MAIR attribute index (MT_*) of the kernel PTE mapping @va, or -1. */
+int pte_attr(const void *va)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)va, &level);
+
+	if (!pte || !mmshim_kpte_present(*pte))
+		return -1;
+	return (pte_val(*pte) & PTE_ATTRINDX_MASK) >> 2;
+}
+#endif
 
 /*
  * The device computes in a qemu thread of its own, which a busy host may
@@ -133,6 +138,10 @@ static void iospace_edu_ex_through_routine_address(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, (void *)regs);
 	KUNIT_EXPECT_EQ(test, (unsigned long)regs & ~PAGE_MASK, 4UL);
 	KUNIT_EXPECT_EQ(test, pte_cache((void *)regs), 1);
+#ifdef CONFIG_ARM64
+	/* Device memory uncached: Device-nGnRE, as ioremap(). */
+	KUNIT_EXPECT_EQ(test, pte_attr((void *)regs), MT_DEVICE_nGnRE);
+#endif
 	KUNIT_EXPECT_EQ(test, regs[-1], 0x010000edU);
 	regs[0] = 0xa5a5a5a5;
 	KUNIT_EXPECT_EQ(test, regs[0], 0x5a5a5a5aU);
@@ -142,6 +151,9 @@ static void iospace_edu_ex_through_routine_address(struct kunit *test)
 	regs = map_ex(pa(bar), PAGE_SIZE, PAGE_READWRITE | PAGE_WRITECOMBINE);
 	KUNIT_ASSERT_NOT_NULL(test, (void *)regs);
 	KUNIT_EXPECT_EQ(test, pte_cache((void *)regs), 2);
+#ifdef CONFIG_ARM64
+	KUNIT_EXPECT_EQ(test, pte_attr((void *)regs), MT_NORMAL_NC);
+#endif
 	KUNIT_EXPECT_EQ(test, regs[0], 0x010000edU);
 	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_CACHE_CONFLICT,
 		      KUNIT_EXPECT_NULL(test, MmMapIoSpace(pa(bar), PAGE_SIZE, MmNonCached)));

@@ -123,7 +123,7 @@ static void map_read_only(struct kunit *test)
 	pte = lookup_address((unsigned long)sys, &level);
 	KUNIT_ASSERT_NOT_NULL(test, pte);
 	KUNIT_EXPECT_FALSE(test, pte_write(*pte));
-	KUNIT_EXPECT_TRUE(test, pte_flags(*pte) & _PAGE_NX);
+	KUNIT_EXPECT_TRUE(test, mmshim_kpte_nx(*pte));
 	MmUnmapLockedPages(sys, m);
 	release_mdl(m);
 	kfree(buf);
@@ -304,7 +304,7 @@ static void map_atomic_context(struct kunit *test)
 		pte_t *pte = lookup_address((unsigned long)read_only, &level);
 
 		ro_writable = !pte || pte_write(*pte);
-		ro_nx = pte && (pte_flags(*pte) & _PAGE_NX);
+		ro_nx = pte && mmshim_kpte_nx(*pte);
 		MmUnmapLockedPages(read_only, a);
 	}
 	/* Non-contiguous: the VA pool; both pages show the same memory. */

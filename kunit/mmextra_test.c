@@ -25,7 +25,7 @@ static int mx_present(const void *va)
 
 	if (!pte || pte_none(*pte))
 		return -1;
-	return (pte_flags(*pte) & _PAGE_PRESENT) != 0;
+	return mmshim_kpte_valid(*pte);
 }
 
 static int mx_writable(const void *va)
@@ -33,7 +33,7 @@ static int mx_writable(const void *va)
 	unsigned int level;
 	pte_t *pte = lookup_address((unsigned long)va, &level);
 
-	return pte && (pte_flags(*pte) & _PAGE_PRESENT) && pte_write(*pte);
+	return pte && mmshim_kpte_valid(*pte) && pte_write(*pte);
 }
 
 static int mx_nx(const void *va)
@@ -41,7 +41,7 @@ static int mx_nx(const void *va)
 	unsigned int level;
 	pte_t *pte = lookup_address((unsigned long)va, &level);
 
-	return pte && (pte_flags(*pte) & _PAGE_NX) != 0;
+	return pte && mmshim_kpte_nx(*pte);
 }
 
 static unsigned long mx_pfn(const void *va)
@@ -124,6 +124,12 @@ static void noncached_memory_is_uncached_everywhere(struct kunit *test)
 
 		KUNIT_EXPECT_EQ_MSG(test, pte_cache(va + i * PAGE_SIZE), 1, "page %d of the mapping", i);
 		KUNIT_EXPECT_EQ_MSG(test, pte_cache(page_address(pg)), 1, "linear alias of page %d", i);
+#ifdef CONFIG_ARM64
+		/* Uncached RAM is Normal non-cacheable in both (never Device,
+		 * never a cacheable linear alias). */
+		KUNIT_EXPECT_EQ(test, pte_attr(va + i * PAGE_SIZE), MT_NORMAL_NC);
+		KUNIT_EXPECT_EQ(test, pte_attr(page_address(pg)), MT_NORMAL_NC);
+#endif
 		KUNIT_EXPECT_EQ(test, va[i * PAGE_SIZE + 5], 0); /* zeroed */
 		va[i * PAGE_SIZE + 5] = (u8)(0x60 + i);
 		KUNIT_EXPECT_EQ(test, ((u8 *)page_address(pg))[5], (u8)(0x60 + i));

@@ -6,6 +6,9 @@
 #include <kunit/test.h>
 #include <linux/string.h>
 #include "../src/glue/compat.h" /* kernel-version differences; after kunit/test.h */
+/* lookup_address(), PG_LEVEL_*, mmshim_kpte_*() on x86_64 and arm64 (Linux
+ * headers: before wdm.h, whose PAGE_ALIGN is the WDK's) */
+#include "../src/glue/kpte.h"
 #include <wdm.h>
 
 /*
@@ -60,6 +63,9 @@ u64 edu_bar0(struct kunit *test, u64 *len);
  * of mmshim: 0 write-back, 1 UC/UC-, 2 WC, -1 unmapped or other
  * (iospace_test.c). */
 int pte_cache(const void *va);
+#ifdef CONFIG_ARM64
+int pte_attr(const void *va); /* arm64 MAIR index (MT_*) of the entry, -1 none */
+#endif
 void mmshim_test_exit(struct kunit *test);
 
 #endif

@@ -68,7 +68,7 @@ static bool kva_writable(const void *va)
 	unsigned int level;
 	pte_t *pte = lookup_address((unsigned long)va, &level);
 
-	return pte && pte_present(*pte) && pte_write(*pte);
+	return pte && mmshim_kpte_present(*pte) && pte_write(*pte);
 }
 
 static unsigned long vma_flags_at(unsigned long addr)

@@ -100,7 +100,7 @@ static unsigned long race_pfn_at(void *va)
 	unsigned int level;
 	pte_t *pte = lookup_address((unsigned long)va, &level);
 
-	if (!pte || level != PG_LEVEL_4K || !pte_present(*pte))
+	if (!pte || level != PG_LEVEL_4K || !mmshim_kpte_present(*pte))
 		return 0;
 	return pte_pfn(*pte);
 }

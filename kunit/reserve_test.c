@@ -30,7 +30,7 @@ static unsigned long mapped_pfn(void *va)
 	unsigned int level;
 	pte_t *pte = lookup_address((unsigned long)va, &level);
 
-	if (!pte || level != PG_LEVEL_4K || !pte_present(*pte))
+	if (!pte || level != PG_LEVEL_4K || !mmshim_kpte_present(*pte))
 		return 0;
 	return pte_pfn(*pte);
 }
@@ -106,7 +106,7 @@ static void reserve_round_trip(struct kunit *test)
 	pte = lookup_address((unsigned long)base, &level);
 	KUNIT_ASSERT_NOT_NULL(test, pte);
 	KUNIT_EXPECT_TRUE(test, pte_write(*pte));
-	KUNIT_EXPECT_TRUE(test, pte_flags(*pte) & _PAGE_NX);
+	KUNIT_EXPECT_TRUE(test, mmshim_kpte_nx(*pte));
 	KUNIT_EXPECT_TRUE(test, same_memory(v + 100, sys, 5 * PAGE_SIZE, 1));
 	KUNIT_EXPECT_TRUE(test, same_memory(sys, v + 100, 5 * PAGE_SIZE, 2));
 

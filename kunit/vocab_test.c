@@ -369,7 +369,7 @@ out:
 
 static void vocab_secure_virtual_memory(struct kunit *test)
 {
-	unsigned long rw, ro;
+	unsigned long rw, ro, gap;
 	HANDLE h = NULL, hr = NULL;
 	SIZE_T locked0 = MmshimLockedMdlCount();
 	char c = 0;
@@ -393,9 +393,13 @@ static void vocab_secure_virtual_memory(struct kunit *test)
 	EXPECT_NO_REPORT(test, KUNIT_EXPECT_NULL(test, MmSecureVirtualMemory((PVOID)ro, 16, PAGE_READWRITE)));
 	EXPECT_NO_REPORT(test, hr = MmSecureVirtualMemory((PVOID)ro, 16, PAGE_READONLY));
 	KUNIT_EXPECT_NOT_NULL(test, hr);
-	/* Unmapped memory: NULL. */
-	EXPECT_NO_REPORT(test, KUNIT_EXPECT_NULL(test, MmSecureVirtualMemory((PVOID)(rw + 3 * PAGE_SIZE + 0x100000000UL),
-									     PAGE_SIZE, PAGE_READONLY)));
+	/* Unmapped memory: NULL. 4 GiB away from the mapping, above it unless
+	 * that leaves user space (arm64 maps from the top of its 48-bit space
+	 * down), then below. */
+	gap = rw + 3 * PAGE_SIZE + 0x100000000UL;
+	if (gap + PAGE_SIZE > TASK_SIZE)
+		gap = rw - 0x100000000UL;
+	EXPECT_NO_REPORT(test, KUNIT_EXPECT_NULL(test, MmSecureVirtualMemory((PVOID)gap, PAGE_SIZE, PAGE_READONLY)));
 
 	/* Bad input, reported. */
 	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT,

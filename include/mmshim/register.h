@@ -25,7 +25,7 @@
  * MmWriteCombined. x86 already keeps uncached (UC) accesses in program
  * order with respect to each other and to port I/O. On arm64 the accesses
  * carry the barriers of Linux's readX/writeX (dmb before a write, after a
- * read); arm64 is not tested yet (docs/register.md).
+ * read); tested by the kunit-arm64 layer (docs/register.md).
  *
  * Buffer variants: READ_/WRITE_REGISTER_BUFFER_* copy Count elements
  * between Buffer and Count CONSECUTIVE registers (Register, Register + 1,
@@ -181,7 +181,7 @@ MMSHIM_PORT_WRITE_BUFFER_FN(WRITE_PORT_BUFFER_ULONG, PULONG, "outsl")
  * (earlier stores, such as a DMA descriptor, reach memory before the
  * doorbell) and followed by "dmb osh" for the WDK's "not posted past a
  * later read". Device memory (nGnRE) keeps accesses to one device in
- * order. Not yet run on arm64 hardware or qemu (issue 12).
+ * order. Run on qemu's virt machine by the kunit-arm64 layer.
  *
  * I/O ports do not exist on arm64: READ_PORT_* / WRITE_PORT_* are not
  * declared, so a port that uses them fails to compile (docs/register.md).

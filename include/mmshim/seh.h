@@ -41,9 +41,18 @@
 #define EXCEPTION_CONTINUE_SEARCH 0
 #define EXCEPTION_CONTINUE_EXECUTION (-1)
 
+/* Words of saved registers: x86_64 rip, rsp, rbx, rbp, r12-r15; arm64 x30
+ * (signed with pointer authentication), sp, x19-x29, x18
+ * (src/glue/seh_x86_64.S, src/glue/seh_arm64.S). */
+#if defined(__aarch64__)
+#define MMSHIM_SEH_CONTEXT_WORDS 14
+#else
+#define MMSHIM_SEH_CONTEXT_WORDS 8
+#endif
+
 /* One active __try. Lives in the driver's stack frame; fields are mmshim's. */
 typedef struct _MMSHIM_SEH_FRAME {
-	ULONG_PTR Context[8];             /* registers saved by MmshimSehSave */
+	ULONG_PTR Context[MMSHIM_SEH_CONTEXT_WORDS]; /* registers saved by MmshimSehSave */
 	struct _MMSHIM_SEH_FRAME *Next;   /* mmshim's per-thread chain */
 	ULONG_PTR Owner;                  /* thread (and interrupt level) */
 	NTSTATUS Code;                    /* the exception, for GetExceptionCode() */

@@ -13,6 +13,7 @@
 #include <asm/pgtable.h>
 #include "platform.h"
 #include "glue.h"
+#include "kpte.h"
 
 /* vm_map_ram's per-CPU blocks serve small mappings fastest. */
 #define MMSHIM_VM_MAP_RAM_MAX 16
@@ -92,15 +93,12 @@ mmshim_size mmshim_plat_frames_ram(const unsigned long long *pfns, mmshim_size c
 	return i;
 }
 
+/* RAM frames (kpte.h: arm64 keeps uncached RAM Normal memory). */
 static pgprot_t mmshim_map_prot(unsigned int cache, int read_only)
 {
 	pgprot_t prot = read_only ? PAGE_KERNEL_RO : PAGE_KERNEL; /* both NX */
 
-	if (cache == MMSHIM_CACHE_UC)
-		prot = pgprot_noncached(prot);
-	else if (cache == MMSHIM_CACHE_WC)
-		prot = pgprot_writecombine(prot);
-	return prot;
+	return mmshim_kprot(prot, cache, true);
 }
 
 /**

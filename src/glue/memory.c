@@ -14,6 +14,7 @@
 #include "platform.h"
 #include "glue.h"
 #include "compat.h"
+#include "kpte.h"
 
 /**
  * mmshim_plat_may_sleep() - may the caller sleep?
@@ -174,7 +175,7 @@ enum mmshim_kva_kind mmshim_plat_kva_to_pfn(const void *va, unsigned long long *
 		pte_t *pte = lookup_address((unsigned long)va, &level);
 		unsigned long base;
 
-		if (!pte || !pte_present(*pte))
+		if (!pte || !mmshim_kpte_present(*pte))
 			return MMSHIM_KVA_INVALID;
 		/* Large entries keep their PAT bit where a PTE's frame starts. */
 		if (level == PG_LEVEL_2M)

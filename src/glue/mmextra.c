@@ -9,6 +9,7 @@
 #include <asm/pgtable.h>
 #include "platform.h"
 #include "glue.h"
+#include "kpte.h"
 
 #ifdef CONFIG_X86
 /*
@@ -35,6 +36,32 @@ static pte_t mmshim_pte_with_access(pte_t old, unsigned int access)
 	}
 	return pfn_pte(pfn, __pgprot(prot));
 }
+#elif defined(CONFIG_ARM64)
+/*
+ * arm64: the entry with its frame, attribute index, PXN/UXN, nG, AF and
+ * software bits kept; valid and the access permission set as asked. A
+ * writable kernel entry has PTE_WRITE (the DBM bit) set and AP[2]
+ * (PTE_RDONLY) clear, a read-only one the reverse, as PAGE_KERNEL and
+ * PAGE_KERNEL_RO. No access: PTE_VALID cleared, the rest kept.
+ */
+static pte_t mmshim_pte_with_access(pte_t old, unsigned int access)
+{
+	pteval_t val = pte_val(old);
+
+	switch (access) {
+	case MMSHIM_ACCESS_RW:
+		val = (val | PTE_VALID | PTE_WRITE) & ~PTE_RDONLY;
+		break;
+	case MMSHIM_ACCESS_RO:
+		val = (val | PTE_VALID | PTE_RDONLY) & ~PTE_WRITE;
+		break;
+	default:
+		val &= ~PTE_VALID;
+		break;
+	}
+	return __pte(val);
+}
+#endif
 
 /**
  * mmshim_plat_kva_protect() - set the access of kernel page-table entries.
@@ -44,8 +71,12 @@ static pte_t mmshim_pte_with_access(pte_t old, unsigned int access)
  * @access: MMSHIM_ACCESS_*
  *
  * Every entry is looked up first (lookup_address(), 4 KiB level, non-empty);
- * if one is not, nothing changes. No TLB flush: the caller flushes after
- * tightening. Atomic-safe, allocates nothing.
+ * if one is not, nothing changes. No TLB flush on x86: the caller flushes
+ * after tightening (a stale entry after loosening only costs x86 a
+ * spurious fault, which it handles). arm64 has no such handling for kernel
+ * permission faults, so there the range is invalidated on every CPU
+ * (flush_tlb_kernel_range(): broadcast TLBI, no IPI) after any change.
+ * Atomic-safe, allocates nothing.
  *
  * Return: 0, or -EINVAL with nothing changed.
  */
@@ -67,14 +98,11 @@ int mmshim_plat_kva_protect(mmshim_uptr va, mmshim_size pages, unsigned int acce
 
 		set_pte(pte, mmshim_pte_with_access(*pte, access));
 	}
+#ifdef CONFIG_ARM64
+	flush_tlb_kernel_range(va, va + pages * PAGE_SIZE);
+#endif
 	return 0;
 }
-#else
-int mmshim_plat_kva_protect(mmshim_uptr va, mmshim_size pages, unsigned int access)
-{
-	return -EOPNOTSUPP; /* arm64: not implemented (docs/mmextra.md) */
-}
-#endif
 
 /** mmshim_plat_total_ram_pages() - totalram_pages(). Atomic-safe. */
 unsigned long long mmshim_plat_total_ram_pages(void)

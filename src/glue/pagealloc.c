@@ -2,7 +2,8 @@
 /*
  * pagealloc.c - physical pages for MmAllocatePagesForMdl(Ex) and contiguous
  * memory: alloc_pages_node (split into single pages), __free_page, and the
- * linear map's cache type (set_memory_uc / set_memory_wc / set_memory_wb).
+ * linear map's cache type (x86: set_memory_uc / set_memory_wc /
+ * set_memory_wb; arm64: the linear-map entries rewritten, see below).
  */
 #include <linux/mm.h>
 #include <linux/gfp.h>
@@ -12,8 +13,10 @@
 #include <linux/highmem.h>
 #include <linux/vmstat.h>
 #include <asm/set_memory.h>
+#include <asm/tlbflush.h>
 #include "platform.h"
 #include "glue.h"
+#include "kpte.h"
 
 /* Largest block asked of the buddy allocator (4 MiB). */
 #define MMSHIM_PAGES_MAX_ORDER 10
@@ -84,6 +87,80 @@ unsigned int mmshim_plat_pages_max_order(void)
 	return MMSHIM_PAGES_MAX_ORDER;
 }
 
+#ifdef CONFIG_ARM64
+/*
+ * Clean and invalidate the data cache lines of [@start, @end) to the point
+ * of coherency (DC CIVAC, by VA; it acts on the lines whatever the memory
+ * type of the VA). The line size is CTR_EL0.DminLine, the smallest of the
+ * system.
+ */
+static void mmshim_dcache_clean_inval(unsigned long start, unsigned long end)
+{
+	unsigned long line = 4UL << ((read_cpuid_cachetype() >> CTR_EL0_DminLine_SHIFT) & 0xf);
+	unsigned long addr;
+
+	for (addr = start & ~(line - 1); addr < end; addr += line)
+		asm volatile("dc civac, %0" : : "r"(addr) : "memory");
+	dsb(sy);
+}
+
+/**
+ * mmshim_plat_pages_set_cache() - the memory type of frames' linear-map entries.
+ * @pfn: first frame (RAM with a struct page, allocated by mmshim)
+ * @count: frames
+ * @cache: MMSHIM_CACHE_*
+ *
+ * arm64 has no set_memory_uc/wc (and no PAT): the linear map's own entries
+ * are rewritten, so that the frames never have two memory types at once
+ * (a Normal-NC or Device alias of Normal write-back memory is a mismatched
+ * attribute, which loses coherency). UC and WC both become Normal-NC (RAM
+ * must stay Normal memory; kpte.h), UC marked MMSHIM_PTE_NONCACHED_RAM.
+ * Changing the memory type of a live entry needs break-before-make: the
+ * lines are cleaned to memory, the entries made invalid, the TLBs of every
+ * CPU invalidated (flush_tlb_kernel_range: broadcast TLBI), the new entries
+ * written, and the lines the old type may have let the CPU prefetch
+ * meanwhile discarded. Nobody but mmshim can touch the frames meanwhile
+ * (just allocated, or being freed). Needs the linear map at page
+ * granularity (rodata=full, which Debian's kernel uses by default, or
+ * DEBUG_PAGEALLOC): -EOPNOTSUPP with block mappings, nothing changed.
+ * Atomic-safe (x86's may sleep).
+ */
+int mmshim_plat_pages_set_cache(unsigned long long pfn, mmshim_size count, unsigned int cache)
+{
+	unsigned long start = (unsigned long)page_address(pfn_to_page(pfn));
+	unsigned long end = start + count * PAGE_SIZE;
+	/* Write-back is the linear map's own MT_NORMAL_TAGGED (map_mem()). */
+	pgprot_t prot = cache == MMSHIM_CACHE_WB ? pgprot_tagged(PAGE_KERNEL) :
+			mmshim_kprot(PAGE_KERNEL, cache, true);
+	pteval_t attr = pgprot_val(prot) & (PTE_ATTRINDX_MASK | MMSHIM_PTE_NONCACHED_RAM);
+	unsigned long addr;
+	unsigned int level;
+
+	if (count > INT_MAX)
+		return -EINVAL;
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		pte_t *pte = lookup_address(addr, &level);
+
+		if (!pte || level != PG_LEVEL_4K || !mmshim_kpte_present(*pte))
+			return -EOPNOTSUPP;
+	}
+	mmshim_dcache_clean_inval(start, end);
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		pte_t *pte = lookup_address(addr, &level);
+
+		set_pte(pte, __pte(pte_val(*pte) & ~PTE_VALID));
+	}
+	flush_tlb_kernel_range(start, end);
+	for (addr = start; addr < end; addr += PAGE_SIZE) {
+		pte_t *pte = lookup_address(addr, &level);
+		pteval_t val = pte_val(*pte) & ~(PTE_ATTRINDX_MASK | MMSHIM_PTE_NONCACHED_RAM);
+
+		set_pte(pte, __pte(val | attr | PTE_VALID));
+	}
+	mmshim_dcache_clean_inval(start, end);
+	return 0;
+}
+#else
 /**
  * mmshim_plat_pages_set_cache() - set_memory_uc/wc/wb on the linear map.
  * @pfn: first frame (RAM with a struct page, allocated by mmshim)
@@ -106,6 +183,7 @@ int mmshim_plat_pages_set_cache(unsigned long long pfn, mmshim_size count, unsig
 		return set_memory_wc(addr, count);
 	return set_memory_wb(addr, count);
 }
+#endif
 
 struct mmshim_release {
 	struct mmshim_deferred deferred; /* overlays the start of the core's block */

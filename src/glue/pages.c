@@ -10,6 +10,7 @@
 #include <asm/pgtable.h>
 #include "platform.h"
 #include "glue.h"
+#include "kpte.h"
 
 struct mmshim_pin {
 	struct mmshim_deferred deferred;
@@ -163,7 +164,7 @@ int mmshim_plat_kva_writable(const void *va)
 	unsigned int level;
 	pte_t *pte = lookup_address((unsigned long)va, &level);
 
-	return pte && pte_present(*pte) && pte_write(*pte);
+	return pte && mmshim_kpte_present(*pte) && pte_write(*pte);
 }
 
 /** mmshim_plat_current_process() - current->mm. Atomic-safe. */

@@ -12,6 +12,7 @@
 #include <asm/pgtable.h>
 #include "platform.h"
 #include "glue.h"
+#include "kpte.h"
 
 /*
  * Read-only in the kernel's own linear map, or not there at all. On x86,
@@ -24,7 +25,7 @@ static bool mmshim_linear_read_only(unsigned long long pfn)
 	unsigned int level;
 	pte_t *pte = lookup_address((unsigned long)__va(PFN_PHYS(pfn)), &level);
 
-	return !pte || !pte_present(*pte) || !pte_write(*pte);
+	return !pte || !mmshim_kpte_present(*pte) || !pte_write(*pte);
 }
 
 /**

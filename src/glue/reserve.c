@@ -41,6 +41,7 @@
 #include <asm/tlbflush.h>
 #include "platform.h"
 #include "glue.h"
+#include "kpte.h"
 
 struct mmshim_reservation {
 	void *base;
@@ -178,10 +179,7 @@ void mmshim_plat_reserve_map(void *handle, const unsigned long long *pfns, mmshi
 	pgprot_t prot = read_only ? PAGE_KERNEL_RO : PAGE_KERNEL;
 	mmshim_size i;
 
-	if (cache == MMSHIM_CACHE_UC)
-		prot = pgprot_noncached(prot);
-	else if (cache == MMSHIM_CACHE_WC)
-		prot = pgprot_writecombine(prot);
+	prot = mmshim_kprot(prot, cache, count && pfn_valid(pfns[0]));
 
 	if (r->flush_ticket &&
 	    atomic_long_read(&mmshim_reserve_flush_done) < r->flush_ticket) {

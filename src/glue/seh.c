@@ -5,15 +5,21 @@
 #include <linux/preempt.h>
 #include <linux/kasan.h>
 #include <linux/string.h>
-#include <asm/asm.h>
 #ifdef CONFIG_X86_64
+#include <asm/asm.h>
 #include <asm/stacktrace.h>
 #include <asm/unwind.h>
 #endif
+#ifdef CONFIG_ARM64
+#include <linux/hardirq.h>
+#include <asm/memory.h>
+#include <asm/stack_pointer.h>
+#endif
+#include <wdm.h> /* MMSHIM_SEH_CONTEXT_WORDS */
 #include "platform.h"
 #include "compat.h"
 
-void mmshim_seh_jump(const unsigned long *context); /* seh_x86_64.S */
+void mmshim_seh_jump(const unsigned long *context); /* seh_x86_64.S, seh_arm64.S */
 
 /**
  * mmshim_plat_thread_key() - current task plus interrupt level.
@@ -34,8 +40,15 @@ mmshim_uptr mmshim_plat_thread_key(void)
  * per-CPU IRQ stack, and NMIs and some exceptions their own stacks: there
  * the unwinder, which knows every stack type of the architecture, is asked
  * (x86's get_stack_info() is not exported; __unwind_start() is, and fills
- * in the same stack_info for the current stack pointer). Atomic-safe,
- * including in hard IRQ.
+ * in the same stack_info for the current stack pointer). On arm64 hard
+ * interrupts and the softirqs run on their way out use the per-CPU IRQ
+ * stack too; its pointer (irq_stack_ptr) is not exported, but with
+ * CONFIG_VMAP_STACK (Debian's) every IRQ stack is IRQ_STACK_SIZE bytes
+ * allocated at a THREAD_ALIGN boundary (arch_alloc_vmap_stack()), so its
+ * bounds follow from any address in it. Without VMAP_STACK they are not
+ * known and a __try in interrupt context cannot be resumed on arm64
+ * (reported as unhandled; docs/exceptions.md). Atomic-safe, including in
+ * hard IRQ.
  */
 static bool mmshim_current_stack(unsigned long sp, unsigned long *begin, unsigned long *end)
 {
@@ -57,6 +70,14 @@ static bool mmshim_current_stack(unsigned long sp, unsigned long *begin, unsigne
 			*end = (unsigned long)state.stack_info.end;
 			return true;
 		}
+	}
+#endif
+#if defined(CONFIG_ARM64) && defined(CONFIG_VMAP_STACK)
+	BUILD_BUG_ON(THREAD_ALIGN % IRQ_STACK_SIZE);
+	if ((in_hardirq() || in_serving_softirq()) && !in_nmi()) {
+		*begin = sp & ~(IRQ_STACK_SIZE - 1);
+		*end = *begin + IRQ_STACK_SIZE;
+		return true;
 	}
 #endif
 	return false;
@@ -81,7 +102,7 @@ void mmshim_plat_seh_resume(const mmshim_uptr *context)
 	unsigned long begin, end;
 
 	if (!mmshim_current_stack(sp, &begin, &end) ||
-	    ctx <= sp || ctx + 8 * sizeof(*context) > end ||
+	    ctx <= sp || ctx + MMSHIM_SEH_CONTEXT_WORDS * sizeof(*context) > end ||
 	    target <= sp || target > end)
 		return;
 #ifdef CONFIG_KASAN_GENERIC

@@ -30,6 +30,7 @@
 #include "platform.h"
 #include "glue.h"
 #include "compat.h"
+#include "kpte.h"
 
 /* Top bit of a recorded frame: the handle holds a page reference on it. */
 #define MMSHIM_UMAP_REFERENCED (1ULL << 63)
@@ -124,10 +125,8 @@ static int mmshim_umap_mmap(struct file *file, struct vm_area_struct *vma)
 	/* The type the core chose: the RAM's own, or the one asked for device
 	 * memory. PAT tracking in remap_pfn_range() checks it against the
 	 * frames' registered type. */
-	if (u->cache == MMSHIM_CACHE_UC)
-		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	else if (u->cache == MMSHIM_CACHE_WC)
-		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
+	vma->vm_page_prot = mmshim_uprot(vma->vm_page_prot, u->cache,
+					 u->count && pfn_valid(u->pfns[0] & ~MMSHIM_UMAP_REFERENCED));
 	for (i = 0; i < u->count; i += run) {
 		unsigned long long pfn = u->pfns[i] & ~MMSHIM_UMAP_REFERENCED;
 

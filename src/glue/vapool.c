@@ -26,6 +26,7 @@
 #include "platform.h"
 #include "glue.h"
 #include "compat.h"
+#include "kpte.h"
 
 static struct page *mmshim_vapool_dummy;
 static void *mmshim_vapool_base;

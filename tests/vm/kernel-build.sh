@@ -1,20 +1,27 @@
 #!/bin/bash
 # Build (or reuse from the cache) the KUnit debug kernel for one Debian
 # linux-source version.  Prints the build directory on stdout.
-#   usage: tests/vm/kernel-build.sh 6.1|6.12|5.10|sid
+#   usage: tests/vm/kernel-build.sh 6.1|6.12|5.10|sid [arm64]
 # 6.1 and 6.12 come from the installed linux-source-X packages (bookworm).
 # 5.10 is bullseye's linux-source-5.10 and "sid" is whatever series sid's
 # linux-source meta-package depends on (followed automatically); both are
 # fetched with tests/suite-apt.sh ... download and unpacked with dpkg -x,
 # never installed.
+# Without an architecture (or with x86_64) the x86_64 kernel is built, with
+# the same cache key and path as before the arch argument existed.  arm64 is
+# cross-built with aarch64-linux-gnu- from the same source tree into
+# kunit-arm64-<ver>-<pkgver>-<key>, from kunit.config minus its x86-only
+# lines plus kunit-arm64.config.
 # Cache: $MMSHIM_CACHE (default /var/cache/mmshim), keyed by the source
 # package version and the config fragments, so only the first run pays.
 # A per-series fragment tests/vm/kunit-SERIES.config (if present) is merged
-# after the common ones and enters only that series' key; its comment lines
-# "# absent: CONFIG_FOO" name options of kunit.config that the series does
-# not have (renamed/removed), exempt from the "dropped by olddefconfig" check.
+# after the common ones and enters only that series' x86_64 key; its comment
+# lines "# absent: CONFIG_FOO" name options of kunit.config that the series
+# does not have (renamed/removed), exempt from the "dropped by olddefconfig"
+# check.
 set -euo pipefail
 ver=$1
+arch=${2:-x86_64}
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${MMSHIM_CACHE:-/var/cache/mmshim}
 suite=
@@ -41,19 +48,44 @@ else
 	[ -f "$tarball" ] || { echo "kernel-build: $tarball missing (apt-get install $pkg)" >&2; exit 1; }
 	pkgver=$(dpkg-query -W -f='${Version}' "$pkg")
 fi
-frags=("$here/kunit.config" "$here/kunit-optional.config")
-[ -f "$here/kunit-$ver.config" ] && frags+=("$here/kunit-$ver.config")
 # Bump when a change to this script changes the kernel it produces.
 recipe=1
-key=$( (cat "${frags[@]}"; echo "recipe=$recipe") |
-	sha256sum | cut -c1-12)
 src=$cache/src/$pkg-$pkgver
-out=$cache/kunit-$ver-$pkgver-$key
-log=$cache/kunit-$ver.log
+absent=
+case $arch in
+x86_64)
+	fragments=("$here/kunit.config" "$here/kunit-optional.config")
+	checked=("$here/kunit.config")
+	if [ -f "$here/kunit-$ver.config" ]; then
+		fragments+=("$here/kunit-$ver.config")
+		checked+=("$here/kunit-$ver.config")
+		absent=$(sed -n 's/^# *absent: *\(CONFIG_[A-Z0-9_]*\).*/\1/p' "$here/kunit-$ver.config")
+	fi
+	key=$( (cat "${fragments[@]}"; echo "recipe=$recipe") | sha256sum | cut -c1-12)
+	name=kunit-$ver
+	kmake=(ARCH=x86_64)
+	image=bzImage
+	;;
+arm64)
+	# kunit.config lines that only mean something on x86 (or pick the
+	# PC's serial port); everything else there is architecture-neutral.
+	x86_only='X86_PAT|MTRR|HYPERVISOR_GUEST|PARAVIRT|UNWINDER_ORC|SERIAL_8250|SERIAL_8250_CONSOLE'
+	neutral=$(grep -vE "^CONFIG_($x86_only)=" "$here/kunit.config")
+	arm64_recipe=1
+	key=$( (echo "$neutral"; cat "$here/kunit-arm64.config"; echo "arm64-recipe=$arm64_recipe") |
+		sha256sum | cut -c1-12)
+	name=kunit-arm64-$ver
+	kmake=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	image=Image
+	;;
+*) echo "kernel-build: unknown architecture $arch (x86_64, arm64)" >&2; exit 1 ;;
+esac
+out=$cache/$name-$pkgver-$key
+log=$cache/$name.log
 mkdir -p "$cache/src"
 if [ -f "$out/.mmshim-done" ]; then echo "$out"; exit 0; fi
 
-exec 9>"$cache/.lock-$ver"; flock 9
+exec 9>"$cache/.lock-$ver"; flock 9  # one lock per source tree, both arches
 # Whoever held the lock may have just built it: never rebuild a finished kernel.
 if [ -f "$out/.mmshim-done" ]; then echo "$out"; exit 0; fi
 if [ ! -f "$src/.mmshim-unpacked" ]; then
@@ -76,30 +108,33 @@ if [ ! -f "$src/.mmshim-unpacked" ]; then
 	touch "$src.tmp/.mmshim-unpacked"; mv "$src.tmp" "$src"
 fi
 rm -rf "$out"; mkdir -p "$out"
+if [ "$arch" = arm64 ]; then
+	echo "$neutral" > "$out/kunit-neutral.config"
+	fragments=("$out/kunit-neutral.config" "$here/kunit-arm64.config")
+	checked=("${fragments[@]}")
+fi
 jobs=$(( $(nproc) + 1 ))
-echo "kernel-build: building $pkg $pkgver debug kernel in $out (log: $log)" >&2
+echo "kernel-build: building $pkg $pkgver $arch debug kernel in $out (log: $log)" >&2
 start=$(date +%s)
 {
-	make -C "$src" O="$out" ARCH=x86_64 tinyconfig
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}"
-	make -C "$src" O="$out" ARCH=x86_64 olddefconfig
+	make -C "$src" O="$out" "${kmake[@]}" tinyconfig
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${fragments[@]}"
+	make -C "$src" O="$out" "${kmake[@]}" olddefconfig
 } > "$log" 2>&1 || { tail -30 "$log" >&2; exit 1; }
-# Every "=y" of kunit.config and of the per-series fragment must survive,
-# except the options the per-series fragment declares absent.
-absent=$(cat "${frags[@]:2}" /dev/null | sed -n 's/^# *absent: *\(CONFIG_[A-Z0-9_]*\).*/\1/p')
-missing=$(cat "$here/kunit.config" "${frags[@]:2}" /dev/null | grep -E '^CONFIG_[A-Z0-9_]+=y' |
-	while read -r l; do
-	grep -qx "${l%=y}" <<< "$absent" && continue
+# Every "=y" of the checked fragments must survive, except the options the
+# per-series fragment declares absent.
+missing=$(cat "${checked[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=y' | while read -r l; do
+	[ -n "$absent" ] && grep -qx "${l%=y}" <<< "$absent" && continue
 	grep -qx "$l" "$out/.config" || echo "${l%=y}"; done)
 if [ -n "$missing" ]; then
 	echo "kernel-build: options dropped by olddefconfig: $missing" >&2; exit 1
 fi
-make -C "$src" O="$out" ARCH=x86_64 -j"$jobs" bzImage modules >> "$log" 2>&1 ||
+make -C "$src" O="$out" "${kmake[@]}" -j"$jobs" "$image" modules >> "$log" 2>&1 ||
 	{ tail -40 "$log" >&2; exit 1; }
 touch "$out/.mmshim-done"
 # Older builds of this series (other config or source version) are stale.
-for old in "$cache"/kunit-"$ver"-*; do
+for old in "$cache/$name"-*; do
 	[ "$old" = "$out" ] || rm -rf "$old"
 done
-echo "kernel-build: $pkg done in $(( $(date +%s) - start ))s" >&2
+echo "kernel-build: $pkg $arch done in $(( $(date +%s) - start ))s" >&2
 echo "$out"

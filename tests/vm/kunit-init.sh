@@ -6,8 +6,18 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t debugfs none /sys/kernel/debug
-# Structured output for the harness goes to the second serial port.
-exec 3>/dev/ttyS1
+# Structured output for the harness goes to the second serial port. The
+# arm64 virt machine has only one (ttyAMA0): there it shares the console,
+# the console shows only emergencies meanwhile, and the kernel log is
+# appended at the end (tests/vm/lib.sh, run_vm_arm64).
+if [ -e /dev/ttyS1 ]; then
+	exec 3>/dev/ttyS1
+	single=
+else
+	exec 3>/dev/console
+	dmesg -n 1
+	single=1
+fi
 # No automatic scans (the first comes 60 s after boot, which a slow host
 # reaches mid-test): one scan, after unload, decides.
 echo scan=off > /sys/kernel/debug/kmemleak 2>/dev/null
@@ -60,6 +70,11 @@ if [ -e /sys/kernel/debug/kmemleak ]; then
 	echo "MMSHIM-KMEMLEAK-BEGIN" >&3
 	cat /sys/kernel/debug/kmemleak >&3
 	echo "MMSHIM-KMEMLEAK-END" >&3
+fi
+if [ -n "$single" ]; then
+	echo "MMSHIM-DMESG-BEGIN" >&3
+	dmesg >&3
+	echo "MMSHIM-DMESG-END" >&3
 fi
 echo "MMSHIM-DONE" >&3
 reboot -f

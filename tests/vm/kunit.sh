@@ -4,9 +4,19 @@
 # mmshim.ko and mmshim_kunit.ko against it, boot qemu, parse the suites' KTAP
 # with the kernel's own kunit.py, and check the console.
 # Last line: "LAYER-RESULT kunit-VERSION <passed> <failed> <skipped>".
+# VERSION "arm64" is the kunit-arm64 layer: the 6.12 debug kernel
+# cross-built for arm64, the modules and the ioctl client cross-compiled
+# with aarch64-linux-gnu-, booted on qemu-system-aarch64 -M virt (TCG).
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
 ver=$1
+if [ "$ver" = arm64 ]; then
+	export MMSHIM_ARCH=arm64 MMSHIM_KMAKE="ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-"
+	export MMSHIM_CLIENT_CC=aarch64-linux-gnu-gcc
+	kver=6.12 karch=arm64 image=arch/arm64/boot/Image
+else
+	kver=$ver karch='' image=arch/x86/boot/bzImage
+fi
+. "$(dirname "$0")/lib.sh"
 name=kunit-$ver
 out=$BUILD/$name
 mkdir -p "$out"
@@ -14,7 +24,12 @@ passed=0 failed=0 skipped=0
 result() { echo "LAYER-RESULT $name $passed $failed $skipped"; exit 0; }
 fail() { echo "FAIL $name: $*"; failed=$((failed + 1)); }
 
-kdir=$("$REPO/tests/vm/kernel-build.sh" "$ver") || { fail "kernel build"; result; }
+# shellcheck disable=SC2086
+kdir=$("$REPO/tests/vm/kernel-build.sh" "$kver" $karch) || { fail "kernel build"; result; }
+if [ "$MMSHIM_ARCH" = arm64 ]; then
+	MMSHIM_BUSYBOX=$(arm64_busybox) || { fail "arm64 busybox"; result; }
+	export MMSHIM_BUSYBOX
+fi
 src=$(sed -n 's|^include \(.*\)/Makefile$|\1|p' "$kdir/Makefile")
 # The series and Debian version actually tested (kunit-sid follows sid).
 log "$name: kernel $(make -s -C "$kdir" kernelversion 2>/dev/null) from ${src##*/}"
@@ -36,10 +51,19 @@ make_initramfs "$out/initrd.gz" "$REPO/tests/vm/kunit-init.sh" \
 	$(ls "$out/mmshim/examples/ioctl_driver/ioctl_example.ko" \
 	     "$out/mmshim/examples/ioctl_driver/mmshim_ioctl_client" 2>/dev/null)
 log "$name: booting $(basename "$kdir") in qemu"
-run_vm "$kdir/arch/x86/boot/bzImage" "$out/initrd.gz" "$out/console.log" "$out/output.log" \
+t0=$(date +%s)
+run_vm "$kdir/$image" "$out/initrd.gz" "$out/console.log" "$out/output.log" \
 	"kmemleak=on kasan_multi_shot"
+log "$name: the VM ran $(( $(date +%s) - t0 ))s"
 tr -d '\r' < "$out/console.log" > "$out/console.txt"
 tr -d '\r' < "$out/output.log" > "$out/output.txt" 2>/dev/null
+if grep -q '^MMSHIM-DMESG-BEGIN' "$out/output.txt"; then
+	# One serial port (arm64): the kernel log, boot included, is the dmesg
+	# dump; what the console printed after it (shutdown) is added.
+	awk '/^MMSHIM-DMESG-BEGIN/{on=1; next} /^MMSHIM-DMESG-END/{on=0; after=1; next}
+	     on || after' "$out/output.txt" > "$out/kernel.txt"
+	mv "$out/kernel.txt" "$out/console.txt"
+fi
 grep -q MMSHIM-DONE "$out/output.txt" || fail "VM did not finish (see $out/console.txt)"
 grep 'MMSHIM-FAIL' "$out/output.txt" && fail "load/unload step failed"
 

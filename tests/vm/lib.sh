@@ -4,7 +4,15 @@
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${MMSHIM_CACHE:-/var/cache/mmshim}
 BUILD=${MMSHIM_BUILD:-$REPO/build}
-VM_TIMEOUT=${MMSHIM_VM_TIMEOUT:-900}
+# Guest architecture of run_vm/make_initramfs: x86_64, or arm64 (set by
+# kunit.sh for the kunit-arm64 layer, whose TCG emulation is several times
+# slower: its VMs get a longer default timeout).
+MMSHIM_ARCH=${MMSHIM_ARCH:-x86_64}
+if [ "$MMSHIM_ARCH" = arm64 ]; then
+	VM_TIMEOUT=${MMSHIM_VM_TIMEOUT:-2400}
+else
+	VM_TIMEOUT=${MMSHIM_VM_TIMEOUT:-900}
+fi
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
@@ -20,10 +28,13 @@ stage_sources() {
 }
 
 # make modules for the directory $2 against kernel tree $1; extra args follow.
+# $MMSHIM_KMAKE adds Kbuild variables (the kunit-arm64 layer's
+# ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-).
 build_module() {
 	local kdir=$1 dir=$2; shift 2
+	# shellcheck disable=SC2086
 	make -C "$kdir" M="$dir" MODULE_PAHOLE_FLAGS=--lang_exclude=rust,c++,c++03,c++11,c++14 \
-		"$@" modules
+		${MMSHIM_KMAKE:-} "$@" modules
 }
 
 # Warnings in a build log: compiler, objtool, modpost (Kbuild's own
@@ -38,7 +49,7 @@ make_initramfs() {
 	local root
 	root=$(mktemp -d)
 	mkdir -p "$root"/{bin,proc,sys,dev,tmp}
-	cp /bin/busybox "$root/bin/busybox"
+	cp "${MMSHIM_BUSYBOX:-/bin/busybox}" "$root/bin/busybox"
 	cp "$init" "$root/init"; chmod +x "$root/init"
 	local f
 	for f in "$@"; do cp "$f" "$root/"; done
@@ -75,6 +86,20 @@ probe_accel() {
 	export MMSHIM_ACCEL
 }
 
+# arm64_busybox: path of an arm64 static busybox for the guest: bookworm's
+# busybox-static:arm64, downloaded through tests/suite-apt.sh and unpacked
+# with dpkg -x into $CACHE/busybox-arm64 (never installed on the host).
+arm64_busybox() {
+	local dir=$CACHE/busybox-arm64 tmp
+	if [ ! -x "$dir/bin/busybox" ]; then
+		tmp=$(mktemp -d)
+		(cd "$tmp" && chmod 755 . && "$REPO/tests/suite-apt.sh" bookworm download busybox-static:arm64 >&2) &&
+			dpkg -x "$tmp"/busybox-static_*_arm64.deb "$tmp/root" || { rm -rf "$tmp"; return 1; }
+		rm -rf "$dir"; mkdir -p "$CACHE"; mv "$tmp/root" "$dir"; rm -rf "$tmp"
+	fi
+	echo "$dir/bin/busybox"
+}
+
 qemu_accel_args() {
 	if [ "$MMSHIM_ACCEL" = kvm ]; then echo "-accel kvm -cpu host"; else echo "-accel tcg -cpu max"; fi
 }
@@ -87,6 +112,10 @@ qemu_accel_args() {
 run_vm() {
 	local kernel=$1 initrd=$2 out=$3 data=$4 extra=${5:-}
 	rm -f "$data"
+	if [ "$MMSHIM_ARCH" = arm64 ]; then
+		run_vm_arm64 "$@"
+		return
+	fi
 	probe_accel "$kernel"
 	# shellcheck disable=SC2046
 	timeout "$VM_TIMEOUT" qemu-system-x86_64 $(qemu_accel_args) -smp 2 -m 2048 \
@@ -95,6 +124,26 @@ run_vm() {
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $extra" \
 		</dev/null > "$out" 2>&1
+}
+
+# run_vm_arm64: the same on qemu-system-aarch64 -M virt (TCG, -cpu max with
+# the cheaper IMPDEF pointer-authentication algorithm, 2 vCPUs; edu and
+# pci-testdev on the virt machine's generic ECAM PCIe). virt has a single
+# UART (pl011, ttyAMA0): the init script sees no second serial port, writes
+# its structured output to the console with the console log level lowered
+# to emergencies, and appends the whole kernel log (dmesg) at the end
+# between MMSHIM-DMESG-BEGIN/END; CONSOLE_LOG and OUTPUT_LOG are then the
+# same stream (the caller takes the kernel log from that section).
+run_vm_arm64() {
+	local kernel=$1 initrd=$2 out=$3 data=$4 extra=${5:-}
+	timeout "$VM_TIMEOUT" qemu-system-aarch64 -M virt -accel tcg -cpu max,pauth-impdef=on \
+		-smp 2 -m 2048 -display none -no-reboot -device edu -device pci-testdev \
+		-serial stdio -kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyAMA0 panic=-1 oops=panic loglevel=7 log_buf_len=16M $extra" \
+		</dev/null > "$out" 2>&1
+	local rc=$?
+	cp "$out" "$data"
+	return $rc
 }
 
 # Kernel-log lines that fail a run. Each real problem starts with one of
@@ -147,7 +196,8 @@ build_ioctl_example() {
 	local kdir=$1 out=$2
 	build_module "$kdir" "$out/mmshim/examples/ioctl_driver" MMSHIM_DIR="$out/mmshim" \
 		>> "$out/build.log" 2>&1 &&
-		make -C "$out/mmshim/examples/ioctl_driver" client >> "$out/build.log" 2>&1
+		make -C "$out/mmshim/examples/ioctl_driver" client ${MMSHIM_CLIENT_CC:+CC="$MMSHIM_CLIENT_CC"} \
+			>> "$out/build.log" 2>&1
 }
 
 # client_counts OUTPUT: "<passed> <failed>" from the ioctl client's PASS/FAIL
