@@ -143,6 +143,7 @@ host_tools() {
 	for f in "${need[@]}"; do
 		rel=${f#"$kb"/}
 		base=${rel%%.real-*}
+		[[ $rel == */*.real-* && $rel != *.real-x86* && $rel != *.real-[lm]sb-* ]] && continue
 		if [ -f "$tree/$base" ] && file -b "$tree/$base" | grep -q '^ELF'; then
 			cp "$f" "$f.debian" && cp "$tree/$base" "$f" && done+=("$rel")
 		fi
@@ -180,7 +181,9 @@ host_tools() {
 	cp "$hdr/.config" "$hdr/.config.debian"
 	cp "$hdr/include/config/auto.conf" "$hdr/include/config/auto.conf.debian"
 	cp "$hdr/include/generated/autoconf.h" "$hdr/include/generated/autoconf.h.debian"
-	local line val changed=()
+	local line val changed=() unquoted=0
+	# auto.conf has its strings unquoted since 5.18 (quoted before).
+	grep -q '^CONFIG_CC_VERSION_TEXT=[^"]' "$hdr/include/config/auto.conf" && unquoted=1
 	for sym in $( { grep -E '^CONFIG_' "$hdr/.config"; grep -E '^CONFIG_' "$tree/.config"; } |
 		sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=.*/\1/p' | grep -E "^${cls#'^(# )?'}" | sort -u); do
 		line=$(grep -E "^$sym=" "$tree/.config" || true)
@@ -190,8 +193,12 @@ host_tools() {
 		sed -i "/^#define $sym /d" "$hdr/include/generated/autoconf.h"
 		if [ -n "$line" ]; then
 			echo "$line" >> "$hdr/.config"
-			echo "$line" >> "$hdr/include/config/auto.conf"
 			val=${line#*=}
+			if [ $unquoted = 1 ] && [ "${val#\"}" != "$val" ]; then
+				echo "$sym=$(echo "$val" | sed 's/^"\(.*\)"$/\1/; s/\\"/"/g; s/\\\\/\\/g')" >> "$hdr/include/config/auto.conf"
+			else
+				echo "$line" >> "$hdr/include/config/auto.conf"
+			fi
 			[ "$val" = y ] && val=1
 			echo "#define $sym $val" >> "$hdr/include/generated/autoconf.h"
 		else
