@@ -6,7 +6,8 @@ what=${1:-all}
 host_pkgs="g++ cmake make libgtest-dev googletest rsync python3"
 vm_pkgs="gcc make rsync qemu-system-x86 busybox-static cpio gzip xz-utils flex bison bc \
 libelf-dev libssl-dev dwarves kmod python3 dkms linux-source-6.1 linux-source-6.12 \
-linux-headers-amd64 linux-headers-6.12-amd64"
+linux-headers-amd64 linux-headers-6.12-amd64 \
+file"
 case $what in
 host) pkgs=$host_pkgs ;;
 vm) pkgs=$vm_pkgs ;;
