@@ -7,10 +7,15 @@
 #                with unlock-vs-map races, on the 6.12 debug kernel (qemu)
 #   real-6.1     mmshim.ko + example driver on Debian's stock 6.1 kernel (qemu)
 #   real-6.12    the same on 6.12
-#   dkms         dkms add + build against both Debian header packages
 #   kunit-5.10   KUnit suites on a debug 5.10 kernel (bullseye's linux-source-5.10)
 #   kunit-sid    the same on the newest series in Debian sid (linux-source-7.2
 #                today; followed through sid's linux-source meta-package)
+#   dkms         dkms add + build against every installed header tree and the
+#                unpacked bullseye 5.10 headers
+#   real-5.10    mmshim.ko + examples on bullseye's stock 5.10 kernel (image
+#                and headers unpacked with dpkg -x, never installed; qemu)
+#   real-sid     the same on sid's newest stock kernel (linux-image-amd64's
+#                ABI, followed automatically; host tools rebuilt here)
 # Prints a summary per layer and ends with "N passed, N failed, N skipped"; exits
 # non-zero on any failure. MMSHIM_LAYERS="host dkms" runs a subset.
 set -uo pipefail

@@ -7,7 +7,7 @@ host_pkgs="g++ cmake make libgtest-dev googletest rsync python3 ccache"
 vm_pkgs="gcc make rsync qemu-system-x86 busybox-static cpio gzip xz-utils flex bison bc \
 libelf-dev libssl-dev dwarves kmod python3 dkms linux-source-6.1 linux-source-6.12 \
 linux-headers-amd64 linux-headers-6.12-amd64 \
-gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm"
+gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm file"
 # kunit-5.10, kunit-sid: kernel sources from bullseye and sid, fetched by
 # tests/suite-apt.sh (apt-get download with the archive keyring) and
 # unpacked with dpkg -x, never installed.

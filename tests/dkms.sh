@@ -1,7 +1,11 @@
 #!/bin/bash
 # dkms.sh - the DKMS layer: "dkms add" this tree and "dkms build" it against
-# Debian's 6.1 and 6.12 headers (the way a porter installs mmshim), then
-# remove it again. Nothing is installed into /lib/modules.
+# every kernel header tree installed here (each /usr/src/linux-headers-*
+# with a .config and Module.symvers, the way a porter installs mmshim), and,
+# with --kernelsourcedir, against the header trees the real-kernel layers
+# unpack into the cache without installing them (MMSHIM_DKMS_UNPACKED,
+# default "5.10": tests/vm/debian-kernel.sh), then remove it again. Nothing
+# is installed into /lib/modules.
 # Last line: "LAYER-RESULT dkms <passed> <failed>".
 set -uo pipefail
 . "$(dirname "$0")/vm/lib.sh"
@@ -22,16 +26,32 @@ stage_sources "$srcdir"
 sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$ver\"/" "$srcdir/dkms.conf"
 if dkms add "mmshim/$ver" > "$out/add.log" 2>&1; then
 	passed=$((passed + 1)); echo "  ok   dkms add mmshim/$ver"
-	for series in 6.1 6.12; do
-		read -r abi _hdr _vmlinuz < <("$REPO/tests/vm/debian-kernel.sh" "$series") || abi=""
-		log "dkms build mmshim/$ver for $abi"
-		if [ -n "$abi" ] && dkms build "mmshim/$ver" -k "$abi" > "$out/build-$series.log" 2>&1 &&
-			ls /var/lib/dkms/mmshim/"$ver"/"$abi"/*/module/mmshim.ko* >/dev/null 2>&1; then
-			passed=$((passed + 1)); echo "  ok   dkms build for $abi"
+	# ABI KERNELSOURCEDIR (empty: dkms finds /lib/modules/ABI/build itself)
+	trees=()
+	for d in /usr/src/linux-headers-*; do
+		[ -f "$d/.config" ] && [ -f "$d/Module.symvers" ] || continue
+		trees+=("${d#/usr/src/linux-headers-}:")
+	done
+	[ ${#trees[@]} -gt 0 ] || { failed=$((failed + 1)); echo "  FAIL no kernel header tree installed"; }
+	for series in ${MMSHIM_DKMS_UNPACKED-5.10}; do
+		if read -r abi hdr _vmlinuz < <("$REPO/tests/vm/debian-kernel.sh" "$series"); then
+			trees+=("$abi:$hdr")
 		else
-			failed=$((failed + 1)); echo "  FAIL dkms build for ${abi:-$series}"
-			tail -20 "$out/build-$series.log"
-			find /var/lib/dkms/mmshim -name make.log -exec tail -20 {} \; 2>/dev/null
+			failed=$((failed + 1)); echo "  FAIL unpack the $series headers (tests/vm/debian-kernel.sh $series)"
+		fi
+	done
+	for t in "${trees[@]}"; do
+		abi=${t%%:*} hdr=${t#*:}
+		args=(-k "$abi")
+		[ -n "$hdr" ] && args+=(--kernelsourcedir "$hdr")
+		log "dkms build mmshim/$ver ${args[*]}"
+		if dkms build "mmshim/$ver" "${args[@]}" > "$out/build-$abi.log" 2>&1 &&
+			ls /var/lib/dkms/mmshim/"$ver"/"$abi"/*/module/mmshim.ko* >/dev/null 2>&1; then
+			passed=$((passed + 1)); echo "  ok   dkms build for $abi${hdr:+ (unpacked, --kernelsourcedir)}"
+		else
+			failed=$((failed + 1)); echo "  FAIL dkms build for $abi"
+			tail -20 "$out/build-$abi.log"
+			find /var/lib/dkms/mmshim/"$ver"/"$abi" -name make.log -exec tail -20 {} \; 2>/dev/null
 		fi
 	done
 else

@@ -165,7 +165,8 @@ console_problems() {
 }
 
 # boot_stock SERIES OUTDIR: build mmshim.ko and the example driver against
-# Debian's stock SERIES (6.1|6.12) headers, boot the matching stock kernel in
+# Debian's stock SERIES (6.1|6.12|5.10|sid: tests/vm/debian-kernel.sh) headers,
+# boot the matching stock kernel in
 # qemu, insmod/rmmod both. Leaves OUTDIR/{build.log,console.txt,output.txt}
 # and sets ABI. Returns non-zero if the modules could not be built.
 boot_stock() {

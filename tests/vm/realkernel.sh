@@ -1,5 +1,5 @@
 #!/bin/bash
-# realkernel.sh 6.1|6.12 - the real-kernel layer: mmshim.ko and the example
+# realkernel.sh 6.1|6.12|5.10|sid - the real-kernel layer: mmshim.ko and the example
 # driver built against Debian's linux-headers, loaded and unloaded on the
 # matching Debian stock kernel in qemu. Each check below counts as one test.
 # Last line: "LAYER-RESULT real-SERIES <passed> <failed>".
