@@ -41,6 +41,7 @@
 #include <asm/tlbflush.h>
 #include "platform.h"
 #include "glue.h"
+#include "compat.h"
 
 struct mmshim_reservation {
 	void *base;

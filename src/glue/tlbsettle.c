@@ -23,6 +23,7 @@
 #include <linux/smp.h>
 #include <asm/tlbflush.h>
 #include "glue.h"
+#include "compat.h"
 
 /* Clears made without an every-CPU flush, and how many of them a completed
  * every-CPU flush covers. */
