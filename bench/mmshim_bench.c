@@ -22,6 +22,7 @@
 #include <linux/sort.h>
 #include <linux/smp.h>
 #include <asm/tlbflush.h>
+#include "../src/glue/compat.h" /* kernel-version differences */
 #include <wdm.h>
 
 #define ROUNDS 31

@@ -105,6 +105,40 @@ static inline size_t mmshim_compat_fault_in_safe_writeable(const char __user *ua
 #define fault_in_safe_writeable mmshim_compat_fault_in_safe_writeable
 #endif
 
+/* --- TLB ----------------------------------------------------------------------
+ * __flush_tlb_all() (this CPU's whole TLB, global entries too) is exported to
+ * every module up to 6.x; the newest series export it to KVM only. Kbuild
+ * reads the kernel's Module.symvers (MMSHIM_HAVE_EXPORT___FLUSH_TLB_ALL);
+ * without the export, the same flush is done here with the instructions
+ * Linux uses: INVPCID "all contexts, including globals" where the CPU has it,
+ * else toggling CR4.PGE (with interrupts off, restoring the value read), else
+ * a CR3 reload. Like the original: preemption must be off. (Native only: a
+ * Xen PV guest, which cannot write CR4 itself, needs the exported one.)
+ */
+#if defined(CONFIG_X86) && !defined(MMSHIM_HAVE_EXPORT___FLUSH_TLB_ALL)
+#include <asm/tlbflush.h>
+#include <asm/invpcid.h>
+#include <asm/special_insns.h>
+#include <asm/cpufeature.h>
+static inline void mmshim_compat_flush_tlb_all(void)
+{
+	unsigned long flags, cr4;
+
+	if (static_cpu_has(X86_FEATURE_INVPCID)) {
+		invpcid_flush_all();
+	} else if (boot_cpu_has(X86_FEATURE_PGE)) {
+		raw_local_irq_save(flags);
+		cr4 = native_read_cr4();
+		asm volatile("mov %0, %%cr4" : : "r"(cr4 ^ X86_CR4_PGE) : "memory");
+		asm volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
+		raw_local_irq_restore(flags);
+	} else {
+		native_write_cr3(__native_read_cr3());
+	}
+}
+#define __flush_tlb_all mmshim_compat_flush_tlb_all
+#endif
+
 /* --- interrupt context ------------------------------------------------------
  * in_hardirq() is 5.11 (in_irq() before, same meaning).
  */

@@ -42,6 +42,7 @@
 #include "platform.h"
 #include "glue.h"
 #include "kpte.h"
+#include "compat.h"
 
 struct mmshim_reservation {
 	void *base;

@@ -24,6 +24,7 @@
 #include <asm/tlbflush.h>
 #include "glue.h"
 #include "kpte.h" /* __flush_tlb_all() on arm64 */
+#include "compat.h"
 
 /* Clears made without an every-CPU flush, and how many of them a completed
  * every-CPU flush covers. */
