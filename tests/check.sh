@@ -8,12 +8,14 @@
 #   real-6.1     mmshim.ko + example driver on Debian's stock 6.1 kernel (qemu)
 #   real-6.12    the same on 6.12
 #   dkms         dkms add + build against both Debian header packages
+#   kunit-arm64  the KUnit suites on an arm64 6.12 debug kernel (cross-built,
+#                qemu-system-aarch64 -M virt, TCG)
 # Prints a summary per layer and ends with "N passed, N failed, N skipped"; exits
 # non-zero on any failure. MMSHIM_LAYERS="host dkms" runs a subset.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
-layers=${MMSHIM_LAYERS:-host kunit-6.1 kunit-6.12 stress real-6.1 real-6.12 dkms}
+layers=${MMSHIM_LAYERS:-host kunit-6.1 kunit-6.12 stress real-6.1 real-6.12 dkms kunit-arm64}
 logs=$REPO/build/logs
 mkdir -p "$logs"
 start=$(date +%s)
