@@ -17,12 +17,14 @@
 #                and headers unpacked with dpkg -x, never installed; qemu)
 #   real-sid     the same on sid's newest stock kernel (linux-image-amd64's
 #                ABI, followed automatically; host tools rebuilt here)
+#   kunit-arm64  the KUnit suites on an arm64 6.12 debug kernel (cross-built,
+#                qemu-system-aarch64 -M virt, TCG)
 # Prints a summary per layer and ends with "N passed, N failed, N skipped"; exits
 # non-zero on any failure. MMSHIM_LAYERS="host dkms" runs a subset.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
-layers=${MMSHIM_LAYERS:-host kunit-6.1 kunit-6.12 stress real-6.1 real-6.12 dkms kunit-5.10}
+layers=${MMSHIM_LAYERS:-host kunit-6.1 kunit-6.12 stress real-6.1 real-6.12 dkms kunit-5.10 kunit-arm64}
 logs=$REPO/build/logs
 mkdir -p "$logs"
 start=$(date +%s)
