@@ -13,6 +13,10 @@
 #                and headers unpacked with dpkg -x, never installed; qemu)
 #   real-sid     the same on sid's newest stock kernel (linux-image-amd64's
 #                ABI, followed automatically; host tools rebuilt here)
+#   real-arm64-6.1 the same on bookworm's stock arm64 kernel (cross-built,
+#                qemu-system-aarch64)
+#   (real-5.10, real-sid and real-arm64-6.1 are not in the default list yet:
+#   see docs/testing.md for what fails there)
 # Prints a summary per layer and ends with "N passed, N failed, N skipped"; exits
 # non-zero on any failure. MMSHIM_LAYERS="host dkms" runs a subset.
 set -uo pipefail
