@@ -19,6 +19,10 @@
 #                ABI, followed automatically; host tools rebuilt here)
 #   kunit-arm64  the KUnit suites on an arm64 6.12 debug kernel (cross-built,
 #                qemu-system-aarch64 -M virt, TCG)
+#   real-arm64-6.1 the same on bookworm's stock arm64 kernel (cross-built,
+#                qemu-system-aarch64)
+#   (real-5.10, real-sid and real-arm64-6.1 are not in the default list yet:
+#   see docs/testing.md for what fails there)
 # Prints a summary per layer and ends with "N passed, N failed, N skipped"; exits
 # non-zero on any failure. MMSHIM_LAYERS="host dkms" runs a subset.
 set -uo pipefail

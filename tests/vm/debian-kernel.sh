@@ -14,13 +14,18 @@
 #              unpacked header tree usable from there.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-suite=""
+suite="" arch=amd64
 case $1 in
 6.1) meta=linux-headers-amd64 ;;
 6.12) meta=linux-headers-6.12-amd64 ;;
 5.10) suite=bullseye meta=linux-headers-amd64 ;;
 sid) suite=sid meta=linux-headers-amd64 ;;
-*) echo "usage: $0 6.1|6.12|5.10|sid" >&2; exit 2 ;;
+# bookworm's stock arm64 kernel: image and headers for arm64, and the amd64
+# build of the same version's linux-kbuild (Debian builds kbuild per host
+# architecture: its tools run here and handle arm64 objects), for
+# cross-building with aarch64-linux-gnu-.
+arm64-6.1) suite=bookworm arch=arm64 meta=linux-headers-arm64 ;;
+*) echo "usage: $0 6.1|6.12|5.10|sid|arm64-6.1" >&2; exit 2 ;;
 esac
 
 # unpack_foreign ABI: download linux-image-ABI (or -unsigned), linux-headers-ABI
@@ -40,13 +45,17 @@ unpack_foreign() {
 	local abi=$1 img=$CACHE/images/$1 tmp pkgs p deps
 	[ -f "$img/.unpacked" ] && return 0
 	tmp=$(mktemp -d)
-	deps=$("$REPO/tests/suite-apt.sh" "$suite" cache depends "linux-headers-$abi" 2>/dev/null |
-		sed -n 's/^  Depends: \(linux-headers-[^ ]*-common[^ ]*\|linux-kbuild-[^ ]*\)$/\1/p' | sort -u)
-	pkgs="linux-headers-$abi $deps"
+	local a=":$arch" ver
+	deps=$("$REPO/tests/suite-apt.sh" "$suite" cache depends "linux-headers-$abi$a" 2>/dev/null |
+		sed -n 's/^  Depends: <\{0,1\}\(linux-headers-[^ :>]*-common[^ :>]*\|linux-kbuild-[^ :>]*\)[:>]\{0,1\}.*$/\1/p' | sort -u)
+	ver=$("$REPO/tests/suite-apt.sh" "$suite" cache show "linux-headers-$abi$a" 2>/dev/null | sed -n 's/^Version: //p' | head -1)
+	# kbuild: this machine's architecture, the headers' version.
+	deps=$(echo "$deps" | sed "s/^\(linux-kbuild-.*\)$/\1:amd64=$ver/")
+	pkgs="linux-headers-$abi$a $deps"
 	(cd "$tmp" && "$REPO/tests/suite-apt.sh" "$suite" download $pkgs >/dev/null 2>&1) ||
 		{ echo "debian-kernel: cannot download $pkgs from $suite" >&2; rm -rf "$tmp"; return 1; }
-	(cd "$tmp" && { "$REPO/tests/suite-apt.sh" "$suite" download "linux-image-$abi" >/dev/null 2>&1 ||
-		"$REPO/tests/suite-apt.sh" "$suite" download "linux-image-$abi-unsigned" >/dev/null 2>&1; }) ||
+	(cd "$tmp" && { "$REPO/tests/suite-apt.sh" "$suite" download "linux-image-$abi$a" >/dev/null 2>&1 ||
+		"$REPO/tests/suite-apt.sh" "$suite" download "linux-image-$abi-unsigned$a" >/dev/null 2>&1; }) ||
 		{ echo "debian-kernel: cannot download linux-image-$abi from $suite" >&2; rm -rf "$tmp"; return 1; }
 	# Newer packaging (sid): linux-image-ABI only depends on linux-binary-ABI,
 	# which holds /usr/lib/modules/ABI/vmlinuz.
@@ -216,8 +225,8 @@ host_tools() {
 }
 
 if [ -n "$suite" ]; then
-	abi=$("$REPO/tests/suite-apt.sh" "$suite" cache depends "$meta" 2>/dev/null |
-		sed -n 's/^  Depends: linux-headers-\(.*-amd64\)$/\1/p' | head -1)
+	abi=$("$REPO/tests/suite-apt.sh" "$suite" cache depends "$meta:$arch" 2>/dev/null |
+		sed -n "s/^  Depends: linux-headers-\(.*-$arch\)\(:$arch\)\{0,1\}\$/\1/p" | head -1)
 	[ -n "$abi" ] || { echo "debian-kernel: cannot resolve $meta in $suite" >&2; exit 1; }
 	mkdir -p "$CACHE/images"
 	exec 8>"$CACHE/images/.$abi.lock"; flock 8

@@ -1,11 +1,21 @@
 #!/bin/bash
-# realkernel.sh 6.1|6.12|5.10|sid - the real-kernel layer: mmshim.ko and the example
+# realkernel.sh 6.1|6.12|5.10|sid|arm64-6.1 - the real-kernel layer: mmshim.ko and the example
 # driver built against Debian's linux-headers, loaded and unloaded on the
 # matching Debian stock kernel in qemu. Each check below counts as one test.
 # Last line: "LAYER-RESULT real-SERIES <passed> <failed>".
 set -uo pipefail
+# arm64-SERIES: Debian's stock arm64 kernel, modules cross-built with
+# aarch64-linux-gnu-, booted in qemu-system-aarch64 (lib.sh's arm64 VM).
+case $1 in
+arm64-*) export MMSHIM_ARCH=arm64 MMSHIM_KMAKE="ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-" \
+	MMSHIM_CLIENT_CC=aarch64-linux-gnu-gcc ;;
+esac
 . "$(dirname "$0")/lib.sh"
 series=$1
+if [ "${MMSHIM_ARCH:-}" = arm64 ]; then
+	MMSHIM_BUSYBOX=$(arm64_busybox) || { echo "FAIL real-$series: no arm64 busybox"; echo "LAYER-RESULT real-$series 0 1"; exit 0; }
+	export MMSHIM_BUSYBOX
+fi
 name=real-$series
 out=$BUILD/$name
 passed=0 failed=0
