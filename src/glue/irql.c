@@ -13,6 +13,7 @@
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
+#include <linux/math64.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/kallsyms.h>
@@ -133,16 +134,18 @@ void mmshim_plat_cpu_relax(void)
  * @us: microseconds
  *
  * udelay() in chunks of at most a millisecond (udelay's argument has an
- * architecture limit). Atomic-safe.
+ * architecture limit) until the monotonic clock says @us have passed:
+ * udelay's loop count is calibrated at boot and comes up short when the
+ * CPU runs slower later (a loaded virtual machine), and Windows promises
+ * at least the time asked. Atomic-safe (the NMI-safe clock read).
  */
 void mmshim_plat_stall_us(unsigned long us)
 {
-	while (us > 1000) {
-		udelay(1000);
-		us -= 1000;
-	}
-	if (us)
-		udelay(us);
+	const u64 end = ktime_get_mono_fast_ns() + (u64)us * NSEC_PER_USEC;
+	u64 now;
+
+	while ((now = ktime_get_mono_fast_ns()) < end)
+		udelay(min_t(u64, div_u64(end - now + NSEC_PER_USEC - 1, NSEC_PER_USEC), 1000));
 }
 
 /**
