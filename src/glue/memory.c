@@ -20,13 +20,24 @@
  * mmshim_plat_may_sleep() - may the caller sleep?
  *
  * Uses the preempt count, so it sees spinlocks, disabled interrupts and
- * interrupt context. Without CONFIG_PREEMPT_COUNT a held spinlock is
- * invisible, so every caller is treated as atomic. Never sleeps.
+ * interrupt context. Never sleeps.
+ *
+ * Without CONFIG_PREEMPT_COUNT (Debian's 5.10 and arm64 6.1 stock kernels:
+ * PREEMPT_VOLUNTARY) preempt_disable() and a plain spin_lock() leave no
+ * trace, but the preempt count still holds the hard-IRQ, softirq and NMI
+ * bits and local_bh_disable()'s count, and interrupts-off is visible. So
+ * interrupt and softirq context, a raised IRQL (KeRaiseIrql and
+ * KeAcquireSpinLock block dispatch with local_bh_disable(), or run with
+ * interrupts off), spin_lock_bh()/spin_lock_irqsave() and mmshim's own
+ * locks are all seen; only a Linux spin_lock() or preempt_disable() of the
+ * driver's own Linux code is not (docs/irql.md). Treating every caller as
+ * atomic there instead would refuse MmProbeAndLockPages and user mappings
+ * even in DriverEntry and ioctl handlers.
  */
 int mmshim_plat_may_sleep(void)
 {
 	if (!IS_ENABLED(CONFIG_PREEMPT_COUNT))
-		return 0;
+		return preempt_count() == 0 && !irqs_disabled();
 	return preemptible();
 }
 
