@@ -26,8 +26,18 @@
 #define SEH_R14	48
 #define SEH_R15	56
 
+/*
+ * MmshimSehSave is exported (its address is in the symbol table), so under
+ * IBT it must begin with ENDBR. SYM_FUNC_START placed one up to 6.x; from
+ * 7.x only SYM_TYPED_FUNC_START does (objtool: "data relocation to !ENDBR").
+ * 6.1 and later define SYM_TYPED_FUNC_START; 5.10 has neither it nor IBT.
+ */
+#ifndef SYM_TYPED_FUNC_START
+#define SYM_TYPED_FUNC_START(name) SYM_FUNC_START(name)
+#endif
+
 /* int MmshimSehSave(MMSHIM_SEH_FRAME *frame) */
-SYM_FUNC_START(MmshimSehSave)
+SYM_TYPED_FUNC_START(MmshimSehSave)
 	movq	(%rsp), %rax
 	movq	%rax, SEH_RIP(%rdi)
 	leaq	8(%rsp), %rax
