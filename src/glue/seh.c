@@ -15,9 +15,9 @@
 #include <asm/memory.h>
 #include <asm/stack_pointer.h>
 #endif
+#include "compat.h" /* Linux headers before wdm.h, whose PAGE_ALIGN is the WDK's */
 #include <wdm.h> /* MMSHIM_SEH_CONTEXT_WORDS */
 #include "platform.h"
-#include "compat.h"
 
 void mmshim_seh_jump(const unsigned long *context); /* seh_x86_64.S, seh_arm64.S */
 
