@@ -21,14 +21,14 @@
 #                qemu-system-aarch64 -M virt, TCG)
 #   real-arm64-6.1 the same on bookworm's stock arm64 kernel (cross-built,
 #                qemu-system-aarch64)
-#   (real-5.10, real-sid and real-arm64-6.1 are not in the default list yet:
-#   see docs/testing.md for what fails there)
+#   (kunit-sid and real-sid are not in the default list yet: see
+#   docs/testing.md for what fails there)
 # Prints a summary per layer and ends with "N passed, N failed, N skipped"; exits
 # non-zero on any failure. MMSHIM_LAYERS="host dkms" runs a subset.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
-layers=${MMSHIM_LAYERS:-host kunit-6.1 kunit-6.12 stress real-6.1 real-6.12 dkms kunit-5.10 kunit-arm64}
+layers=${MMSHIM_LAYERS:-host kunit-6.1 kunit-6.12 stress real-6.1 real-6.12 dkms kunit-5.10 kunit-arm64 real-5.10 real-arm64-6.1}
 logs=$REPO/build/logs
 mkdir -p "$logs"
 start=$(date +%s)
