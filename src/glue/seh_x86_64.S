@@ -30,8 +30,12 @@
  * MmshimSehSave is exported (its address is in the symbol table), so under
  * IBT it must begin with ENDBR. SYM_FUNC_START placed one up to 6.x; from
  * 7.x only SYM_TYPED_FUNC_START does (objtool: "data relocation to !ENDBR").
- * 6.1 and later define SYM_TYPED_FUNC_START; 5.10 has neither it nor IBT.
+ * 6.1 and later define SYM_TYPED_FUNC_START (with <linux/cfi_types.h>);
+ * 5.10 has neither it nor IBT.
  */
+#if __has_include(<linux/cfi_types.h>)
+#include <linux/cfi_types.h> /* SYM_TYPED_START, which SYM_TYPED_FUNC_START uses */
+#endif
 #ifndef SYM_TYPED_FUNC_START
 #define SYM_TYPED_FUNC_START(name) SYM_FUNC_START(name)
 #endif
