@@ -1557,20 +1557,15 @@ static void run_table(struct kunit *test, const struct hcase *rows, size_t n, bo
 	struct hmem mem;
 	size_t i;
 
-	if (user) {
-		if (!hostile_mm) {
-			kunit_skip(test, "the test module was not loaded by a user process");
-			return;
-		}
-		kthread_use_mm(hostile_mm);
-	}
+	if (user && !mmshim_user_attach(test, hostile_mm))
+		return;
 	if (hmem_init(test, &mem, user)) {
 		for (i = 0; i < n; i++)
 			run_case(test, &mem, &rows[i]);
 		hmem_exit(&mem);
 	}
 	if (user)
-		kthread_unuse_mm(hostile_mm);
+		mmshim_user_detach();
 }
 
 #include "hostile_cases.h"
@@ -1610,18 +1605,13 @@ static void hostile_count(struct kunit *test)
 static int hostile_suite_init(struct kunit_suite *suite)
 {
 	hostile_cases_run = 0;
-	if (current->mm) {
-		mmget(current->mm);
-		hostile_mm = current->mm;
-	}
+	hostile_mm = mmshim_user_mm_get();
 	return 0;
 }
 
 static void hostile_suite_exit(struct kunit_suite *suite)
 {
-	if (hostile_mm)
-		mmput(hostile_mm);
-	hostile_mm = NULL;
+	mmshim_user_mm_put(&hostile_mm);
 }
 
 static struct kunit_case hostile_cases[] = {

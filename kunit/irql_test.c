@@ -521,18 +521,13 @@ static struct mm_struct *irql_user_mm;
 
 static int irql_suite_init(struct kunit_suite *suite)
 {
-	if (current->mm) {
-		mmget(current->mm);
-		irql_user_mm = current->mm;
-	}
+	irql_user_mm = mmshim_user_mm_get();
 	return 0;
 }
 
 static void irql_suite_exit(struct kunit_suite *suite)
 {
-	if (irql_user_mm)
-		mmput(irql_user_mm);
-	irql_user_mm = NULL;
+	mmshim_user_mm_put(&irql_user_mm);
 }
 
 /* MmProbeAndLockPages of user memory at DISPATCH_LEVEL is refused as in
@@ -545,11 +540,8 @@ static void irql_probe_user_at_dispatch_refused(struct kunit *test)
 	PMDL m = NULL;
 	KIRQL old;
 
-	if (!irql_user_mm) {
-		kunit_skip(test, "the test module was not loaded by a user process");
+	if (!mmshim_user_attach(test, irql_user_mm))
 		return;
-	}
-	kthread_use_mm(irql_user_mm);
 	u = vm_mmap(NULL, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	if (IS_ERR_VALUE(u)) {
 		KUNIT_FAIL(test, "vm_mmap failed");
@@ -580,7 +572,7 @@ out:
 		IoFreeMdl(m);
 	if (!IS_ERR_VALUE(u))
 		vm_munmap(u, 2 * PAGE_SIZE);
-	kthread_unuse_mm(irql_user_mm);
+	mmshim_user_detach();
 }
 
 /* ---- delays ---------------------------------------------------------------- */

@@ -2,6 +2,8 @@
 /* kunit_main.c - module glue, the leak check every mmshim test runs, and
  * helpers the suites share. */
 #include <linux/module.h>
+#include <linux/kthread.h>
+#include <linux/sched/mm.h>
 #include <mmshim/linux.h> /* MMSHIM_IMPORT_NS() */
 #include "mmshim_kunit.h"
 
@@ -17,9 +19,74 @@ int mmshim_test_init(struct kunit *test)
 	return 0;
 }
 
+/* The address space mmshim_user_attach() lent the running test, if any. */
+static struct mm_struct *mmshim_attached_mm;
+
+/* In suite_init, which runs in the process that loads the module. */
+struct mm_struct *mmshim_user_mm_get(void)
+{
+	if (!current->mm || (current->flags & PF_KTHREAD))
+		return NULL;
+	mmget(current->mm);
+	return current->mm;
+}
+
+void mmshim_user_mm_put(struct mm_struct **mm)
+{
+	if (*mm)
+		mmput(*mm);
+	*mm = NULL;
+}
+
+bool mmshim_user_attach(struct kunit *test, struct mm_struct *mm)
+{
+	if (!mm) {
+		kunit_skip(test, "the test module was not loaded by a user process");
+		return false;
+	}
+	/* A reference of the test's own: if the test's thread ends while
+	 * attached, exit_mm() drops one (see mmshim_test_exit()). */
+	mmget(mm);
+	kthread_use_mm(mm);
+	mmshim_attached_mm = mm;
+	return true;
+}
+
+void mmshim_user_detach(void)
+{
+	struct mm_struct *mm = mmshim_attached_mm;
+
+	mmshim_attached_mm = NULL;
+	kthread_unuse_mm(mm);
+	mmput(mm);
+}
+
+/* A test that ended while attached: aborted, or forgot to detach. */
+static void mmshim_user_cleanup(struct kunit *test)
+{
+	struct mm_struct *mm = mmshim_attached_mm;
+
+	if (!mm)
+		return;
+	if (current->mm == mm && (current->flags & PF_KTHREAD)) {
+		/* Still attached in this thread (before 6.6 the exit hook
+		 * runs in the test's thread when the test did not abort). */
+		KUNIT_FAIL(test, "the test ended with the user address space attached");
+		mmshim_user_detach();
+		return;
+	}
+	/* The test's thread ended attached: exit_mm() dropped the address
+	 * space's user reference mmshim_user_attach() took; what is left is
+	 * the mm_count reference kthread_use_mm() took. */
+	mmshim_attached_mm = NULL;
+	mmdrop(mm);
+}
+
 void mmshim_test_exit(struct kunit *test)
 {
 	struct mmshim_usage *before = test->priv, after;
+
+	mmshim_user_cleanup(test);
 
 	MmshimPoolUsage(&after.blocks, &after.bytes);
 	after.mdls = MmshimLiveMdlCount();

@@ -170,22 +170,16 @@ static struct mm_struct *mmcopy_user_mm;
 
 static int mmcopy_suite_init(struct kunit_suite *suite)
 {
-	if (current->mm) {
-		mmget(current->mm);
-		mmcopy_user_mm = current->mm;
-	}
+	mmcopy_user_mm = mmshim_user_mm_get();
 	return 0;
 }
 
 static void mmcopy_suite_exit(struct kunit_suite *suite)
 {
-	if (mmcopy_user_mm)
-		mmput(mmcopy_user_mm);
-	mmcopy_user_mm = NULL;
+	mmshim_user_mm_put(&mmcopy_user_mm);
 }
 
-/* User memory of the current process: copied, a hole stops it. Nothing
- * between attach and detach may ASSERT. */
+/* User memory of the current process: copied, a hole stops it. */
 static void mmcopy_virtual_user(struct kunit *test)
 {
 	u8 *src = kmalloc(3 * PAGE_SIZE, GFP_KERNEL), *dst = kzalloc(3 * PAGE_SIZE, GFP_KERNEL);
@@ -201,7 +195,7 @@ static void mmcopy_virtual_user(struct kunit *test)
 		return;
 	}
 	fill(src, 3 * PAGE_SIZE, 11);
-	kthread_use_mm(mmcopy_user_mm);
+	mmshim_user_attach(test, mmcopy_user_mm);
 	u = vm_mmap(NULL, 0, 3 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	KUNIT_EXPECT_FALSE(test, IS_ERR_VALUE(u));
 	if (IS_ERR_VALUE(u))
@@ -221,7 +215,7 @@ static void mmcopy_virtual_user(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memcmp(dst, src + PAGE_SIZE + 0x10, PAGE_SIZE - 0x10), 0);
 	vm_munmap(u, 2 * PAGE_SIZE);
 out:
-	kthread_unuse_mm(mmcopy_user_mm);
+	mmshim_user_detach();
 	kfree(src);
 	kfree(dst);
 }

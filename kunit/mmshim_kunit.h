@@ -68,4 +68,21 @@ int pte_attr(const void *va); /* arm64 MAIR index (MT_*) of the entry, -1 none *
 #endif
 void mmshim_test_exit(struct kunit *test);
 
+/*
+ * The address space of the process that loaded the test module, for tests
+ * that need user memory. A suite's suite_init takes it with
+ * mmshim_user_mm_get() (NULL when no user process loaded the module) and its
+ * suite_exit gives it back with mmshim_user_mm_put(). A test borrows it with
+ * mmshim_user_attach() (which skips the test when there is none) and gives
+ * it back with mmshim_user_detach(). A test that aborts in between (a failed
+ * ASSERT ends the test's thread with the address space still attached) is
+ * cleaned up by mmshim_test_exit(), so a failure stays a failure and does
+ * not take the loading process's address space down with it.
+ */
+struct mm_struct;
+struct mm_struct *mmshim_user_mm_get(void);
+void mmshim_user_mm_put(struct mm_struct **mm);
+bool mmshim_user_attach(struct kunit *test, struct mm_struct *mm);
+void mmshim_user_detach(void);
+
 #endif

@@ -24,18 +24,13 @@ static struct mm_struct *partial_test_mm;
 
 static int partial_suite_init(struct kunit_suite *suite)
 {
-	if (current->mm) {
-		mmget(current->mm);
-		partial_test_mm = current->mm;
-	}
+	partial_test_mm = mmshim_user_mm_get();
 	return 0;
 }
 
 static void partial_suite_exit(struct kunit_suite *suite)
 {
-	if (partial_test_mm)
-		mmput(partial_test_mm);
-	partial_test_mm = NULL;
+	mmshim_user_mm_put(&partial_test_mm);
 }
 
 /* Run @stmt and expect one report @p1 among others (a cascade). */
@@ -105,12 +100,12 @@ static void partial_of_unlocked_source_is_not_mapped(struct kunit *test)
 		      KUNIT_EXPECT_NULL(test, MmMapLockedPagesWithReservedMapping(base, PTAG, part, MmCached)));
 	KUNIT_EXPECT_EQ(test, MmshimMappedMdlCount(), 0UL);
 	if (partial_test_mm) {
-		kthread_use_mm(partial_test_mm);
+		mmshim_user_attach(test, partial_test_mm);
 		EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_PARTIAL_SOURCE_RELEASED,
 			      KUNIT_EXPECT_NULL(test, map_user(part, &st)));
 		KUNIT_EXPECT_EQ(test, st, STATUS_ACCESS_VIOLATION);
 		KUNIT_EXPECT_EQ(test, MmshimUserMappingCount(), 0UL);
-		kthread_unuse_mm(partial_test_mm);
+		mmshim_user_detach();
 	}
 	MmFreeMappingAddress(base, PTAG);
 	IoFreeMdl(part);
@@ -196,7 +191,7 @@ static void partial_user_mapping_is_revoked_at_unlock(struct kunit *test)
 	kva[PAGE_SIZE + 3] = 0x42;
 	src = locked_mdl(test, kva, 2 * PAGE_SIZE);
 	part = partial_of(test, src, kva + PAGE_SIZE, PAGE_SIZE);
-	kthread_use_mm(partial_test_mm);
+	mmshim_user_attach(test, partial_test_mm);
 	uva = map_user(part, &st);
 	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
 	KUNIT_ASSERT_NOT_NULL(test, uva);
@@ -209,7 +204,7 @@ static void partial_user_mapping_is_revoked_at_unlock(struct kunit *test)
 	/* The process can no longer reach the pages. */
 	KUNIT_EXPECT_NE(test, copy_from_user(&c, uva + 3, 1), 0UL);
 	vm_munmap((unsigned long)uva, PAGE_SIZE);
-	kthread_unuse_mm(partial_test_mm);
+	mmshim_user_detach();
 	IoFreeMdl(part);
 	IoFreeMdl(src);
 	__free_pages(pg, 1);

@@ -33,33 +33,23 @@ static const u8 perm_rodata[2 * PAGE_SIZE] __aligned(PAGE_SIZE) = { 0x5A, [PAGE_
 
 static int perm_suite_init(struct kunit_suite *suite)
 {
-	if (current->mm) {
-		mmget(current->mm);
-		perm_test_mm = current->mm;
-	}
+	perm_test_mm = mmshim_user_mm_get();
 	return 0;
 }
 
 static void perm_suite_exit(struct kunit_suite *suite)
 {
-	if (perm_test_mm)
-		mmput(perm_test_mm);
-	perm_test_mm = NULL;
+	mmshim_user_mm_put(&perm_test_mm);
 }
 
 static bool attach(struct kunit *test)
 {
-	if (!perm_test_mm) {
-		kunit_skip(test, "the test module was not loaded by a user process");
-		return false;
-	}
-	kthread_use_mm(perm_test_mm);
-	return true;
+	return mmshim_user_attach(test, perm_test_mm);
 }
 
 static void detach(void)
 {
-	kthread_unuse_mm(perm_test_mm);
+	mmshim_user_detach();
 }
 
 /* Is the kernel address @va mapped writable? */

@@ -51,18 +51,13 @@ static struct mm_struct *race_test_mm;
 
 static int race_suite_init(struct kunit_suite *suite)
 {
-	if (current->mm) {
-		mmget(current->mm);
-		race_test_mm = current->mm;
-	}
+	race_test_mm = mmshim_user_mm_get();
 	return 0;
 }
 
 static void race_suite_exit(struct kunit_suite *suite)
 {
-	if (race_test_mm)
-		mmput(race_test_mm);
-	race_test_mm = NULL;
+	mmshim_user_mm_put(&race_test_mm);
 }
 
 /* Both threads: the @n-th meeting (counted from 1). False on timeout. */
@@ -374,7 +369,7 @@ static void race_unmap_leaves_a_replacement_alone(struct kunit *test)
 		kunit_skip(test, "the test module was not loaded by a user process");
 	}
 	m = locked_mdl(test, buf, 2 * PAGE_SIZE);
-	kthread_use_mm(race_test_mm);
+	mmshim_user_attach(test, race_test_mm);
 	va = race_map_user(m);
 	KUNIT_EXPECT_NOT_NULL(test, va);
 	if (va) {
@@ -396,7 +391,7 @@ static void race_unmap_leaves_a_replacement_alone(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, byte, 0x77);
 		vm_munmap(base, 2 * PAGE_SIZE);
 	}
-	kthread_unuse_mm(race_test_mm);
+	mmshim_user_detach();
 	KUNIT_EXPECT_EQ(test, MmshimUserMappingCount(), 0UL);
 	release_mdl(m);
 	vfree(buf);

@@ -26,33 +26,23 @@ static struct mm_struct *usermap_test_mm;
 
 static int usermap_suite_init(struct kunit_suite *suite)
 {
-	if (current->mm) {
-		mmget(current->mm);
-		usermap_test_mm = current->mm;
-	}
+	usermap_test_mm = mmshim_user_mm_get();
 	return 0;
 }
 
 static void usermap_suite_exit(struct kunit_suite *suite)
 {
-	if (usermap_test_mm)
-		mmput(usermap_test_mm);
-	usermap_test_mm = NULL;
+	mmshim_user_mm_put(&usermap_test_mm);
 }
 
 static bool attach(struct kunit *test)
 {
-	if (!usermap_test_mm) {
-		kunit_skip(test, "the test module was not loaded by a user process");
-		return false;
-	}
-	kthread_use_mm(usermap_test_mm);
-	return true;
+	return mmshim_user_attach(test, usermap_test_mm);
 }
 
 static void detach(void)
 {
-	kthread_unuse_mm(usermap_test_mm);
+	mmshim_user_detach();
 }
 
 /* Map in __try; *status gets the raised status (or STATUS_SUCCESS). */
@@ -251,7 +241,7 @@ static void usermap_wrong_process_refused(struct kunit *test)
 		      MmUnmapLockedPages((PVOID)(uva + PAGE_SIZE), m));
 
 	/* The owner still has it, intact, and can unmap it. */
-	kthread_use_mm(usermap_test_mm);
+	mmshim_user_attach(test, usermap_test_mm);
 	KUNIT_EXPECT_NE(test, vma_flags_at(uva), 0UL);
 	KUNIT_EXPECT_EQ(test, copy_from_user(&byte, (void __user *)(uva + 5), 1), 0UL);
 	KUNIT_EXPECT_EQ(test, byte, 0x5A);
@@ -338,6 +328,109 @@ static void usermap_unlock_while_mapped(struct kunit *test)
 	ExFreePoolWithTag(pool, 'pmsU');
 	KUNIT_EXPECT_EQ(test, vm_munmap(uva, 2 * PAGE_SIZE), 0);
 	detach();
+}
+
+static int head_refs(const void *kva)
+{
+	return page_ref_count(compound_head(virt_to_page(kva)));
+}
+
+/*
+ * The driver frees its nonpaged pool while a process still maps it (it
+ * forgot MmUnmapLockedPages): the mapping's page references keep the frames
+ * out of the page allocator, so the process reads stale data of its own
+ * mapping, never someone else's reused page; the frames go back when the
+ * mapping does. Pool pages are counted on every kernel (pool.cpp), also on
+ * those that keep kmalloc's pages frozen at zero.
+ */
+static void usermap_pool_freed_while_mapped(struct kunit *test)
+{
+	u8 byte = 0, *pool;
+	unsigned long uva;
+	int ref0, ref_mapped;
+	NTSTATUS st;
+	PMDL m;
+
+	if (!attach(test))
+		return;
+	pool = ExAllocatePool2(POOL_FLAG_NON_PAGED, 2 * PAGE_SIZE, 'pmsU');
+	KUNIT_EXPECT_NOT_NULL(test, pool);
+	if (!pool)
+		goto out;
+	m = IoAllocateMdl(pool, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_EXPECT_NOT_NULL(test, m);
+	if (!m) {
+		ExFreePoolWithTag(pool, 'pmsU');
+		goto out;
+	}
+	MmBuildMdlForNonPagedPool(m);
+	pool[PAGE_SIZE + 1] = 0x5C;
+	ref0 = head_refs(pool);
+	KUNIT_EXPECT_GT(test, ref0, 0);
+	uva = (unsigned long)map_user(m, NULL, NormalPagePriority, &st);
+	KUNIT_EXPECT_EQ(test, st, STATUS_SUCCESS);
+	KUNIT_EXPECT_NE(test, uva, 0UL);
+	if (uva) {
+		ref_mapped = head_refs(pool);
+		KUNIT_EXPECT_GT(test, ref_mapped, ref0);
+		/* The driver's bug: the block goes while the process maps it. */
+		ExFreePoolWithTag(pool, 'pmsU');
+		KUNIT_EXPECT_EQ(test, copy_from_user(&byte, (void __user *)(uva + PAGE_SIZE + 1), 1), 0UL);
+		KUNIT_EXPECT_EQ(test, byte, 0x5C);
+		/* Still held by the mapping alone: the pool's own count is gone. */
+		KUNIT_EXPECT_EQ(test, head_refs(pool), ref_mapped - ref0);
+		EXPECT_NO_REPORT(test, MmUnmapLockedPages((PVOID)uva, m));
+	} else {
+		ExFreePoolWithTag(pool, 'pmsU');
+	}
+	IoFreeMdl(m);
+out:
+	detach();
+}
+
+/*
+ * Whole pages of kmalloc memory (the driver's Linux half): mapped where the
+ * kernel counts kmalloc's pages; refused with a report where it keeps them
+ * frozen at zero (7.x), since no reference could keep them alive for the
+ * mapping. mmshim's own pool works on both (above).
+ */
+static void usermap_kmalloc_pages(struct kunit *test)
+{
+	u8 *buf = kmalloc(2 * PAGE_SIZE, GFP_KERNEL), byte = 0;
+	unsigned long uva;
+	NTSTATUS st;
+	PMDL m;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	m = IoAllocateMdl(buf, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	MmBuildMdlForNonPagedPool(m);
+	buf[3] = 0x6D;
+	if (!attach(test)) {
+		IoFreeMdl(m);
+		kfree(buf);
+		return;
+	}
+	if (head_refs(buf)) {
+		kunit_info(test, "kmalloc pages are counted: mapped\n");
+		EXPECT_NO_REPORT(test, uva = (unsigned long)map_user(m, NULL, NormalPagePriority, &st));
+		KUNIT_EXPECT_NE(test, uva, 0UL);
+		if (uva) {
+			KUNIT_EXPECT_EQ(test, copy_from_user(&byte, (void __user *)(uva + 3), 1), 0UL);
+			KUNIT_EXPECT_EQ(test, byte, 0x6D);
+			EXPECT_NO_REPORT(test, MmUnmapLockedPages((PVOID)uva, m));
+		}
+	} else {
+		kunit_info(test, "kmalloc pages are frozen: refused\n");
+		EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_USER_MAPPING_PARTIAL_PAGE,
+			      KUNIT_EXPECT_NULL(test, map_user(m, NULL, NormalPagePriority, &st)));
+		KUNIT_EXPECT_EQ(test, st, STATUS_SUCCESS); /* refused, not raised */
+		KUNIT_EXPECT_EQ(test, head_refs(buf), 0);
+	}
+	KUNIT_EXPECT_EQ(test, MmshimUserMappingCount(), 0UL);
+	detach();
+	IoFreeMdl(m);
+	kfree(buf);
 }
 
 /* The same at DISPATCH_LEVEL: the removal is queued to mmshim's worker. */
@@ -499,6 +592,8 @@ static struct kunit_case usermap_cases[] = {
 	KUNIT_CASE(usermap_wrong_process_refused),
 	KUNIT_CASE(usermap_gone_with_process),
 	KUNIT_CASE(usermap_unlock_while_mapped),
+	KUNIT_CASE(usermap_pool_freed_while_mapped),
+	KUNIT_CASE(usermap_kmalloc_pages),
 	KUNIT_CASE(usermap_unlock_while_mapped_atomic),
 	KUNIT_CASE(usermap_refusals),
 	KUNIT_CASE(usermap_device_memory),

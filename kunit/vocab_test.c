@@ -63,10 +63,7 @@ static int vocab_suite_init(struct kunit_suite *suite)
 	insmod.tid = PsGetCurrentThreadId();
 	insmod.tgid = current->tgid;
 	insmod.task_pid = current->pid;
-	if (current->mm) {
-		mmget(current->mm);
-		vocab_mm = current->mm;
-	}
+	vocab_mm = mmshim_user_mm_get();
 	/* A hard-IRQ timer on this CPU, waited for on this CPU: it
 	 * interrupts insmod itself. */
 	hrtimer_setup(&timer, vocab_irq_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
@@ -81,24 +78,17 @@ static int vocab_suite_init(struct kunit_suite *suite)
 
 static void vocab_suite_exit(struct kunit_suite *suite)
 {
-	if (vocab_mm)
-		mmput(vocab_mm);
-	vocab_mm = NULL;
+	mmshim_user_mm_put(&vocab_mm);
 }
 
 static bool attach(struct kunit *test)
 {
-	if (!vocab_mm) {
-		kunit_skip(test, "the test module was not loaded by a user process");
-		return false;
-	}
-	kthread_use_mm(vocab_mm);
-	return true;
+	return mmshim_user_attach(test, vocab_mm);
 }
 
 static void detach(void)
 {
-	kthread_unuse_mm(vocab_mm);
+	mmshim_user_detach();
 }
 
 static unsigned long user_map(unsigned long pages, unsigned long prot)
@@ -273,10 +263,10 @@ static void vocab_previous_mode_and_process(struct kunit *test)
 	KUNIT_EXPECT_NE(test, (unsigned long)PsGetCurrentProcessId(), (unsigned long)insmod.tgid);
 
 	/* Borrowing insmod's address space: its process, still kernel mode. */
-	kthread_use_mm(vocab_mm);
+	mmshim_user_attach(test, vocab_mm);
 	KUNIT_EXPECT_PTR_EQ(test, PsGetCurrentProcess(), insmod.process);
 	KUNIT_EXPECT_EQ(test, ExGetPreviousMode(), (KPROCESSOR_MODE)KernelMode);
-	kthread_unuse_mm(vocab_mm);
+	mmshim_user_detach();
 	KUNIT_EXPECT_PTR_EQ(test, PsGetCurrentProcess(), sys);
 }
 

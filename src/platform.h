@@ -42,6 +42,9 @@ enum mmshim_alloc_flags {
 	 * into reserves; high may use the emergency reserves (__GFP_HIGH). */
 	MMSHIM_ALLOC_LOW_PRIORITY = 1u << 2,
 	MMSHIM_ALLOC_HIGH_PRIORITY = 1u << 3,
+	/* The block's pages can be referenced (locks, user mappings): see
+	 * mmshim_plat_alloc(). Free it with mmshim_plat_free_shareable(). */
+	MMSHIM_ALLOC_SHAREABLE = 1u << 4,
 };
 
 /*
@@ -51,6 +54,18 @@ enum mmshim_alloc_flags {
  * caller may sleep. Atomic-safe with MMSHIM_ALLOC_ATOMIC.
  */
 void *mmshim_plat_alloc(mmshim_size size, unsigned int flags);
+/*
+ * With MMSHIM_ALLOC_SHAREABLE, a block of more than a page comes from the
+ * page allocator (one compound allocation) or vmalloc instead of kmalloc:
+ * newer kernels keep kmalloc's pages at a reference count of zero, and a
+ * page nobody can take a reference on can be neither held by a lock nor
+ * mapped into a process safely.
+ */
+
+/* Free a block from mmshim_plat_alloc() with MMSHIM_ALLOC_SHAREABLE. The
+ * pages live on while a lock or a user mapping still references them.
+ * Atomic-safe. */
+void mmshim_plat_free_shareable(void *block);
 
 /* Free a block from mmshim_plat_alloc(). Atomic-safe: a vmalloc'ed block
  * freed in atomic context is handed to a worker. */

@@ -83,7 +83,10 @@ void *allocate(const Request &req)
 	uptr total;
 	if (!checked_add<uptr>(req.size, sizeof(Header) + align - 8, &total))
 		return nullptr;
-	unsigned flags = (req.zero ? MMSHIM_ALLOC_ZERO : 0) | (may_sleep ? 0 : MMSHIM_ALLOC_ATOMIC);
+	// Shareable: drivers lock nonpaged pool and map it into processes, and
+	// mmshim holds page references for both (lock.cpp, usermap.cpp).
+	unsigned flags = MMSHIM_ALLOC_SHAREABLE | (req.zero ? MMSHIM_ALLOC_ZERO : 0) |
+			 (may_sleep ? 0 : MMSHIM_ALLOC_ATOMIC);
 	if (req.priority == Priority::kLow)
 		flags |= MMSHIM_ALLOC_LOW_PRIORITY;
 	else if (req.priority == Priority::kHigh)
@@ -153,7 +156,7 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 		// one freed while mmshim still holds things for it is caught here,
 		// while its memory is still intact.
 		mdl::pool_block_freed(p, size, routine, caller);
-		mmshim_plat_free(block);
+		mmshim_plat_free_shareable(block);
 		return;
 	case Verdict::kUnknown:
 		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_NOT_IN_POOL, addr, 0, 0, routine,
@@ -238,7 +241,7 @@ void release_all_at_unload()
 	const SIZE_T blocks = drain(g_live, MMSHIM_LOCK_POOL, [&](RegistryLink *l) {
 		Header *h = from_link<Header>(l);
 		bytes += h->size;
-		mmshim_plat_free(h->block);
+		mmshim_plat_free_shareable(h->block);
 	});
 	{
 		LockGuard guard(MMSHIM_LOCK_POOL);

@@ -249,8 +249,9 @@ PVOID map(MDL *m, MEMORY_CACHING_TYPE cache, PVOID requested, ULONG priority, co
 		mmshim_plat_free(r);
 		if (error == MMSHIM_UMAP_UNSHAREABLE) {
 			report(MMSHIM_VRF_USER_MAPPING_PARTIAL_PAGE, mdl, offset, byte_count, routine,
-			       "a frame cannot be shared with user space (a page without a reference "
-			       "count, such as part of a kernel stack)",
+			       "a frame cannot be shared with user space (a page nobody may take a "
+			       "reference on: part of a kernel stack, or kmalloc memory on kernels that "
+			       "keep it frozen; use nonpaged pool)",
 			       caller);
 			return nullptr;
 		}

@@ -29,4 +29,8 @@ void mmshim_debugfs_exit(void);
  */
 #define MMSHIM_GFP_NO_OOM (GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
+/* Largest block mmshim asks of the buddy allocator (4 MiB with 4K pages):
+ * every supported series and architecture can give this order. */
+#define MMSHIM_PAGES_MAX_ORDER 10
+
 #endif

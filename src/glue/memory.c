@@ -5,6 +5,7 @@
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/kmemleak.h>
 #include <linux/vmalloc.h>
 #include <linux/ioport.h>
 #include <linux/preempt.h>
@@ -47,6 +48,40 @@ mmshim_uptr mmshim_plat_kernel_space_start(void)
 	return TASK_SIZE_MAX;
 }
 
+/*
+ * Blocks of more than a page whose pages must take references: kmalloc()
+ * hands out large blocks with a reference count of zero on newer kernels
+ * (7.x: "frozen" pages, which get_page_unless_zero() refuses), so these
+ * come straight from the page allocator as one compound allocation (the
+ * head page counts for all of it) or, when that fails and the caller may
+ * sleep, from vmalloc (order-0 pages, each counted). kmemleak is told, as
+ * kmalloc() tells it, so pointers kept in the block are still scanned.
+ */
+static void *mmshim_alloc_shareable(size_t size, unsigned int flags, gfp_t gfp)
+{
+	unsigned int order = get_order(size);
+	struct page *page;
+	void *p;
+
+	if (flags & MMSHIM_ALLOC_LOW_PRIORITY)
+		gfp |= GFP_NOWAIT;
+	else if (flags & MMSHIM_ALLOC_ATOMIC)
+		gfp |= GFP_ATOMIC;
+	else if (size > INT_MAX || (size >> PAGE_SHIFT) >= mmshim_plat_pages_spare())
+		return NULL; /* as in mmshim_plat_alloc() */
+	else
+		gfp |= GFP_KERNEL | __GFP_NORETRY;
+	page = order <= MMSHIM_PAGES_MAX_ORDER ? alloc_pages(gfp | __GFP_COMP, order) : NULL;
+	if (page) {
+		p = page_address(page);
+		kmemleak_alloc(p, size, 1, gfp);
+		return p;
+	}
+	if (flags & (MMSHIM_ALLOC_LOW_PRIORITY | MMSHIM_ALLOC_ATOMIC))
+		return NULL;
+	return __vmalloc(size, MMSHIM_GFP_NO_OOM | (gfp & (__GFP_ZERO | __GFP_NOWARN | __GFP_HIGH)));
+}
+
 /**
  * mmshim_plat_alloc() - kmalloc, or kmalloc then vmalloc when the caller may sleep.
  * @size: bytes
@@ -76,6 +111,8 @@ void *mmshim_plat_alloc(mmshim_size size, unsigned int flags)
 		return size > INT_MAX ? NULL : kmalloc(size, GFP_NOWAIT | gfp);
 	if (flags & MMSHIM_ALLOC_HIGH_PRIORITY)
 		gfp |= __GFP_HIGH;
+	if (size > PAGE_SIZE && (flags & MMSHIM_ALLOC_SHAREABLE))
+		return mmshim_alloc_shareable(size, flags, gfp);
 	if (flags & MMSHIM_ALLOC_ATOMIC)
 		return kmalloc(size, GFP_ATOMIC | gfp);
 	if (size <= PAGE_SIZE)
@@ -89,6 +126,24 @@ void *mmshim_plat_alloc(mmshim_size size, unsigned int flags)
 	if (p)
 		return p;
 	return __vmalloc(size, MMSHIM_GFP_NO_OOM | gfp);
+}
+
+/**
+ * mmshim_plat_free_shareable() - free a block allocated with MMSHIM_ALLOC_SHAREABLE.
+ * @block: the block, or NULL
+ *
+ * A page-allocator block is released with put_page() on its head: a lock
+ * or a user mapping that still references it keeps the pages until it lets
+ * go. Never sleeps (vmalloc'ed blocks as in mmshim_plat_free()).
+ */
+void mmshim_plat_free_shareable(void *block)
+{
+	if (!block || is_vmalloc_addr(block) || PageSlab(virt_to_head_page(block))) {
+		mmshim_plat_free(block);
+		return;
+	}
+	kmemleak_free(block);
+	put_page(virt_to_head_page(block));
 }
 
 static void mmshim_deferred_vfree(struct mmshim_deferred *d)

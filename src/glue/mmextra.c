@@ -20,6 +20,9 @@
  */
 static pte_t mmshim_pte_with_access(pte_t old, unsigned int access)
 {
+	/* Dirty without write is how x86 marks a shadow-stack page (CET; 7.x
+	 * warns on it): an entry that loses write loses Dirty too, which
+	 * means nothing for a kernel mapping (nothing writes it back). */
 	unsigned long pfn = pte_pfn(old);
 	pgprotval_t prot = pgprot_val(pte_pgprot(old));
 
@@ -28,10 +31,10 @@ static pte_t mmshim_pte_with_access(pte_t old, unsigned int access)
 		prot |= _PAGE_PRESENT | _PAGE_RW;
 		break;
 	case MMSHIM_ACCESS_RO:
-		prot = (prot | _PAGE_PRESENT) & ~(pgprotval_t)_PAGE_RW;
+		prot = (prot | _PAGE_PRESENT) & ~(pgprotval_t)(_PAGE_RW | _PAGE_DIRTY);
 		break;
 	default:
-		prot &= ~(pgprotval_t)(_PAGE_PRESENT | _PAGE_RW);
+		prot &= ~(pgprotval_t)(_PAGE_PRESENT | _PAGE_RW | _PAGE_DIRTY);
 		break;
 	}
 	return pfn_pte(pfn, __pgprot(prot));

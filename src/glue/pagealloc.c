@@ -18,9 +18,6 @@
 #include "glue.h"
 #include "kpte.h"
 
-/* Largest block asked of the buddy allocator (4 MiB). */
-#define MMSHIM_PAGES_MAX_ORDER 10
-
 /**
  * mmshim_plat_pages_alloc() - alloc_pages_node() of 2^@order pages.
  * @order: 0..mmshim_plat_pages_max_order()

@@ -135,15 +135,17 @@ int mmshim_plat_unpin_user(void *storage, int dirty)
 }
 
 /**
- * mmshim_plat_get_page() - get_page_unless_zero() if @pfn has a struct page.
+ * mmshim_plat_get_page() - get_page_unless_zero() on @pfn's compound head.
  *
- * Kernel memory from alloc_pages() without __GFP_COMP (kernel stacks, for
- * one) has tail pages with a zero count that must not be referenced.
- * Atomic-safe.
+ * The pages of a compound allocation are counted on its head (what
+ * put_page() on any of them drops). Kernel memory from alloc_pages()
+ * without __GFP_COMP (kernel stacks, for one) has tail pages with a zero
+ * count, and newer kernels keep slab and kmalloc pages at zero ("frozen"):
+ * those are not referenced, and 0 is returned. Atomic-safe.
  */
 int mmshim_plat_get_page(unsigned long long pfn)
 {
-	return pfn_valid(pfn) && get_page_unless_zero(pfn_to_page(pfn));
+	return pfn_valid(pfn) && get_page_unless_zero(compound_head(pfn_to_page(pfn)));
 }
 
 /** mmshim_plat_put_page() - put_page() if @pfn has a struct page. Atomic-safe. */

@@ -26,6 +26,7 @@ constexpr std::size_t kMisalign = 8;
 struct Block {
 	void *raw;
 	std::size_t size;
+	bool shareable; // MMSHIM_ALLOC_SHAREABLE: freed with mmshim_plat_free_shareable
 };
 
 struct Range {
@@ -341,7 +342,8 @@ void *mmshim_plat_alloc(mmshim_size size, unsigned int flags)
 	if (size > s.largest_request)
 		s.largest_request = size;
 	if (flags & ~static_cast<unsigned>(MMSHIM_ALLOC_ZERO | MMSHIM_ALLOC_ATOMIC |
-					   MMSHIM_ALLOC_LOW_PRIORITY | MMSHIM_ALLOC_HIGH_PRIORITY))
+					   MMSHIM_ALLOC_LOW_PRIORITY | MMSHIM_ALLOC_HIGH_PRIORITY |
+					   MMSHIM_ALLOC_SHAREABLE))
 		fake::violation("mmshim_plat_alloc: unknown flags " + std::to_string(flags));
 	if ((flags & MMSHIM_ALLOC_LOW_PRIORITY) && (flags & MMSHIM_ALLOC_HIGH_PRIORITY))
 		fake::violation("mmshim_plat_alloc: unknown flags " + std::to_string(flags));
@@ -359,12 +361,14 @@ void *mmshim_plat_alloc(mmshim_size size, unsigned int flags)
 	void *p = static_cast<char *>(raw) + fake::kMisalign;
 	std::memset(p, (flags & MMSHIM_ALLOC_ZERO) ? 0 : fake::kAllocFill, size);
 	ASAN_POISON_MEMORY_REGION(raw, fake::kMisalign);
-	s.allocs[p] = {raw, size};
+	s.allocs[p] = {raw, size, (flags & MMSHIM_ALLOC_SHAREABLE) != 0};
 	s.alloc_bytes += size;
 	return p;
 }
 
-void mmshim_plat_free(void *block)
+namespace {
+// Both frees: the block must be live and come from the matching allocation.
+void free_block(void *block, bool shareable)
 {
 	if (!block)
 		return;
@@ -376,11 +380,26 @@ void mmshim_plat_free(void *block)
 		fake::violation(buf);
 		return;
 	}
+	if (it->second.shareable != shareable)
+		fake::violation(shareable ? "mmshim_plat_free_shareable of a block allocated without "
+					    "MMSHIM_ALLOC_SHAREABLE"
+					  : "mmshim_plat_free of a block allocated with MMSHIM_ALLOC_SHAREABLE");
 	fake::Block b = it->second;
 	s.allocs.erase(it);
 	s.alloc_bytes -= b.size;
 	ASAN_UNPOISON_MEMORY_REGION(b.raw, fake::kMisalign);
 	std::free(b.raw);
+}
+} // namespace
+
+void mmshim_plat_free(void *block)
+{
+	free_block(block, false);
+}
+
+void mmshim_plat_free_shareable(void *block)
+{
+	free_block(block, true);
 }
 
 int mmshim_plat_mdl_cache_create(mmshim_size object_size)

@@ -56,6 +56,23 @@ TEST_F(PoolTest, Pool2NonPagedIsZeroedAndAccounted)
 	EXPECT_EQ(fake::live_allocs(), 0u);
 }
 
+// Drivers lock nonpaged pool and map it into processes, and mmshim holds
+// page references for both: every block is asked for shareable (the fake
+// also fails a free through the wrong routine).
+TEST_F(PoolTest, BlocksAreShareableForLocksAndUserMappings)
+{
+	for (const POOL_FLAGS flags : {POOL_FLAG_NON_PAGED, POOL_FLAG_PAGED}) {
+		for (const SIZE_T size : {SIZE_T{64}, SIZE_T{PAGE_SIZE}, SIZE_T{3 * PAGE_SIZE + 5}}) {
+			void *p = nullptr;
+			EXPECT_NO_REPORT(p = ExAllocatePool2(flags, size, kTag));
+			ASSERT_NE(p, nullptr);
+			EXPECT_TRUE(fake::last_alloc_flags() & MMSHIM_ALLOC_SHAREABLE) << size;
+			EXPECT_NO_REPORT(ExFreePoolWithTag(p, kTag));
+		}
+	}
+	EXPECT_EQ(fake::live_allocs(), 0u);
+}
+
 TEST_F(PoolTest, UninitializedAndWithTagAreNotZeroed)
 {
 	// The fake fills unzeroed blocks with 0xA5: the core asked for no zeroing.

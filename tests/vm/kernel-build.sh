@@ -22,6 +22,7 @@
 set -euo pipefail
 ver=$1
 arch=${2:-x86_64}
+series_arg=$1 # 5.10, 6.1, 6.12 or sid: the slot a build fills in the cache
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${MMSHIM_CACHE:-/var/cache/mmshim}
 suite=
@@ -105,6 +106,7 @@ if [ ! -f "$src/.mmshim-unpacked" ]; then
 	tar -xJf "$tarball" -C "$src.tmp" --strip-components=1
 	rm -rf "$src.deb"
 	echo "kernel-build: unpacked $pkg $pkgver in $(( $(date +%s) - ustart ))s" >&2
+	echo "src-$series_arg" > "$src.tmp/.mmshim-slot"
 	touch "$src.tmp/.mmshim-unpacked"; mv "$src.tmp" "$src"
 fi
 rm -rf "$out"; mkdir -p "$out"
@@ -131,10 +133,24 @@ if [ -n "$missing" ]; then
 fi
 make -C "$src" O="$out" "${kmake[@]}" -j"$jobs" "$image" modules >> "$log" 2>&1 ||
 	{ tail -40 "$log" >&2; exit 1; }
+echo "$arch-$series_arg" > "$out/.mmshim-slot"
+[ -f "$src/.mmshim-slot" ] || echo "src-$series_arg" > "$src/.mmshim-slot"
 touch "$out/.mmshim-done"
-# Older builds of this series (other config or source version) are stale.
+# Older builds of this series (other config or source version) are stale,
+# and so are builds and source trees that filled the same slot before (sid's
+# previous series once sid moves on, an older source version).
 for old in "$cache/$name"-*; do
 	[ "$old" = "$out" ] || rm -rf "$old"
+done
+for old in "$cache"/kunit-*/.mmshim-slot "$cache"/src/*/.mmshim-slot; do
+	[ -f "$old" ] || continue
+	dir=${old%/.mmshim-slot}
+	[ "$dir" != "$out" ] && [ "$dir" != "$src" ] || continue
+	slot=$(cat "$old")
+	if [ "$slot" = "$arch-$series_arg" ] || [ "$slot" = "src-$series_arg" ]; then
+		echo "kernel-build: removing $dir (replaced for $slot)" >&2
+		rm -rf "$dir"
+	fi
 done
 echo "kernel-build: $pkg $arch done in $(( $(date +%s) - start ))s" >&2
 echo "$out"

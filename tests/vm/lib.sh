@@ -21,7 +21,10 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 stage_sources() {
 	local dest=$1
 	mkdir -p "$dest"
-	rsync -a --delete --exclude build --exclude .git --exclude tests \
+	# By content, not timestamps: a file that changed is written anew (newer
+	# than its old object, so Kbuild rebuilds it) even when the repo's copy
+	# is older (a checkout of an earlier commit); unchanged files keep theirs.
+	rsync -rlpD --checksum --delete --exclude build --exclude .git --exclude tests \
 		--exclude docs --exclude '*.o' --exclude '*.ko' --exclude '*.cmd' --exclude '*.mod' \
 		--exclude '*.mod.c' --exclude Module.symvers --exclude modules.order \
 		"$REPO/" "$dest/"
@@ -33,7 +36,8 @@ stage_sources() {
 build_module() {
 	local kdir=$1 dir=$2; shift 2
 	# shellcheck disable=SC2086
-	make -C "$kdir" M="$dir" MODULE_PAHOLE_FLAGS=--lang_exclude=rust,c++,c++03,c++11,c++14 \
+	make -C "$kdir" M="$dir" -j"$(( $(nproc) + 1 ))" \
+		MODULE_PAHOLE_FLAGS=--lang_exclude=rust,c++,c++03,c++11,c++14 \
 		${MMSHIM_KMAKE:-} "$@" modules
 }
 
