@@ -9,10 +9,9 @@
 #   real-6.12    the same on 6.12
 #   kunit-5.10   KUnit suites on a debug 5.10 kernel (bullseye's linux-source-5.10)
 #   kunit-sid    the same on the newest series in Debian sid (linux-source-7.2
-#                today; followed through sid's linux-source meta-package); not in
-#                the default list yet: two suites fail on 7.2 (docs/testing.md)
+#                today; followed through sid's linux-source meta-package)
 #   dkms         dkms add + build against every installed header tree and the
-#                unpacked bullseye 5.10 headers
+#                unpacked bullseye 5.10 and sid headers
 #   real-5.10    mmshim.ko + examples on bullseye's stock 5.10 kernel (image
 #                and headers unpacked with dpkg -x, never installed; qemu)
 #   real-sid     the same on sid's newest stock kernel (linux-image-amd64's
@@ -21,14 +20,12 @@
 #                qemu-system-aarch64 -M virt, TCG)
 #   real-arm64-6.1 the same on bookworm's stock arm64 kernel (cross-built,
 #                qemu-system-aarch64)
-#   (kunit-sid and real-sid are not in the default list yet: see
-#   docs/testing.md for what fails there)
 # Prints a summary per layer and ends with "N passed, N failed, N skipped"; exits
 # non-zero on any failure. MMSHIM_LAYERS="host dkms" runs a subset.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 cd "$REPO"
-layers=${MMSHIM_LAYERS:-host kunit-6.1 kunit-6.12 stress real-6.1 real-6.12 dkms kunit-5.10 kunit-arm64 real-5.10 real-arm64-6.1}
+layers=${MMSHIM_LAYERS:-host kunit-6.1 kunit-6.12 stress real-6.1 real-6.12 kunit-5.10 kunit-sid kunit-arm64 real-5.10 real-sid real-arm64-6.1 dkms}
 logs=$REPO/build/logs
 mkdir -p "$logs"
 start=$(date +%s)

@@ -4,7 +4,7 @@
 # with a .config and Module.symvers, the way a porter installs mmshim), and,
 # with --kernelsourcedir, against the header trees the real-kernel layers
 # unpack into the cache without installing them (MMSHIM_DKMS_UNPACKED,
-# default "5.10": tests/vm/debian-kernel.sh), then remove it again. Nothing
+# default "5.10 sid": tests/vm/debian-kernel.sh), then remove it again. Nothing
 # is installed into /lib/modules.
 # Last line: "LAYER-RESULT dkms <passed> <failed>".
 set -uo pipefail
@@ -33,7 +33,7 @@ if dkms add "mmshim/$ver" > "$out/add.log" 2>&1; then
 		trees+=("${d#/usr/src/linux-headers-}:")
 	done
 	[ ${#trees[@]} -gt 0 ] || { failed=$((failed + 1)); echo "  FAIL no kernel header tree installed"; }
-	for series in ${MMSHIM_DKMS_UNPACKED-5.10}; do
+	for series in ${MMSHIM_DKMS_UNPACKED-5.10 sid}; do
 		if read -r abi hdr _vmlinuz < <("$REPO/tests/vm/debian-kernel.sh" "$series"); then
 			trees+=("$abi:$hdr")
 		else
