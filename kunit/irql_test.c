@@ -187,23 +187,27 @@ static void irql_ipi_fn(void *info)
 static void irql_hardirq_ipi(struct kunit *test)
 {
 	struct irql_seen *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
-	int self, cpu, other = -1;
+	int self, cpu, other = -1, rc;
 	ULONG too_high;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
+	too_high = irql_acquire_too_high();
+	/* Pinned to this CPU until the call returns: had the thread moved
+	 * to @other in between, the function would run here, locally with
+	 * interrupts off, not in an IPI. */
 	self = get_cpu();
 	for_each_online_cpu(cpu)
 		if (cpu != self) {
 			other = cpu;
 			break;
 		}
+	rc = other < 0 ? -ENODEV : smp_call_function_single(other, irql_ipi_fn, s, 1);
 	put_cpu();
 	if (other < 0) {
 		kunit_skip(test, "one CPU: no IPI to another");
 		return;
 	}
-	too_high = irql_acquire_too_high();
-	KUNIT_ASSERT_EQ(test, smp_call_function_single(other, irql_ipi_fn, s, 1), 0);
+	KUNIT_ASSERT_EQ(test, rc, 0);
 	irql_check_hardirq(test, s, too_high);
 }
 

@@ -93,13 +93,49 @@ unpack_foreign() {
 # runs_here BINARY: the dynamic loader finds every library and symbol version
 # BINARY needs (sid's kbuild binaries need a newer glibc than bookworm's).
 runs_here() {
-	! ldd "$1" 2>&1 | grep -q 'not found'
+	local out
+	# Not "ldd | grep -q": grep leaving early can end ldd with SIGPIPE, and
+	# with pipefail that failure would count as "runs".
+	out=$(ldd "$1" 2>&1) || true
+	! grep -q 'not found' <<< "$out"
+}
+
+# suite_libc DIR BINARY...: run Debian's own BINARYs with the suite's C
+# library. libc6 of $suite is unpacked into DIR (dpkg -x, never installed)
+# and each BINARY becomes a two-line script that starts the original (kept
+# as BINARY.debian) through that libc's dynamic loader with its library
+# directory first; every other library (libelf, zlib ...) comes from this
+# machine, which is older and so compatible. Fails, changing nothing, if
+# the loader or some library is missing for any BINARY.
+suite_libc() {
+	local dir=$1 loader libdir f; shift
+	rm -rf "$dir" "$dir.deb"; mkdir -p "$dir.deb"
+	(cd "$dir.deb" && "$REPO/tests/suite-apt.sh" "$suite" download libc6 >/dev/null 2>&1) || return 1
+	dpkg -x "$dir.deb"/libc6_*.deb "$dir" || return 1
+	rm -rf "$dir.deb"
+	for loader in "$dir"/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
+		"$dir"/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 ""; do
+		[ -z "$loader" ] || [ -x "$loader" ] && break
+	done
+	[ -n "$loader" ] || return 1
+	libdir=${loader%/*}
+	local out
+	for f; do
+		out=$("$loader" --library-path "$libdir" --list "$f" 2>&1) || return 1
+		! grep -q 'not found' <<< "$out" || return 1
+	done
+	for f; do
+		cp -p "$f" "$f.debian"
+		printf '#!/bin/sh\n# %s, run with %s libc6 (tests/vm/debian-kernel.sh)\nexec %s --library-path %s %s "$@"\n' \
+			"${f##*/}" "$suite" "$loader" "$libdir" "$f.debian" > "$f"
+	done
 }
 
 # host_tools ABI: make the unpacked kbuild tree of ABI usable with this
 # machine's toolchain when its binaries do not run here (sid: built against
 # a newer glibc). Tried in this order (docs/testing.md):
 #  (a) Debian's binaries as they are: nothing to do if they run;
+#  (c) Debian's binaries with the suite's own libc6 (suite_libc above);
 #  (b) rebuild the host tools from linux-source-SERIES of the same suite and
 #      version with this machine's gcc ("make olddefconfig modules_prepare"
 #      on the stock .config) and put them in place of every kbuild binary
@@ -131,37 +167,52 @@ host_tools() {
 		return 0
 	fi
 	log "debian-kernel: ${#need[@]} kbuild binaries of $abi do not run here ($(runs_here "${need[0]}" ||
-		ldd "${need[0]}" 2>&1 | grep -o "GLIBC_[0-9.]*' not found" | head -1)): rebuilding them"
+		ldd "${need[0]}" 2>&1 | grep -o "GLIBC_[0-9.]*' not found" | head -1))"
 	series=$(echo "$abi" | sed -n 's/^\([0-9]*\.[0-9]*\)\..*/\1/p')
 	ver=$("$REPO/tests/suite-apt.sh" "$suite" cache show "linux-headers-$abi" 2>/dev/null | sed -n 's/^Version: //p' | head -1)
 	src=$CACHE/images/$abi.hosttools
-	rm -rf "$src"; mkdir -p "$src"
-	(cd "$src" && "$REPO/tests/suite-apt.sh" "$suite" download "linux-source-$series=$ver" >/dev/null 2>&1) ||
-		{ echo "debian-kernel: cannot download linux-source-$series=$ver from $suite" >&2; return 1; }
-	dpkg -x "$src"/linux-source-*.deb "$src/deb"
-	log "debian-kernel: unpacking linux-source-$series $ver"
-	tar -C "$src" -xJf "$src/deb/usr/src/linux-source-$series.tar.xz" && rm -rf "$src/deb" "$src"/*.deb
-	local tree=$src/linux-source-$series hdr=$img/usr/src/linux-headers-$abi
-	cp "$hdr/.config" "$tree/.config"
-	log "debian-kernel: make olddefconfig modules_prepare in linux-source-$series with $(gcc --version | head -1)"
-	nice -n 5 make -C "$tree" -s CC=gcc HOSTCC=gcc olddefconfig > "$src/build.log" 2>&1 &&
-		nice -n 5 make -C "$tree" -j"$(nproc)" CC=gcc HOSTCC=gcc modules_prepare >> "$src/build.log" 2>&1 ||
-		{ tail -20 "$src/build.log" >&2; echo "debian-kernel: host tools of linux-source-$series do not build" >&2; return 1; }
-	# (b) the rebuilt binaries in place of those that do not run.
+	rm -rf "$src"; mkdir -p "$src/obj"
+	# The source tree: kunit-sid's (tests/vm/kernel-build.sh) when it has
+	# unpacked the same version, used read-only through O=; else downloaded.
+	local tree=$CACHE/src/linux-source-$series-$ver obj=$src/obj hdr=$img/usr/src/linux-headers-$abi how
+	if [ ! -f "$tree/.mmshim-unpacked" ]; then
+		(cd "$src" && "$REPO/tests/suite-apt.sh" "$suite" download "linux-source-$series=$ver" >/dev/null 2>&1) ||
+			{ echo "debian-kernel: cannot download linux-source-$series=$ver from $suite" >&2; return 1; }
+		dpkg -x "$src"/linux-source-*.deb "$src/deb"
+		log "debian-kernel: unpacking linux-source-$series $ver"
+		tar -C "$src" -xJf "$src/deb/usr/src/linux-source-$series.tar.xz" && rm -rf "$src/deb" "$src"/*.deb
+		tree=$src/linux-source-$series
+	fi
+	cp "$hdr/.config" "$obj/.config"
+	log "debian-kernel: make olddefconfig for linux-source-$series with $(gcc --version | head -1)"
+	nice -n 5 make -C "$tree" O="$obj" -s CC=gcc HOSTCC=gcc olddefconfig > "$src/build.log" 2>&1 ||
+		{ tail -20 "$src/build.log" >&2; echo "debian-kernel: olddefconfig of linux-source-$series failed" >&2; return 1; }
 	local rel base done=()
-	for f in "${need[@]}"; do
-		rel=${f#"$kb"/}
-		base=${rel%%.real-*}
-		[[ $rel == */*.real-* && $rel != *.real-x86* && $rel != *.real-[lm]sb-* ]] && continue
-		if [ -f "$tree/$base" ] && file -b "$tree/$base" | grep -q '^ELF'; then
-			cp "$f" "$f.debian" && cp "$tree/$base" "$f" && done+=("$rel")
-		fi
-	done
+	if suite_libc "$img/libc" "${need[@]}"; then
+		# (c) Debian's own binaries with the suite's libc6.
+		for f in "${need[@]}"; do done+=("${f#"$kb"/}"); done
+		how="run with $suite's libc6 through its dynamic loader ($img/libc):"
+	else
+		rm -rf "$img/libc"
+		log "debian-kernel: $suite's libc6 does not run them here: make modules_prepare in linux-source-$series"
+		nice -n 5 make -C "$tree" O="$obj" -j"$(nproc)" CC=gcc HOSTCC=gcc modules_prepare >> "$src/build.log" 2>&1 ||
+			{ tail -20 "$src/build.log" >&2; echo "debian-kernel: host tools of linux-source-$series do not build" >&2; return 1; }
+		# (b) the rebuilt binaries in place of those that do not run.
+		for f in "${need[@]}"; do
+			rel=${f#"$kb"/}
+			base=${rel%%.real-*}
+			[[ $rel == */*.real-* && $rel != *.real-x86* && $rel != *.real-[lm]sb-* ]] && continue
+			if [ -f "$obj/$base" ] && file -b "$obj/$base" | grep -q '^ELF'; then
+				cp "$f" "$f.debian" && cp "$obj/$base" "$f" && done+=("$rel")
+			fi
+		done
+		how="rebuilt with $(gcc --version | head -1) from linux-source-$series $ver:"
+	fi
 	# The compiler-description symbols.
 	local cls='^(# )?CONFIG_(CC_|GCC_|AS_|LD_|PAHOLE_VERSION|TOOLS_|HAVE_[A-Z0-9_]*_COMPILER)'
 	local sdiff
 	sdiff=$(diff <(grep -E '^CONFIG_' "$hdr/.config" | grep -vE "$cls" | sort) \
-		<(grep -E '^CONFIG_' "$tree/.config" | grep -vE "$cls" | sort) |
+		<(grep -E '^CONFIG_' "$obj/.config" | grep -vE "$cls" | sort) |
 		grep -E '^[<>]' | grep -vE 'CONFIG_(RUST|RUSTC|BINDGEN)[A-Z_]*=|CONFIG_[A-Z0-9_]*RUST[A-Z0-9_]*=' || true)
 	# Allowed: parts that need the host's Rust toolchain (rustc, bindgen:
 	# Rust symbols and options whose Kconfig entry depends on RUST) or its
@@ -193,9 +244,9 @@ host_tools() {
 	local line val changed=() unquoted=0
 	# auto.conf has its strings unquoted since 5.18 (quoted before).
 	grep -q '^CONFIG_CC_VERSION_TEXT=[^"]' "$hdr/include/config/auto.conf" && unquoted=1
-	for sym in $( { grep -E '^CONFIG_' "$hdr/.config"; grep -E '^CONFIG_' "$tree/.config"; } |
+	for sym in $( { grep -E '^CONFIG_' "$hdr/.config"; grep -E '^CONFIG_' "$obj/.config"; } |
 		sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=.*/\1/p' | grep -E "^${cls#'^(# )?'}" | sort -u); do
-		line=$(grep -E "^$sym=" "$tree/.config" || true)
+		line=$(grep -E "^$sym=" "$obj/.config" || true)
 		[ "$line" = "$(grep -E "^$sym=" "$hdr/.config" || true)" ] && continue
 		changed+=("${line:-# $sym is not set}")
 		sed -i "/^$sym=/d; /^# $sym is not set\$/d" "$hdr/.config" "$hdr/include/config/auto.conf"
@@ -215,7 +266,7 @@ host_tools() {
 		fi
 	done
 	{
-		echo "rebuilt with $(gcc --version | head -1) from linux-source-$series $ver:"
+		echo "$how"
 		printf '  %s\n' "${done[@]}"
 		echo "compiler symbols set for this gcc (originals in *.debian):"
 		printf '  %s\n' "${changed[@]}"
