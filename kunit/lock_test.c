@@ -91,15 +91,22 @@ static void lock_kernel_kmalloc(struct kunit *test)
 	kfree(buf);
 }
 
-/* mmshim's nonpaged pool is counted on every kernel: the lock holds it. */
+/* mmshim's nonpaged pool is counted on every kernel, at every priority:
+ * the lock holds it. */
 static void lock_kernel_pool(struct kunit *test)
 {
-	char *buf = ExAllocatePool2(POOL_FLAG_NON_PAGED, 3 * PAGE_SIZE, 'kcoL');
+	static const EX_POOL_PRIORITY prio[] = { LowPoolPriority, NormalPoolPriority,
+						 HighPoolPriority };
+	char *buf;
+	int i;
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	KUNIT_EXPECT_GT(test, refs(buf), 0);
-	lock_three_pages(test, buf);
-	ExFreePoolWithTag(buf, 'kcoL');
+	for (i = 0; i < ARRAY_SIZE(prio); i++) {
+		buf = ExAllocatePoolWithTagPriority(NonPagedPoolNx, 3 * PAGE_SIZE, 'kcoL', prio[i]);
+		KUNIT_ASSERT_NOT_NULL(test, buf);
+		KUNIT_EXPECT_GT_MSG(test, refs(buf), 0, "priority %d", prio[i]);
+		lock_three_pages(test, buf);
+		ExFreePoolWithTag(buf, 'kcoL');
+	}
 }
 
 static void lock_kernel_vmalloc_and_stack(struct kunit *test)

@@ -106,13 +106,14 @@ void *mmshim_plat_alloc(mmshim_size size, unsigned int flags)
 	gfp_t gfp = __GFP_NOWARN | ((flags & MMSHIM_ALLOC_ZERO) ? __GFP_ZERO : 0);
 	void *p;
 
+	if (flags & MMSHIM_ALLOC_HIGH_PRIORITY)
+		gfp |= __GFP_HIGH;
+	/* Before the low-priority kmalloc: a large kmalloc block is frozen. */
+	if (size > PAGE_SIZE && (flags & MMSHIM_ALLOC_SHAREABLE))
+		return mmshim_alloc_shareable(size, flags, gfp);
 	/* Low priority: no reclaim, no reserves, no vmalloc. */
 	if (flags & MMSHIM_ALLOC_LOW_PRIORITY)
 		return size > INT_MAX ? NULL : kmalloc(size, GFP_NOWAIT | gfp);
-	if (flags & MMSHIM_ALLOC_HIGH_PRIORITY)
-		gfp |= __GFP_HIGH;
-	if (size > PAGE_SIZE && (flags & MMSHIM_ALLOC_SHAREABLE))
-		return mmshim_alloc_shareable(size, flags, gfp);
 	if (flags & MMSHIM_ALLOC_ATOMIC)
 		return kmalloc(size, GFP_ATOMIC | gfp);
 	if (size <= PAGE_SIZE)
