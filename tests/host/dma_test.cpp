@@ -441,6 +441,7 @@ TEST_F(DmaTest, AdapterPutWithListsAndBuffersOutstanding)
 	ops->PutDmaAdapter(a);
 	ASSERT_EQ(fake::reports().size(), first + 2) << DescribeSince(first);
 	EXPECT_EQ(fake::reports()[first].code, DRIVER_VERIFIER_DMA_VIOLATION);
+	EXPECT_EQ(fake::reports()[first].code_name, "DRIVER_VERIFIER_DMA_VIOLATION");
 	EXPECT_EQ(fake::reports()[first].params[0], MMSHIM_DMA_ADAPTER_LISTS_OUTSTANDING);
 	EXPECT_EQ(fake::reports()[first].params[2], 2u);
 	EXPECT_EQ(fake::reports()[first + 1].params[0], MMSHIM_DMA_ADAPTER_BUFFERS_OUTSTANDING);
