@@ -24,7 +24,9 @@
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/spinlock.h>
-#include <linux/random.h>
+#include <linux/mman.h>
+#include <linux/uaccess.h>
+#include <linux/slab.h>
 #include "mmshim_kunit.h"
 #include <mmshim/linux.h>
 
@@ -42,6 +44,7 @@
 static struct pci_dev *dma_edu;
 static void __iomem *dma_regs;
 static DEFINE_SPINLOCK(dma_test_lock);
+static struct mm_struct *dma_test_user_mm;
 
 static int dma_suite_init(struct kunit_suite *suite)
 {
@@ -56,6 +59,7 @@ static int dma_suite_init(struct kunit_suite *suite)
 	if (!(cmd & PCI_COMMAND_MEMORY))
 		pci_write_config_word(dma_edu, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
 	pci_set_master(dma_edu);
+	dma_test_user_mm = mmshim_user_mm_get();
 	dma_regs = ioremap(pci_resource_start(dma_edu, 0), pci_resource_len(dma_edu, 0));
 	if (!dma_regs) {
 		pci_dev_put(dma_edu);
@@ -67,6 +71,7 @@ static int dma_suite_init(struct kunit_suite *suite)
 
 static void dma_suite_exit(struct kunit_suite *suite)
 {
+	mmshim_user_mm_put(&dma_test_user_mm);
 	if (!dma_edu)
 		return;
 	pci_clear_master(dma_edu);
@@ -320,6 +325,149 @@ static void dma_sgl_pages_and_partial_mdl(struct kunit *test)
 	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
 }
 
+/* A transfer that runs from one MDL into the next of the chain. */
+static void dma_sgl_mdl_chain(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	struct low_vbuf v;
+	struct seen s = {};
+	PMDL m1, m2;
+	u8 *expect;
+
+	KUNIT_ASSERT_TRUE(test, low_vbuf_alloc(&v));
+	expect = kunit_kzalloc(test, 3000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, expect);
+	m1 = locked_mdl(test, v.va + 0x100, 1000);             /* first page */
+	m2 = locked_mdl(test, v.va + 2 * PAGE_SIZE + 8, 2500);  /* third page */
+	m1->Next = m2;
+	fill(v.va + 0x100 + 200, 800, 0x61);
+	fill(v.va + 2 * PAGE_SIZE + 8, 2000, 0x62);
+	memcpy(expect, v.va + 0x100 + 200, 800);
+	memcpy(expect + 800, v.va + 2 * PAGE_SIZE + 8, 2000);
+	KUNIT_ASSERT_EQ(test, a->DmaOperations->GetScatterGatherList(a, pdo, m1, v.va + 0x100 + 200, 2800, record,
+								     &s, TRUE),
+			STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, s.sgl->NumberOfElements, 2U);
+	KUNIT_EXPECT_EQ(test, s.sgl->Elements[0].Length, 800U);
+	KUNIT_EXPECT_EQ(test, s.sgl->Elements[1].Length, 2000U);
+	edu_dma_list(test, s.sgl, false);
+	a->DmaOperations->PutScatterGatherList(a, s.sgl, TRUE);
+	memset(v.va, 0, 3 * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, a->DmaOperations->GetScatterGatherList(a, pdo, m1, v.va + 0x100 + 200, 2800, record,
+								     &s, FALSE),
+			STATUS_SUCCESS);
+	edu_dma_list(test, s.sgl, true);
+	a->DmaOperations->PutScatterGatherList(a, s.sgl, FALSE);
+	KUNIT_EXPECT_EQ(test, memcmp(v.va + 0x100 + 200, expect, 800), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(v.va + 2 * PAGE_SIZE + 8, expect + 800, 2000), 0);
+	m1->Next = NULL;
+	release_mdl(m1);
+	release_mdl(m2);
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+	low_vbuf_free(&v);
+}
+
+/*
+ * More lists at once under a spinlock than the adapter keeps preallocated:
+ * the fifth is allocated atomically (a sleeping allocation would be caught
+ * by DEBUG_ATOMIC_SLEEP), and its data still arrives.
+ */
+static void dma_sgl_beyond_the_preallocated_lists(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	struct low_vbuf v;
+	struct seen s[5] = {};
+	unsigned long flags;
+	NTSTATUS st[5];
+	PMDL m;
+	int i;
+
+	KUNIT_ASSERT_TRUE(test, low_vbuf_alloc(&v));
+	m = locked_mdl(test, v.va, 3 * PAGE_SIZE);
+	fill(v.va, 3000, 0x3c);
+	spin_lock_irqsave(&dma_test_lock, flags);
+	for (i = 0; i < 5; i++)
+		st[i] = a->DmaOperations->GetScatterGatherList(a, pdo, m, v.va, 3000, record, &s[i], TRUE);
+	spin_unlock_irqrestore(&dma_test_lock, flags);
+	for (i = 0; i < 5; i++)
+		KUNIT_ASSERT_EQ(test, st[i], STATUS_SUCCESS);
+	edu_dma_list(test, s[4].sgl, false);
+	spin_lock_irqsave(&dma_test_lock, flags);
+	for (i = 0; i < 5; i++)
+		a->DmaOperations->PutScatterGatherList(a, s[i].sgl, TRUE);
+	spin_unlock_irqrestore(&dma_test_lock, flags);
+	memset(v.va, 0, 3000);
+	KUNIT_ASSERT_EQ(test, a->DmaOperations->GetScatterGatherList(a, pdo, m, v.va, 3000, record, &s[0], FALSE),
+			STATUS_SUCCESS);
+	edu_dma_list(test, s[0].sgl, true);
+	a->DmaOperations->PutScatterGatherList(a, s[0].sgl, FALSE);
+	KUNIT_EXPECT_EQ(test, first_mismatch(v.va, 3000, 0x3c), (size_t)3000);
+	release_mdl(m);
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+	low_vbuf_free(&v);
+}
+
+/* The direct-I/O case: a process's buffer locked with MmProbeAndLockPages
+ * (UserMode) and DMAed both ways. */
+static void dma_sgl_locked_user_buffer(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a;
+	struct seen s = {};
+	unsigned long u;
+	u8 *k;
+	PMDL m = NULL;
+
+	if (!mmshim_user_attach(test, dma_test_user_mm))
+		return;
+	a = edu_adapter(test, &pdo);
+	k = kmalloc(4000, GFP_KERNEL);
+	u = vm_mmap(NULL, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	if (!k || IS_ERR_VALUE(u)) {
+		KUNIT_FAIL(test, "no memory for the user buffer");
+		goto out;
+	}
+	fill(k, 4000, 0x58);
+	KUNIT_EXPECT_EQ(test, copy_to_user((void __user *)(u + 0x60), k, 4000), 0UL);
+	m = IoAllocateMdl((PVOID)(u + 0x60), 4000, FALSE, FALSE, NULL);
+	KUNIT_EXPECT_NOT_NULL(test, m);
+	if (!m || MmshimProbeAndLockPages(m, UserMode, IoModifyAccess) != STATUS_SUCCESS) {
+		KUNIT_FAIL(test, "could not lock the user buffer");
+		goto out;
+	}
+	KUNIT_EXPECT_EQ(test, a->DmaOperations->GetScatterGatherList(a, pdo, m, (PVOID)(u + 0x60), 4000, record, &s,
+								     TRUE),
+			STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, s.calls, 1);
+	if (s.calls == 1) {
+		edu_dma_list(test, s.sgl, false);
+		a->DmaOperations->PutScatterGatherList(a, s.sgl, TRUE);
+	}
+	KUNIT_EXPECT_EQ(test, clear_user((void __user *)(u + 0x60), 4000), 0UL);
+	s.calls = 0;
+	KUNIT_EXPECT_EQ(test, a->DmaOperations->GetScatterGatherList(a, pdo, m, (PVOID)(u + 0x60), 4000, record, &s,
+								     FALSE),
+			STATUS_SUCCESS);
+	if (s.calls == 1) {
+		edu_dma_list(test, s.sgl, true);
+		a->DmaOperations->PutScatterGatherList(a, s.sgl, FALSE);
+	}
+	memset(k, 0, 4000);
+	KUNIT_EXPECT_EQ(test, copy_from_user(k, (void __user *)(u + 0x60), 4000), 0UL);
+	KUNIT_EXPECT_EQ(test, first_mismatch(k, 4000, 0x58), (size_t)4000);
+	MmUnlockPages(m);
+out:
+	if (m)
+		IoFreeMdl(m);
+	if (!IS_ERR_VALUE(u))
+		vm_munmap(u, 2 * PAGE_SIZE);
+	kfree(k);
+	mmshim_user_detach();
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+}
+
 static void dma_build_list_in_callers_buffer(struct kunit *test)
 {
 	PDEVICE_OBJECT pdo;
@@ -451,6 +599,9 @@ static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_sgl_locked_vmap_buffer),
 	KUNIT_CASE(dma_sgl_pool_and_vmalloc),
 	KUNIT_CASE(dma_sgl_pages_and_partial_mdl),
+	KUNIT_CASE(dma_sgl_mdl_chain),
+	KUNIT_CASE(dma_sgl_beyond_the_preallocated_lists),
+	KUNIT_CASE(dma_sgl_locked_user_buffer),
 	KUNIT_CASE(dma_build_list_in_callers_buffer),
 	KUNIT_CASE(dma_common_buffers),
 	KUNIT_CASE(dma_misuse_is_reported),
