@@ -32,5 +32,7 @@
 #include <mmshim/pagenode.h>
 #include <mmshim/register.h>
 #include <mmshim/iomdl.h>
+/* DMA adapters over MDLs (docs/dma.md) */
+#include <mmshim/dma.h>
 
 #endif /* MMSHIM_WDM_H */

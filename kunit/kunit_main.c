@@ -136,7 +136,7 @@ MMSHIM_IMPORT_NS();
 	X(iospace_suite) X(pagealloc_suite) X(reserve_suite) X(usermap_suite) X(race_suite) \
 	X(reserve_cache_suite) X(perm_suite) X(seh_irq_suite) X(vapool_suite) \
 	X(partial_suite) X(hostile_suite) X(irql_suite) X(vocab_suite) X(lookaside_suite) \
-	X(mmextra_suite) X(mmcopy_suite) X(register_suite) X(iomdl_suite)
+	X(mmextra_suite) X(mmcopy_suite) X(register_suite) X(iomdl_suite) X(dma_suite)
 
 #define MMSHIM_KUNIT_DECLARE(s) extern const struct mmshim_kunit_reg mmshim_kunit_reg_##s;
 MMSHIM_KUNIT_SUITES(MMSHIM_KUNIT_DECLARE)

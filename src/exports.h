@@ -149,6 +149,9 @@
 	X(MmUnmapVideoDisplay)            \
 	/* routines by name (src/core/routines.cpp) */ \
 	X(RtlInitUnicodeString)           \
-	X(MmGetSystemRoutineAddress)
+	X(MmGetSystemRoutineAddress)      \
+	/* DMA adapters (src/core/dma.cpp; MmshimDeviceObject is exported by src/glue/dma.c) */ \
+	X(IoGetDmaAdapter)                \
+	X(MmshimDmaUsage)
 
 #endif /* MMSHIM_EXPORTS_H */

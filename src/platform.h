@@ -249,6 +249,7 @@ enum mmshim_lock_id {
 	MMSHIM_LOCK_PAGEALLOC,
 	MMSHIM_LOCK_PARTIAL,
 	MMSHIM_LOCK_LOOKASIDE,
+	MMSHIM_LOCK_DMA,
 	MMSHIM_LOCK_COUNT
 };
 
@@ -515,6 +516,10 @@ void mmshim_core_vapool_flush_end(void);
 void mmshim_core_map_state_done(struct mmshim_map_state *state);
 void mmshim_core_unpin_done(void *pin);
 
+/* MmshimDeviceObject (src/glue/dma.c): mmshim's device object for the
+ * struct device @dev, the same for the same device; NULL if out of memory. */
+void *mmshim_core_dma_device_object(void *dev, void *caller);
+
 /* Live pool usage grouped by tag; returns the number of rows. */
 unsigned int mmshim_core_pool_rows(struct mmshim_pool_row *rows, unsigned int max);
 
@@ -609,6 +614,60 @@ int mmshim_plat_kva_protect(mmshim_uptr va, mmshim_size pages, unsigned int acce
 
 /* Pages of RAM the kernel manages (totalram_pages()). Atomic-safe. */
 unsigned long long mmshim_plat_total_ram_pages(void);
+
+/* ---- DMA over the Linux DMA API (dma.c; docs/dma.md) ------------------- */
+
+/* @dev is a struct device. Take / drop a reference on it (get_device /
+ * put_device). The get is atomic-safe; the put may sleep (the last
+ * reference runs the release). */
+void mmshim_plat_dma_get_device(void *dev);
+void mmshim_plat_dma_put_device(void *dev);
+
+/* dma_set_mask_and_coherent(@dev, DMA_BIT_MASK(@bits)), @bits 24..64:
+ * 0, or a negative errno when the platform cannot address the device that
+ * way. May sleep. */
+int mmshim_plat_dma_set_mask(void *dev, unsigned int bits);
+
+/* dma_get_cache_alignment(): the alignment DMA buffers need so no cache
+ * line is shared with the CPU. Atomic-safe. */
+unsigned int mmshim_plat_dma_alignment(void);
+
+/* dma_alloc_coherent(@dev, @size, GFP_KERNEL): the CPU address, and the
+ * device's bus address in *@bus; NULL on failure. May sleep. */
+void *mmshim_plat_dma_alloc_coherent(void *dev, mmshim_size size, unsigned long long *bus);
+/* dma_free_coherent of exactly what mmshim_plat_dma_alloc_coherent gave.
+ * May sleep. */
+void mmshim_plat_dma_free_coherent(void *dev, mmshim_size size, void *va, unsigned long long bus);
+
+/* One piece of a transfer: @length bytes at @offset in RAM frame @pfn (a
+ * frame with a struct page), offset + length <= page size. */
+struct mmshim_dma_frag {
+	unsigned long long pfn;
+	unsigned int offset;
+	unsigned int length;
+};
+
+/* Bytes of state (8-byte aligned) the glue needs to map @count fragments:
+ * the Linux scatterlist. Atomic-safe. */
+mmshim_size mmshim_plat_dma_sg_size(mmshim_size count);
+
+/*
+ * Map @count fragments for @dev with dma_map_sg (DMA_TO_DEVICE if
+ * @to_device, else DMA_FROM_DEVICE), building the scatterlist in @state
+ * (mmshim_plat_dma_sg_size(@count) bytes). Returns the number of bus
+ * address ranges (1 .. @count: an IOMMU may merge), read with
+ * mmshim_plat_dma_sg_element(); 0 on failure with nothing mapped.
+ * Allocates nothing of its own (the DMA layer may, with GFP_ATOMIC).
+ * Atomic-safe.
+ */
+mmshim_size mmshim_plat_dma_map_sg(void *dev, void *state, const struct mmshim_dma_frag *frags,
+				   mmshim_size count, int to_device);
+/* Bus address and length of mapped range @index of @state. Atomic-safe. */
+void mmshim_plat_dma_sg_element(const void *state, mmshim_size index, unsigned long long *bus,
+				unsigned int *length);
+/* dma_unmap_sg of a mapping of @count fragments (bounce buffers are copied
+ * back for DMA_FROM_DEVICE). Atomic-safe. */
+void mmshim_plat_dma_unmap_sg(void *dev, void *state, mmshim_size count, int to_device);
 
 #ifdef __cplusplus
 }

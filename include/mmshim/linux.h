@@ -30,4 +30,16 @@
  */
 #define MMSHIM_IMPORT_NS() MODULE_INFO(import_ns, MMSHIM_NAMESPACE)
 
+struct device;
+struct _DEVICE_OBJECT;
+
+/*
+ * MmshimDeviceObject - the PDEVICE_OBJECT that stands for @dev's physical
+ * device object in the Windows half of the driver (IoGetDmaAdapter's
+ * PhysicalDeviceObject). The same pointer for the same device every time;
+ * mmshim keeps it until it is unloaded. NULL if memory runs out. Call it
+ * where sleeping is allowed (probe). See docs/dma.md.
+ */
+struct _DEVICE_OBJECT *MmshimDeviceObject(struct device *dev);
+
 #endif /* MMSHIM_LINUX_H */

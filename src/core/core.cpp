@@ -13,6 +13,7 @@
 #include "vocab.h"
 #include "lookaside.h"
 #include "mmextra.h"
+#include "dma.h"
 
 extern "C" int mmshim_core_init(void)
 {
@@ -31,6 +32,7 @@ extern "C" void mmshim_core_exit(void)
 {
 	// Drivers that used mmshim are unloaded by now (they hold a module
 	// reference); whatever they left is reported and released.
+	mmshim::dma::release_all_at_unload(); // first: lists map pages of locked MDLs
 	mmshim::vocab::release_all_at_unload(); // secured ranges hold MDL locks
 	mmshim::mmextra::release_all_at_unload(); // before map and pagealloc: it holds both
 	mmshim::reserve::release_all_at_unload();

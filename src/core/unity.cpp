@@ -34,3 +34,4 @@
 #include "lookaside.cpp"
 #include "mmextra.cpp"
 #include "mmcopy.cpp"
+#include "dma.cpp"

@@ -39,6 +39,8 @@ const char *code_name(ULONG code, uptr p1)
 		return "NO_MORE_SYSTEM_PTES";
 	case INVALID_MDL_RANGE:
 		return "INVALID_MDL_RANGE";
+	case DRIVER_VERIFIER_DMA_VIOLATION:
+		return "DRIVER_VERIFIER_DMA_VIOLATION";
 	default:
 		return "bug check";
 	}

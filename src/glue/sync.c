@@ -16,6 +16,7 @@ static DEFINE_SPINLOCK(mmshim_iospace_lock);
 static DEFINE_SPINLOCK(mmshim_pagealloc_lock);
 static DEFINE_SPINLOCK(mmshim_partial_lock);
 static DEFINE_SPINLOCK(mmshim_lookaside_lock);
+static DEFINE_SPINLOCK(mmshim_dma_lock);
 
 static spinlock_t *const mmshim_locks[MMSHIM_LOCK_COUNT] = {
 	[MMSHIM_LOCK_POOL] = &mmshim_pool_lock,
@@ -30,6 +31,7 @@ static spinlock_t *const mmshim_locks[MMSHIM_LOCK_COUNT] = {
 	[MMSHIM_LOCK_PAGEALLOC] = &mmshim_pagealloc_lock,
 	[MMSHIM_LOCK_PARTIAL] = &mmshim_partial_lock,
 	[MMSHIM_LOCK_LOOKASIDE] = &mmshim_lookaside_lock,
+	[MMSHIM_LOCK_DMA] = &mmshim_dma_lock,
 };
 
 /** mmshim_plat_lock() - spin_lock_irqsave on lock @id. Atomic-safe. */

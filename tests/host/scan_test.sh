@@ -71,7 +71,8 @@ missing)
 	run_scan "$tmp/report" "$fixtures/missing"
 	[ "$rc" -eq 1 ] || fail "exit status $rc, expected 1 (something is missing)"
 	expect_missing "$tmp/report" IoCreateDevice device-and-driver-objects-plug-and-play-power
-	expect_missing "$tmp/report" PDEVICE_OBJECT device-and-driver-objects-plug-and-play-power
+	# PDEVICE_OBJECT exists (an incomplete type, for DMA adapters: docs/dma.md).
+	provided_line "$tmp/report" PDEVICE_OBJECT | grep -q . || fail "PDEVICE_OBJECT is not listed as provided"
 	expect_missing "$tmp/report" PDRIVER_OBJECT device-and-driver-objects-plug-and-play-power
 	expect_missing "$tmp/report" KeInitializeDpc interrupts-and-dpcs
 	expect_missing "$tmp/report" KDPC interrupts-and-dpcs

@@ -111,8 +111,11 @@ qemu_accel_args() {
 # run_vm KERNEL INITRD CONSOLE_LOG OUTPUT_LOG [extra kernel args]: boots and
 # waits; returns qemu's rc. The kernel console is ttyS0 (CONSOLE_LOG); the
 # test's own structured output goes to ttyS1 (OUTPUT_LOG), so printk lines
-# never interleave with it. Devices: qemu's edu (MMIO registers) and
-# pci-testdev (an MMIO BAR and an I/O-port BAR; kunit/register_test.c).
+# never interleave with it. Devices: qemu's edu (MMIO registers, and a DMA
+# engine that reaches 32 bits of bus address: its default 28-bit mask
+# cannot be served by the debug kernels, which have no ZONE_DMA;
+# kunit/dma_test.c) and pci-testdev (an MMIO BAR and an I/O-port BAR;
+# kunit/register_test.c).
 run_vm() {
 	local kernel=$1 initrd=$2 out=$3 data=$4 extra=${5:-}
 	rm -f "$data"
@@ -123,7 +126,7 @@ run_vm() {
 	probe_accel "$kernel"
 	# shellcheck disable=SC2046
 	timeout "$VM_TIMEOUT" qemu-system-x86_64 $(qemu_accel_args) -smp 2 -m 2048 \
-		-display none -no-reboot -device edu -device pci-testdev \
+		-display none -no-reboot -device edu,dma_mask=0xffffffff -device pci-testdev \
 		-serial stdio -serial "file:$data" \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $extra" \
@@ -141,7 +144,7 @@ run_vm() {
 run_vm_arm64() {
 	local kernel=$1 initrd=$2 out=$3 data=$4 extra=${5:-}
 	timeout "$VM_TIMEOUT" qemu-system-aarch64 -M virt -accel tcg -cpu max,pauth-impdef=on \
-		-smp 2 -m 2048 -display none -no-reboot -device edu -device pci-testdev \
+		-smp 2 -m 2048 -display none -no-reboot -device edu,dma_mask=0xffffffff -device pci-testdev \
 		-serial stdio -kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyAMA0 panic=-1 oops=panic loglevel=7 log_buf_len=16M $extra" \
 		</dev/null > "$out" 2>&1

@@ -1,0 +1,618 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma_test.c - KUnit suite "mmshim_dma": DMA adapters over MDLs with qemu's
+ * edu device as a real bus master (docs/dma.md). The edu DMA engine copies
+ * between a bus address and its 4 KiB buffer at device address 0x40000
+ * (registers in BAR 0: 0x80 source, 0x88 destination, 0x90 count, 0x98
+ * command: bit 0 start, bit 1 direction, 1 = device to RAM). Data goes both
+ * ways through GetScatterGatherList and common buffers and every byte is
+ * checked.
+ *
+ * edu's own DMA mask is 28 bits (qemu clamps higher bus addresses), which
+ * the debug kernels (no ZONE_DMA, no swiotlb, no IOMMU in the VM) cannot
+ * serve: dma_set_mask_and_coherent refuses it, so IoGetDmaAdapter does. The
+ * test VMs therefore run edu with dma_mask=0xffffffff (tests/vm/lib.sh) and
+ * the adapter asks for 32-bit addresses; all of the VM's 2 GiB is in reach.
+ * The 28-bit mask with bounce buffering (swiotlb=force) and an IOMMU are
+ * issue 13's next configurations.
+ */
+#include <linux/pci.h>
+#include <linux/io.h>
+#include <linux/vmalloc.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/spinlock.h>
+#include <linux/mman.h>
+#include <linux/uaccess.h>
+#include <linux/slab.h>
+#include "mmshim_kunit.h"
+#include <mmshim/linux.h>
+
+#define EDU_VENDOR 0x1234
+#define EDU_DEVICE 0x11e8
+#define EDU_BUF 0x40000ULL
+#define EDU_BUF_SIZE 4096U
+#define EDU_DMA_SRC 0x80
+#define EDU_DMA_DST 0x88
+#define EDU_DMA_CNT 0x90
+#define EDU_DMA_CMD 0x98
+#define EDU_DMA_START 0x1
+#define EDU_DMA_TO_RAM 0x2
+
+static struct pci_dev *dma_edu;
+static void __iomem *dma_regs;
+static DEFINE_SPINLOCK(dma_test_lock);
+static struct mm_struct *dma_test_user_mm;
+
+static int dma_suite_init(struct kunit_suite *suite)
+{
+	u16 cmd;
+
+	dma_edu = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+	if (!dma_edu)
+		return 0; /* each test skips */
+	/* Memory decoding and bus mastering only: pci_enable_device would
+	 * also route the interrupt (slow ACPI under TCG, see iospace_test.c). */
+	pci_read_config_word(dma_edu, PCI_COMMAND, &cmd);
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		pci_write_config_word(dma_edu, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
+	pci_set_master(dma_edu);
+	dma_test_user_mm = mmshim_user_mm_get();
+	dma_regs = ioremap(pci_resource_start(dma_edu, 0), pci_resource_len(dma_edu, 0));
+	if (!dma_regs) {
+		pci_dev_put(dma_edu);
+		dma_edu = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void dma_suite_exit(struct kunit_suite *suite)
+{
+	mmshim_user_mm_put(&dma_test_user_mm);
+	if (!dma_edu)
+		return;
+	pci_clear_master(dma_edu);
+	iounmap(dma_regs);
+	pci_dev_put(dma_edu);
+	dma_edu = NULL;
+}
+
+/* One edu DMA: @cnt bytes between bus address @bus and device buffer
+ * offset @off, into the device if !@to_ram. Waits up to 5 s (the device
+ * works 100 ms later, in a qemu timer). */
+static bool edu_dma(struct kunit *test, u64 bus, u32 off, u32 cnt, bool to_ram)
+{
+	unsigned long deadline = jiffies + 5 * HZ;
+
+	/* Never up to the last byte of the buffer: qemu 7.2 aborts there. */
+	KUNIT_ASSERT_LT(test, off + cnt, EDU_BUF_SIZE);
+	writeq(to_ram ? EDU_BUF + off : bus, dma_regs + EDU_DMA_SRC);
+	writeq(to_ram ? bus : EDU_BUF + off, dma_regs + EDU_DMA_DST);
+	writeq(cnt, dma_regs + EDU_DMA_CNT);
+	writeq(EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0), dma_regs + EDU_DMA_CMD);
+	while (readq(dma_regs + EDU_DMA_CMD) & EDU_DMA_START) {
+		if (time_after(jiffies, deadline))
+			return false;
+		msleep(20);
+	}
+	return true;
+}
+
+/* Each element of @sgl in turn, packed from device buffer offset 0. */
+static void edu_dma_list(struct kunit *test, PSCATTER_GATHER_LIST sgl, bool to_ram)
+{
+	u32 off = 0;
+	ULONG i;
+
+	for (i = 0; i < sgl->NumberOfElements; i++) {
+		KUNIT_ASSERT_TRUE(test, edu_dma(test, sgl->Elements[i].Address.QuadPart, off,
+						sgl->Elements[i].Length, to_ram));
+		off += sgl->Elements[i].Length;
+	}
+}
+
+struct seen {
+	int calls;
+	PSCATTER_GATHER_LIST sgl;
+	PDEVICE_OBJECT pdo;
+	bool atomic;
+};
+
+static VOID record(PDEVICE_OBJECT DeviceObject, PIRP Irp, PSCATTER_GATHER_LIST ScatterGather, PVOID Context)
+{
+	struct seen *s = Context;
+
+	s->calls++;
+	s->sgl = ScatterGather;
+	s->pdo = DeviceObject;
+	s->atomic = !preemptible();
+}
+
+static PDMA_ADAPTER edu_adapter(struct kunit *test, PDEVICE_OBJECT *pdo)
+{
+	DEVICE_DESCRIPTION d = {
+		.Version = DEVICE_DESCRIPTION_VERSION3,
+		.Master = TRUE,
+		.ScatterGather = TRUE,
+		.Dma32BitAddresses = TRUE,
+		.InterfaceType = PCIBus,
+		.MaximumLength = 0x10000,
+		.DmaAddressWidth = 32, /* edu's reach in the test VMs */
+	};
+	ULONG regs = 0;
+	PDMA_ADAPTER a;
+
+	if (!dma_edu) {
+		kunit_skip(test, "no edu device");
+		return NULL;
+	}
+	*pdo = MmshimDeviceObject(&dma_edu->dev);
+	KUNIT_ASSERT_NOT_NULL(test, *pdo);
+	KUNIT_EXPECT_PTR_EQ(test, MmshimDeviceObject(&dma_edu->dev), *pdo);
+	a = IoGetDmaAdapter(*pdo, &d, &regs);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_EQ(test, regs, 17U);
+	KUNIT_EXPECT_EQ(test, dma_edu->dev.coherent_dma_mask, DMA_BIT_MASK(32));
+	KUNIT_EXPECT_EQ(test, *dma_edu->dev.dma_mask, DMA_BIT_MASK(32));
+	return a;
+}
+
+static void fill(u8 *p, size_t n, u8 seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (u8)(seed + i * 7 + (i >> 8));
+}
+
+static size_t first_mismatch(const u8 *p, size_t n, u8 seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != (u8)(seed + i * 7 + (i >> 8)))
+			return i;
+	return n;
+}
+
+/*
+ * Move @len bytes of @m from @cur to the device and back through
+ * GetScatterGatherList, the lists taken and put under a spinlock
+ * (DISPATCH_LEVEL). @buf is the CPU view of the same bytes.
+ */
+static void round_trip(struct kunit *test, PDMA_ADAPTER a, PDEVICE_OBJECT pdo, PMDL m, PVOID cur, u8 *buf,
+		       ULONG len, u8 seed)
+{
+	struct seen s = {};
+	unsigned long flags;
+	NTSTATUS st;
+
+	fill(buf, len, seed);
+	spin_lock_irqsave(&dma_test_lock, flags);
+	st = a->DmaOperations->GetScatterGatherList(a, pdo, m, cur, len, record, &s, TRUE);
+	spin_unlock_irqrestore(&dma_test_lock, flags);
+	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, s.calls, 1);
+	KUNIT_EXPECT_PTR_EQ(test, s.pdo, pdo);
+	KUNIT_EXPECT_TRUE(test, s.atomic); /* called before Get returned, in the caller's context */
+	edu_dma_list(test, s.sgl, false);
+	spin_lock_irqsave(&dma_test_lock, flags);
+	a->DmaOperations->PutScatterGatherList(a, s.sgl, TRUE);
+	spin_unlock_irqrestore(&dma_test_lock, flags);
+
+	memset(buf, 0, len);
+	s.calls = 0;
+	st = a->DmaOperations->GetScatterGatherList(a, pdo, m, cur, len, record, &s, FALSE);
+	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, s.calls, 1);
+	edu_dma_list(test, s.sgl, true);
+	a->DmaOperations->PutScatterGatherList(a, s.sgl, FALSE);
+	KUNIT_EXPECT_EQ(test, first_mismatch(buf, len, seed), (size_t)len);
+}
+
+/* Pages mapped in vmalloc space in reverse order, so that the buffer is
+ * virtually but never physically contiguous. */
+#define VPAGES 3
+struct low_vbuf {
+	struct page *pages[VPAGES];
+	u8 *va;
+};
+
+static bool low_vbuf_alloc(struct low_vbuf *v)
+{
+	struct page *rev[VPAGES];
+	int i;
+
+	memset(v, 0, sizeof(*v));
+	for (i = 0; i < VPAGES; i++) {
+		v->pages[i] = alloc_page(GFP_KERNEL);
+		if (!v->pages[i])
+			goto fail;
+		rev[VPAGES - 1 - i] = v->pages[i];
+	}
+	v->va = vmap(rev, VPAGES, VM_MAP, PAGE_KERNEL);
+	if (v->va)
+		return true;
+fail:
+	for (i = 0; i < VPAGES; i++)
+		if (v->pages[i])
+			__free_page(v->pages[i]);
+	return false;
+}
+
+static void low_vbuf_free(struct low_vbuf *v)
+{
+	int i;
+
+	vunmap(v->va);
+	for (i = 0; i < VPAGES; i++)
+		__free_page(v->pages[i]);
+}
+
+static void dma_sgl_locked_vmap_buffer(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	struct low_vbuf v;
+	PMDL m;
+
+	KUNIT_ASSERT_TRUE(test, low_vbuf_alloc(&v));
+	/* 3000 bytes from 0xc00 into the first page: three fragments. */
+	m = locked_mdl(test, v.va + 0x400, 3 * PAGE_SIZE - 0x800);
+	round_trip(test, a, pdo, m, v.va + 0xc00, v.va + 0xc00, 3000, 0x31);
+	/* The whole described range, from its start. */
+	round_trip(test, a, pdo, m, v.va + 0x400, v.va + 0x400, 4000, 0x7a);
+	release_mdl(m);
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+	low_vbuf_free(&v);
+}
+
+/* Pool memory (MmBuildMdlForNonPagedPool) and a vmalloc'ed buffer locked
+ * with MmProbeAndLockPages. */
+static void dma_sgl_pool_and_vmalloc(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	u8 *pool, *vbuf;
+	PMDL m;
+
+	pool = ExAllocatePool2(POOL_FLAG_NON_PAGED, 6000, 'AMDt');
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	m = IoAllocateMdl(pool, 6000, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	MmBuildMdlForNonPagedPool(m);
+	round_trip(test, a, pdo, m, pool + 1000, pool + 1000, 3500, 0x11);
+	IoFreeMdl(m);
+	ExFreePoolWithTag(pool, 'AMDt');
+
+	vbuf = vmalloc(3 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, vbuf);
+	m = locked_mdl(test, vbuf, 3 * PAGE_SIZE);
+	round_trip(test, a, pdo, m, vbuf + PAGE_SIZE - 100, vbuf + PAGE_SIZE - 100, 4000, 0x2b);
+	release_mdl(m);
+	vfree(vbuf);
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+}
+
+static void dma_sgl_pages_and_partial_mdl(struct kunit *test)
+{
+	PHYSICAL_ADDRESS low = {}, high = {}, skip = {};
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	PMDL pages, part;
+	u8 *va;
+
+	high.QuadPart = 0xffffffffLL; /* edu's reach */
+	pages = MmAllocatePagesForMdlEx(low, high, skip, 2 * PAGE_SIZE, MmCached, 0);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	va = MmGetSystemAddressForMdlSafe(pages, NormalPagePriority);
+	KUNIT_ASSERT_NOT_NULL(test, va);
+	/* Both pages: 4000 bytes from 0x100 (the device buffer is 4 KiB). */
+	round_trip(test, a, pdo, pages, (u8 *)MmGetMdlVirtualAddress(pages) + 0x100, va + 0x100, 4000, 0x05);
+
+	part = IoAllocateMdl((u8 *)MmGetMdlVirtualAddress(pages) + 0x900, 3000, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, part);
+	IoBuildPartialMdl(pages, part, (u8 *)MmGetMdlVirtualAddress(pages) + 0x900, 3000);
+	round_trip(test, a, pdo, part, MmGetMdlVirtualAddress(part), va + 0x900, 3000, 0xc3);
+	IoFreeMdl(part);
+
+	MmUnmapLockedPages(va, pages);
+	MmFreePagesFromMdl(pages);
+	ExFreePool(pages);
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+}
+
+/* A transfer that runs from one MDL into the next of the chain. */
+static void dma_sgl_mdl_chain(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	struct low_vbuf v;
+	struct seen s = {};
+	PMDL m1, m2;
+	u8 *expect;
+
+	KUNIT_ASSERT_TRUE(test, low_vbuf_alloc(&v));
+	expect = kunit_kzalloc(test, 3000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, expect);
+	m1 = locked_mdl(test, v.va + 0x100, 1000);             /* first page */
+	m2 = locked_mdl(test, v.va + 2 * PAGE_SIZE + 8, 2500);  /* third page */
+	m1->Next = m2;
+	fill(v.va + 0x100 + 200, 800, 0x61);
+	fill(v.va + 2 * PAGE_SIZE + 8, 2000, 0x62);
+	memcpy(expect, v.va + 0x100 + 200, 800);
+	memcpy(expect + 800, v.va + 2 * PAGE_SIZE + 8, 2000);
+	KUNIT_ASSERT_EQ(test, a->DmaOperations->GetScatterGatherList(a, pdo, m1, v.va + 0x100 + 200, 2800, record,
+								     &s, TRUE),
+			STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, s.sgl->NumberOfElements, 2U);
+	KUNIT_EXPECT_EQ(test, s.sgl->Elements[0].Length, 800U);
+	KUNIT_EXPECT_EQ(test, s.sgl->Elements[1].Length, 2000U);
+	edu_dma_list(test, s.sgl, false);
+	a->DmaOperations->PutScatterGatherList(a, s.sgl, TRUE);
+	memset(v.va, 0, 3 * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, a->DmaOperations->GetScatterGatherList(a, pdo, m1, v.va + 0x100 + 200, 2800, record,
+								     &s, FALSE),
+			STATUS_SUCCESS);
+	edu_dma_list(test, s.sgl, true);
+	a->DmaOperations->PutScatterGatherList(a, s.sgl, FALSE);
+	KUNIT_EXPECT_EQ(test, memcmp(v.va + 0x100 + 200, expect, 800), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(v.va + 2 * PAGE_SIZE + 8, expect + 800, 2000), 0);
+	m1->Next = NULL;
+	release_mdl(m1);
+	release_mdl(m2);
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+	low_vbuf_free(&v);
+}
+
+/*
+ * More lists at once under a spinlock than the adapter keeps preallocated:
+ * the fifth is allocated atomically (a sleeping allocation would be caught
+ * by DEBUG_ATOMIC_SLEEP), and its data still arrives.
+ */
+static void dma_sgl_beyond_the_preallocated_lists(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	struct low_vbuf v;
+	struct seen s[5] = {};
+	unsigned long flags;
+	NTSTATUS st[5];
+	PMDL m;
+	int i;
+
+	KUNIT_ASSERT_TRUE(test, low_vbuf_alloc(&v));
+	m = locked_mdl(test, v.va, 3 * PAGE_SIZE);
+	fill(v.va, 3000, 0x3c);
+	spin_lock_irqsave(&dma_test_lock, flags);
+	for (i = 0; i < 5; i++)
+		st[i] = a->DmaOperations->GetScatterGatherList(a, pdo, m, v.va, 3000, record, &s[i], TRUE);
+	spin_unlock_irqrestore(&dma_test_lock, flags);
+	for (i = 0; i < 5; i++)
+		KUNIT_ASSERT_EQ(test, st[i], STATUS_SUCCESS);
+	edu_dma_list(test, s[4].sgl, false);
+	spin_lock_irqsave(&dma_test_lock, flags);
+	for (i = 0; i < 5; i++)
+		a->DmaOperations->PutScatterGatherList(a, s[i].sgl, TRUE);
+	spin_unlock_irqrestore(&dma_test_lock, flags);
+	memset(v.va, 0, 3000);
+	KUNIT_ASSERT_EQ(test, a->DmaOperations->GetScatterGatherList(a, pdo, m, v.va, 3000, record, &s[0], FALSE),
+			STATUS_SUCCESS);
+	edu_dma_list(test, s[0].sgl, true);
+	a->DmaOperations->PutScatterGatherList(a, s[0].sgl, FALSE);
+	KUNIT_EXPECT_EQ(test, first_mismatch(v.va, 3000, 0x3c), (size_t)3000);
+	release_mdl(m);
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+	low_vbuf_free(&v);
+}
+
+/* The direct-I/O case: a process's buffer locked with MmProbeAndLockPages
+ * (UserMode) and DMAed both ways. */
+static void dma_sgl_locked_user_buffer(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a;
+	struct seen s = {};
+	unsigned long u;
+	u8 *k;
+	PMDL m = NULL;
+
+	if (!mmshim_user_attach(test, dma_test_user_mm))
+		return;
+	a = edu_adapter(test, &pdo);
+	k = kmalloc(4000, GFP_KERNEL);
+	u = vm_mmap(NULL, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	if (!k || IS_ERR_VALUE(u)) {
+		KUNIT_FAIL(test, "no memory for the user buffer");
+		goto out;
+	}
+	fill(k, 4000, 0x58);
+	KUNIT_EXPECT_EQ(test, copy_to_user((void __user *)(u + 0x60), k, 4000), 0UL);
+	m = IoAllocateMdl((PVOID)(u + 0x60), 4000, FALSE, FALSE, NULL);
+	KUNIT_EXPECT_NOT_NULL(test, m);
+	if (!m || MmshimProbeAndLockPages(m, UserMode, IoModifyAccess) != STATUS_SUCCESS) {
+		KUNIT_FAIL(test, "could not lock the user buffer");
+		goto out;
+	}
+	KUNIT_EXPECT_EQ(test, a->DmaOperations->GetScatterGatherList(a, pdo, m, (PVOID)(u + 0x60), 4000, record, &s,
+								     TRUE),
+			STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, s.calls, 1);
+	if (s.calls == 1) {
+		edu_dma_list(test, s.sgl, false);
+		a->DmaOperations->PutScatterGatherList(a, s.sgl, TRUE);
+	}
+	KUNIT_EXPECT_EQ(test, clear_user((void __user *)(u + 0x60), 4000), 0UL);
+	s.calls = 0;
+	KUNIT_EXPECT_EQ(test, a->DmaOperations->GetScatterGatherList(a, pdo, m, (PVOID)(u + 0x60), 4000, record, &s,
+								     FALSE),
+			STATUS_SUCCESS);
+	if (s.calls == 1) {
+		edu_dma_list(test, s.sgl, true);
+		a->DmaOperations->PutScatterGatherList(a, s.sgl, FALSE);
+	}
+	memset(k, 0, 4000);
+	KUNIT_EXPECT_EQ(test, copy_from_user(k, (void __user *)(u + 0x60), 4000), 0UL);
+	KUNIT_EXPECT_EQ(test, first_mismatch(k, 4000, 0x58), (size_t)4000);
+	MmUnlockPages(m);
+out:
+	if (m)
+		IoFreeMdl(m);
+	if (!IS_ERR_VALUE(u))
+		vm_munmap(u, 2 * PAGE_SIZE);
+	kfree(k);
+	mmshim_user_detach();
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+}
+
+static void dma_build_list_in_callers_buffer(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	struct low_vbuf v;
+	struct seen s = {};
+	ULONG size = 0, regs = 0;
+	void *buffer;
+	PMDL m;
+
+	KUNIT_ASSERT_TRUE(test, low_vbuf_alloc(&v));
+	m = locked_mdl(test, v.va, 2 * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, a->DmaOperations->CalculateScatterGatherList(a, m, v.va + 0x100, 2000, &size, &regs),
+			STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, regs, 1U);
+	buffer = kunit_kzalloc(test, size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buffer);
+	fill(v.va + 0x100, 2000, 0x44);
+	KUNIT_ASSERT_EQ(test, a->DmaOperations->BuildScatterGatherList(a, pdo, m, v.va + 0x100, 2000, record, &s,
+								       TRUE, buffer, size),
+			STATUS_SUCCESS);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)s.sgl, buffer);
+	KUNIT_ASSERT_EQ(test, s.sgl->NumberOfElements, 1U);
+	edu_dma_list(test, s.sgl, false);
+	a->DmaOperations->PutScatterGatherList(a, s.sgl, TRUE);
+	memset(v.va + 0x100, 0, 2000);
+	KUNIT_ASSERT_EQ(test, a->DmaOperations->BuildScatterGatherList(a, pdo, m, v.va + 0x100, 2000, record, &s,
+								       FALSE, buffer, size),
+			STATUS_SUCCESS);
+	edu_dma_list(test, s.sgl, true);
+	a->DmaOperations->PutScatterGatherList(a, s.sgl, FALSE);
+	KUNIT_EXPECT_EQ(test, first_mismatch(v.va + 0x100, 2000, 0x44), (size_t)2000);
+	release_mdl(m);
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+	low_vbuf_free(&v);
+}
+
+static void dma_common_buffers(struct kunit *test)
+{
+	PHYSICAL_ADDRESS la1 = {}, la2 = {};
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	u8 *b1, *b2;
+
+	b1 = a->DmaOperations->AllocateCommonBuffer(a, 4000, &la1, TRUE);
+	b2 = a->DmaOperations->AllocateCommonBuffer(a, 4000, &la2, FALSE);
+	KUNIT_ASSERT_NOT_NULL(test, b1);
+	KUNIT_ASSERT_NOT_NULL(test, b2);
+	KUNIT_EXPECT_LT(test, (u64)la1.QuadPart + 4000, 1ULL << 32);
+	fill(b1, 4000, 0x99);
+	memset(b2, 0, 4000);
+	KUNIT_ASSERT_TRUE(test, edu_dma(test, la1.QuadPart, 0, 4000, false));
+	KUNIT_ASSERT_TRUE(test, edu_dma(test, la2.QuadPart, 0, 4000, true));
+	KUNIT_EXPECT_EQ(test, first_mismatch(b2, 4000, 0x99), (size_t)4000);
+	/* A wrong length is refused: the buffer stays. */
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_COMMON_BUFFER_MISMATCH,
+		      a->DmaOperations->FreeCommonBuffer(a, 4096, la2, b2, FALSE));
+	EXPECT_NO_REPORT(test, a->DmaOperations->FreeCommonBuffer(a, 4000, la1, b1, TRUE));
+	EXPECT_NO_REPORT(test, a->DmaOperations->FreeCommonBuffer(a, 4000, la2, b2, FALSE));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TOO_MANY_BUFFERS_FREED,
+		      a->DmaOperations->FreeCommonBuffer(a, 4000, la2, b2, FALSE));
+	KUNIT_EXPECT_GE(test, a->DmaOperations->GetDmaAlignment(a), 1U);
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+}
+
+static void dma_misuse_is_reported(struct kunit *test)
+{
+	PHYSICAL_ADDRESS la = {};
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	DMA_OPERATIONS *ops = a->DmaOperations;
+	DEVICE_DESCRIPTION slave = { .Version = DEVICE_DESCRIPTION_VERSION, .Master = FALSE,
+				     .InterfaceType = Isa, .MaximumLength = 4096 };
+	struct low_vbuf v;
+	struct seen s = {};
+	SIZE_T adapters, lists, buffers, adapters0, lists0, buffers0;
+	ULONG regs, before_lists, before_buffers;
+	PMDL m, raw;
+
+	/* Counts relative to what earlier (failed) tests may have left. */
+	MmshimDmaUsage(&adapters0, &lists0, &buffers0);
+	EXPECT_REPORT(test, MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
+		      KUNIT_EXPECT_NULL(test, IoGetDmaAdapter(pdo, &slave, &regs)));
+	KUNIT_ASSERT_TRUE(test, low_vbuf_alloc(&v));
+	m = locked_mdl(test, v.va, PAGE_SIZE);
+	raw = IoAllocateMdl(v.va, PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, raw);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_NOT_LOCKED,
+		      KUNIT_EXPECT_EQ(test, ops->GetScatterGatherList(a, pdo, raw, v.va, 64, record, &s, TRUE),
+				      STATUS_INVALID_PARAMETER));
+	IoFreeMdl(raw);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TRANSFER_TOO_LONG,
+		      KUNIT_EXPECT_EQ(test, ops->GetScatterGatherList(a, pdo, m, v.va, PAGE_SIZE + 1, record, &s,
+								      TRUE),
+				      STATUS_BUFFER_TOO_SMALL));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TRANSFER_OVER_MAXIMUM,
+		      KUNIT_EXPECT_EQ(test, ops->GetScatterGatherList(a, pdo, m, v.va, 0x10001, record, &s, TRUE),
+				      STATUS_INVALID_PARAMETER));
+	KUNIT_EXPECT_EQ(test, s.calls, 0);
+	KUNIT_ASSERT_EQ(test, ops->GetScatterGatherList(a, pdo, m, v.va, 64, record, &s, TRUE), STATUS_SUCCESS);
+	ops->PutScatterGatherList(a, s.sgl, TRUE);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TOO_MANY_LISTS_FREED,
+		      ops->PutScatterGatherList(a, s.sgl, TRUE));
+	/* Put with a list and a common buffer outstanding: both reported,
+	 * both released. */
+	KUNIT_ASSERT_EQ(test, ops->GetScatterGatherList(a, pdo, m, v.va, 64, record, &s, FALSE), STATUS_SUCCESS);
+	KUNIT_ASSERT_NOT_NULL(test, ops->AllocateCommonBuffer(a, 100, &la, TRUE));
+	MmshimDmaUsage(&adapters, &lists, &buffers);
+	KUNIT_EXPECT_EQ(test, lists, lists0 + 1);
+	KUNIT_EXPECT_EQ(test, buffers, buffers0 + 1);
+	before_lists = MmshimVerifierReportCount(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_ADAPTER_LISTS_OUTSTANDING);
+	before_buffers = MmshimVerifierReportCount(DRIVER_VERIFIER_DMA_VIOLATION,
+						   MMSHIM_DMA_ADAPTER_BUFFERS_OUTSTANDING);
+	ops->PutDmaAdapter(a);
+	KUNIT_EXPECT_EQ(test, MmshimVerifierReportCount(DRIVER_VERIFIER_DMA_VIOLATION,
+							MMSHIM_DMA_ADAPTER_LISTS_OUTSTANDING), before_lists + 1);
+	KUNIT_EXPECT_EQ(test, MmshimVerifierReportCount(DRIVER_VERIFIER_DMA_VIOLATION,
+							MMSHIM_DMA_ADAPTER_BUFFERS_OUTSTANDING), before_buffers + 1);
+	MmshimDmaUsage(&adapters, &lists, &buffers);
+	KUNIT_EXPECT_EQ(test, adapters, adapters0 - 1);
+	KUNIT_EXPECT_EQ(test, lists, lists0);
+	KUNIT_EXPECT_EQ(test, buffers, buffers0);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_BAD_ADAPTER, ops->PutDmaAdapter(a));
+	release_mdl(m);
+	low_vbuf_free(&v);
+}
+
+static struct kunit_case dma_cases[] = {
+	KUNIT_CASE(dma_sgl_locked_vmap_buffer),
+	KUNIT_CASE(dma_sgl_pool_and_vmalloc),
+	KUNIT_CASE(dma_sgl_pages_and_partial_mdl),
+	KUNIT_CASE(dma_sgl_mdl_chain),
+	KUNIT_CASE(dma_sgl_beyond_the_preallocated_lists),
+	KUNIT_CASE(dma_sgl_locked_user_buffer),
+	KUNIT_CASE(dma_build_list_in_callers_buffer),
+	KUNIT_CASE(dma_common_buffers),
+	KUNIT_CASE(dma_misuse_is_reported),
+	{}
+};
+
+static struct kunit_suite dma_suite = {
+	.name = "mmshim_dma",
+	MMSHIM_SUITE_HOOKS(dma_suite)
+	.init = mmshim_test_init,
+	.exit = mmshim_test_exit,
+	.test_cases = dma_cases,
+};
+mmshim_kunit_suite_with_hooks(dma_suite);

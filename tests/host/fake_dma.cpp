@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+// fake_dma.cpp - see fake_dma.h. Checks the glue's contract: sleeping calls
+// (mask, coherent memory, the last put_device) only where sleeping is
+// allowed, unmaps that match a live mapping exactly, nothing left behind.
+#include "fake_dma.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "fake_platform.h"
+
+namespace fake {
+namespace {
+
+struct Sg { // what the fake keeps in the glue's scatterlist state
+	unsigned long long bus;
+	unsigned length;
+	unsigned pad;
+};
+
+struct Dma {
+	std::map<void *, long> refs;
+	std::map<void *, unsigned> masks;
+	unsigned refuse_below = 0;
+	unsigned fail_maps = 0;
+	unsigned fail_coherent = 0;
+	bool merge = false;
+	std::vector<DmaMapping> maps;
+	std::map<void *, std::pair<void *, std::size_t>> coherent; // va -> (dev, size)
+	unsigned long unmaps = 0;
+};
+
+Dma &dma()
+{
+	static Dma d;
+	return d;
+}
+
+void rule(bool ok, const char *what)
+{
+	if (!ok)
+		ADD_FAILURE() << "platform rule broken: " << what;
+}
+
+} // namespace
+
+void dma_reset()
+{
+	Dma &d = dma();
+	for (auto &[va, unused] : d.coherent)
+		std::free(va);
+	d = Dma{};
+}
+long dma_device_refs(void *dev) { return dma().refs.count(dev) ? dma().refs[dev] : 0; }
+unsigned dma_mask_bits(void *dev) { return dma().masks.count(dev) ? dma().masks[dev] : 0; }
+void dma_refuse_masks_below(unsigned bits) { dma().refuse_below = bits; }
+void dma_fail_maps(unsigned count) { dma().fail_maps = count; }
+void dma_merge(bool merge) { dma().merge = merge; }
+void dma_fail_coherent(unsigned count) { dma().fail_coherent = count; }
+const std::vector<DmaMapping> &dma_mappings() { return dma().maps; }
+std::size_t dma_live_coherent() { return dma().coherent.size(); }
+unsigned long dma_unmaps() { return dma().unmaps; }
+
+} // namespace fake
+
+extern "C" {
+
+void mmshim_plat_dma_get_device(void *dev)
+{
+	fake::dma().refs[dev]++;
+}
+
+void mmshim_plat_dma_put_device(void *dev)
+{
+	auto &d = fake::dma();
+	fake::rule(mmshim_plat_may_sleep() && fake::locks_held() == 0, "put_device where sleeping is not allowed");
+	fake::rule(d.refs[dev] > 0, "put_device without a reference");
+	if (--d.refs[dev] == 0)
+		d.refs.erase(dev);
+}
+
+int mmshim_plat_dma_set_mask(void *dev, unsigned int bits)
+{
+	auto &d = fake::dma();
+	fake::rule(mmshim_plat_may_sleep() && fake::locks_held() == 0, "set_mask where sleeping is not allowed");
+	fake::rule(bits >= 24 && bits <= 64, "mask width out of range");
+	if (bits < d.refuse_below)
+		return -5;
+	d.masks[dev] = bits;
+	return 0;
+}
+
+unsigned int mmshim_plat_dma_alignment(void) { return 64; }
+
+void *mmshim_plat_dma_alloc_coherent(void *dev, mmshim_size size, unsigned long long *bus)
+{
+	auto &d = fake::dma();
+	fake::rule(mmshim_plat_may_sleep() && fake::locks_held() == 0,
+		   "dma_alloc_coherent where sleeping is not allowed");
+	fake::rule(d.refs[dev] > 0, "dma_alloc_coherent for a device nobody holds");
+	if (d.fail_coherent) {
+		d.fail_coherent--;
+		return nullptr;
+	}
+	void *va = std::calloc(1, size);
+	d.coherent[va] = {dev, size};
+	*bus = fake::kIovaBase + 0x100000000ULL + reinterpret_cast<std::uintptr_t>(va) % 0x100000000ULL;
+	return va;
+}
+
+void mmshim_plat_dma_free_coherent(void *dev, mmshim_size size, void *va, unsigned long long bus)
+{
+	auto &d = fake::dma();
+	fake::rule(mmshim_plat_may_sleep() && fake::locks_held() == 0,
+		   "dma_free_coherent where sleeping is not allowed");
+	auto it = d.coherent.find(va);
+	fake::rule(it != d.coherent.end(), "dma_free_coherent of an unknown buffer");
+	if (it == d.coherent.end())
+		return;
+	fake::rule(it->second.first == dev && it->second.second == size &&
+			   bus == fake::kIovaBase + 0x100000000ULL + reinterpret_cast<std::uintptr_t>(va) % 0x100000000ULL,
+		   "dma_free_coherent with another device, size or bus address than allocated");
+	std::free(va);
+	d.coherent.erase(it);
+}
+
+mmshim_size mmshim_plat_dma_sg_size(mmshim_size count) { return count * sizeof(fake::Sg); }
+
+mmshim_size mmshim_plat_dma_map_sg(void *dev, void *state, const struct mmshim_dma_frag *frags,
+				   mmshim_size count, int to_device)
+{
+	auto &d = fake::dma();
+	fake::rule(fake::locks_held() == 0, "dma_map_sg under a core lock");
+	fake::rule(d.refs[dev] > 0, "dma_map_sg for a device nobody holds");
+	fake::rule(count > 0, "dma_map_sg of nothing");
+	fake::rule(reinterpret_cast<std::uintptr_t>(state) % 8 == 0, "scatterlist not 8-byte aligned");
+	for (mmshim_size i = 0; i < count; i++)
+		fake::rule(frags[i].length && frags[i].offset + frags[i].length <= 4096, "fragment crosses a page");
+	if (d.fail_maps) {
+		d.fail_maps--;
+		return 0;
+	}
+	auto *sg = static_cast<fake::Sg *>(state);
+	std::memset(sg, 0, count * sizeof(fake::Sg));
+	mmshim_size n = 0;
+	for (mmshim_size i = 0; i < count; i++) {
+		const unsigned long long bus = fake::iova(frags[i].pfn, frags[i].offset);
+		if (d.merge && n && sg[n - 1].bus + sg[n - 1].length == bus) {
+			sg[n - 1].length += frags[i].length;
+			continue;
+		}
+		sg[n++] = {bus, frags[i].length, 0};
+	}
+	d.maps.push_back({dev, state, std::vector<mmshim_dma_frag>(frags, frags + count), to_device != 0});
+	return n;
+}
+
+void mmshim_plat_dma_sg_element(const void *state, mmshim_size index, unsigned long long *bus,
+				unsigned int *length)
+{
+	const auto *sg = static_cast<const fake::Sg *>(state) + index;
+	*bus = sg->bus;
+	*length = sg->length;
+}
+
+void mmshim_plat_dma_unmap_sg(void *dev, void *state, mmshim_size count, int to_device)
+{
+	auto &d = fake::dma();
+	fake::rule(fake::locks_held() == 0, "dma_unmap_sg under a core lock");
+	auto it = std::find_if(d.maps.begin(), d.maps.end(), [&](const fake::DmaMapping &m) { return m.state == state; });
+	fake::rule(it != d.maps.end(), "dma_unmap_sg of a scatterlist that is not mapped");
+	if (it == d.maps.end())
+		return;
+	fake::rule(it->dev == dev && it->frags.size() == count && it->to_device == (to_device != 0),
+		   "dma_unmap_sg with another device, count or direction than mapped");
+	d.maps.erase(it);
+	d.unmaps++;
+}
+
+} // extern "C"
