@@ -611,7 +611,7 @@ static struct kunit_case dma_cases[] = {
 static struct kunit_suite dma_suite = {
 	.name = "mmshim_dma",
 	MMSHIM_SUITE_HOOKS(dma_suite)
-	.init = mmshim_test_init,
+	.init = mmshim_dma_test_init,
 	.exit = mmshim_test_exit,
 	.test_cases = dma_cases,
 };

@@ -7,7 +7,17 @@
 #include <mmshim/linux.h> /* MMSHIM_IMPORT_NS() */
 #include "mmshim_kunit.h"
 
-int mmshim_test_init(struct kunit *test)
+/*
+ * mmshim_kunit.dma_only=1 (given to insmod by kunit-init.sh from the kernel
+ * command line): a boot in one of the DMA configurations (tests/vm/kunit.sh:
+ * IOMMU, bounce buffering) runs only the suites whose tests start with
+ * mmshim_dma_test_init(); every other test is skipped at once.
+ */
+static bool dma_only;
+module_param(dma_only, bool, 0444);
+MODULE_PARM_DESC(dma_only, "run only the DMA suites (the others' tests skip)");
+
+static int usage_init(struct kunit *test)
 {
 	struct mmshim_usage *u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
 
@@ -17,6 +27,22 @@ int mmshim_test_init(struct kunit *test)
 	u->mdls = MmshimLiveMdlCount();
 	test->priv = u;
 	return 0;
+}
+
+int mmshim_test_init(struct kunit *test)
+{
+	int rc = usage_init(test);
+
+#ifdef kunit_skip
+	if (!rc && dma_only)
+		kunit_skip(test, "mmshim_kunit.dma_only: this boot runs the DMA suites");
+#endif
+	return rc;
+}
+
+int mmshim_dma_test_init(struct kunit *test)
+{
+	return usage_init(test);
 }
 
 /* The address space mmshim_user_attach() lent the running test, if any. */
@@ -136,7 +162,7 @@ MMSHIM_IMPORT_NS();
 	X(iospace_suite) X(pagealloc_suite) X(reserve_suite) X(usermap_suite) X(race_suite) \
 	X(reserve_cache_suite) X(perm_suite) X(seh_irq_suite) X(vapool_suite) \
 	X(partial_suite) X(hostile_suite) X(irql_suite) X(vocab_suite) X(lookaside_suite) \
-	X(mmextra_suite) X(mmcopy_suite) X(register_suite) X(iomdl_suite) X(dma_suite)
+	X(mmextra_suite) X(mmcopy_suite) X(register_suite) X(iomdl_suite) X(dma_suite) X(dma_config_suite)
 
 #define MMSHIM_KUNIT_DECLARE(s) extern const struct mmshim_kunit_reg mmshim_kunit_reg_##s;
 MMSHIM_KUNIT_SUITES(MMSHIM_KUNIT_DECLARE)

@@ -50,6 +50,9 @@ struct mmshim_usage {
 	SIZE_T blocks, bytes, mdls;
 };
 int mmshim_test_init(struct kunit *test);
+/* The same for the DMA suites, which also run when mmshim_kunit.dma_only
+ * skips every other suite (a DMA-configuration boot, tests/vm/kunit.sh). */
+int mmshim_dma_test_init(struct kunit *test);
 /* An MDL over [va, va + len) locked for write in KernelMode (asserts), and
  * its unlock + free (kunit_main.c). */
 PMDL locked_mdl(struct kunit *test, void *va, ULONG len);

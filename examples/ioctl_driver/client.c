@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * client.c - user-space client of the ioctl example (/dev/mmshim_ioctl).
- * Exercises every transfer method, the shared user-mode mapping, and the
+ * Exercises every transfer method, DMA of a user buffer through the edu
+ * device, the shared user-mode mapping, and the
  * bad inputs a driver must survive: NULL, unmapped and kernel pointers,
  * read-only output buffers, a write to a read-only mapping (in a child, which
  * must die of SIGSEGV), mprotect/mremap/munmap/fork on the mapping, an unmap
@@ -192,6 +193,52 @@ static void test_direct(int fd)
 	st = call(fd, IOCTL_EXAMPLE_DIRECT_IN, &seed, sizeof(seed), kernel_address, PAGE, NULL);
 	check(st == STATUS_ACCESS_VIOLATION, "direct in: kernel address refused", "status 0x%x", st);
 	munmap(area, 5 * PAGE);
+}
+
+/*
+ * DMA through the edu device (dma.c): a pattern in a buffer that crosses a
+ * page boundary at an odd offset goes to the device, comes back into
+ * another such buffer, and every byte is checked, as are the bytes around
+ * it. Then the refusals: too long, a read-only buffer for the device to
+ * write, an unmapped one.
+ */
+static void test_dma(int fd)
+{
+	const unsigned int len = EXAMPLE_DMA_MAX - 1;
+	unsigned char *area = mmap(NULL, 6 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *src = area + 0x321, *dst = area + 3 * PAGE + 0x9b;
+	unsigned int i, ret = 0, bad = len;
+	int st, st2;
+
+	if (area == MAP_FAILED) {
+		check(0, "dma: setup", "mmap failed");
+		return;
+	}
+	memset(area, 0xCC, 6 * PAGE);
+	for (i = 0; i < len; i++)
+		src[i] = (unsigned char)(i * 13 + (i >> 8) + 1);
+	st = call(fd, IOCTL_EXAMPLE_DMA_TO_DEVICE, NULL, 0, src, len, &ret);
+	check(st == STATUS_SUCCESS && ret == len, "dma: user buffer to the device (GetScatterGatherList)",
+	      "status 0x%x ret %u", st, ret);
+	st2 = call(fd, IOCTL_EXAMPLE_DMA_FROM_DEVICE, NULL, 0, dst, len, &ret);
+	for (i = 0; i < len; i++)
+		if (dst[i] != src[i]) {
+			bad = i;
+			break;
+		}
+	check(st == STATUS_SUCCESS && st2 == STATUS_SUCCESS && ret == len && bad == len,
+	      "dma: device to another user buffer, every byte back", "status 0x%x ret %u first bad byte %u", st2,
+	      ret, bad);
+	check(dst[-1] == 0xCC && dst[len] == 0xCC && src[-1] == 0xCC && src[len] == 0xCC,
+	      "dma: nothing written around the buffers", "%02x %02x", dst[-1], dst[len]);
+	st = call(fd, IOCTL_EXAMPLE_DMA_TO_DEVICE, NULL, 0, src, EXAMPLE_DMA_MAX + 1, NULL);
+	check(st == STATUS_INVALID_PARAMETER, "dma: longer than the device's buffer refused", "status 0x%x", st);
+	st = call(fd, IOCTL_EXAMPLE_DMA_FROM_DEVICE, NULL, 0, readonly_buffer, 256, NULL);
+	check(st == STATUS_ACCESS_VIOLATION, "dma: read-only buffer for the device to write refused", "status 0x%x",
+	      st);
+	st = call(fd, IOCTL_EXAMPLE_DMA_TO_DEVICE, NULL, 0, unmapped_buffer, 256, NULL);
+	check(st == STATUS_ACCESS_VIOLATION, "dma: unmapped buffer refused", "status 0x%x", st);
+	munmap(area, 6 * PAGE);
 }
 
 static void test_neither(int fd)
@@ -818,6 +865,7 @@ int main(void)
 	test_buffered(fd);
 	test_direct(fd);
 	test_neither(fd);
+	test_dma(fd);
 	test_shared(fd);
 	hostile_read_only_file(fd);
 	hostile_untouched_read_only(fd);

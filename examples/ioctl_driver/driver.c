@@ -456,6 +456,12 @@ NTSTATUS ExampleDispatchDeviceControl(PEXAMPLE_IRP Irp)
 	case IOCTL_EXAMPLE_UNLOCK:
 		Status = UnlockUser(Irp, TRUE);
 		break;
+	case IOCTL_EXAMPLE_DMA_TO_DEVICE:
+		Status = ExampleDmaTransfer(Irp, TRUE);
+		break;
+	case IOCTL_EXAMPLE_DMA_FROM_DEVICE:
+		Status = ExampleDmaTransfer(Irp, FALSE);
+		break;
 	default:
 		Status = STATUS_INVALID_DEVICE_REQUEST;
 		break;

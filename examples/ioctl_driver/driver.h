@@ -40,6 +40,11 @@ VOID ExampleUnload(VOID);
 NTSTATUS ExampleDispatchCreate(PEXAMPLE_FILE *Context);
 VOID ExampleDispatchCleanup(PEXAMPLE_FILE Context);
 NTSTATUS ExampleDispatchDeviceControl(PEXAMPLE_IRP Irp);
+/* DMA part (dma.c): start with the device's physical device object and
+ * register BAR (what PnP hands a Windows driver), stop, and one transfer. */
+NTSTATUS ExampleDmaStart(PDEVICE_OBJECT Pdo, PHYSICAL_ADDRESS Bar0, SIZE_T Length);
+VOID ExampleDmaStop(VOID);
+NTSTATUS ExampleDmaTransfer(PEXAMPLE_IRP Irp, BOOLEAN WriteToDevice);
 
 
 #endif

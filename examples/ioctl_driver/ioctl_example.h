@@ -54,6 +54,16 @@
 #define IOCTL_EXAMPLE_UNMAP_LOCKED CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x80C, METHOD_BUFFERED, FILE_ANY_ACCESS)
 #define IOCTL_EXAMPLE_UNLOCK CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x80D, METHOD_BUFFERED, FILE_ANY_ACCESS)
 
+/*
+ * DMA through qemu's edu device (dma.c): the direct-I/O buffer ("out") goes
+ * to the device's 4 KiB buffer (TO_DEVICE, METHOD_IN_DIRECT: the device
+ * reads it) or comes from it (FROM_DEVICE, METHOD_OUT_DIRECT: the device
+ * writes it), through GetScatterGatherList. At most EXAMPLE_DMA_MAX bytes.
+ */
+#define IOCTL_EXAMPLE_DMA_TO_DEVICE CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x80E, METHOD_IN_DIRECT, FILE_ANY_ACCESS)
+#define IOCTL_EXAMPLE_DMA_FROM_DEVICE CTL_CODE(EXAMPLE_DEVICE_TYPE, 0x80F, METHOD_OUT_DIRECT, FILE_ANY_ACCESS)
+#define EXAMPLE_DMA_MAX 4000u /* inside edu's buffer, never up to its last byte (qemu 7.2 aborts there) */
+
 struct example_lock {
 	unsigned long long address;
 	unsigned int length;

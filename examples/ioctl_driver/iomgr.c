@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/printk.h>
+#include <linux/pci.h>
 #include "driver.h" /* <wdm.h> last: Windows' PAGE_ALIGN */
 
 #define IOMGR_TAG 'rgMI'
@@ -165,6 +166,55 @@ static struct miscdevice example_misc = {
 	.mode = 0666,
 };
 
+/* qemu's "edu" PCI device: the bus master of the DMA part (dma.c). */
+#define EXAMPLE_EDU_VENDOR 0x1234
+#define EXAMPLE_EDU_DEVICE 0x11e8
+static struct pci_dev *example_edu;
+
+/*
+ * Plays PnP's part for the DMA part: find the device, turn on memory
+ * decoding and bus mastering (what pci_enable_device + pci_set_master do
+ * in a Linux driver's probe; no interrupt is used), and hand the Windows
+ * half its physical device object (MmshimDeviceObject) and register BAR.
+ * Without the device, the DMA requests fail with STATUS_DEVICE_NOT_READY.
+ */
+static void example_edu_start(void)
+{
+	PHYSICAL_ADDRESS bar;
+	PDEVICE_OBJECT pdo;
+	NTSTATUS status;
+	u16 cmd;
+
+	example_edu = pci_get_device(EXAMPLE_EDU_VENDOR, EXAMPLE_EDU_DEVICE, NULL);
+	if (!example_edu) {
+		pr_info("ioctl_example: no edu PCI device (qemu -device edu): no DMA\n");
+		return;
+	}
+	pci_read_config_word(example_edu, PCI_COMMAND, &cmd);
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		pci_write_config_word(example_edu, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
+	pci_set_master(example_edu);
+	pdo = MmshimDeviceObject(&example_edu->dev);
+	bar.QuadPart = pci_resource_start(example_edu, 0);
+	status = pdo ? ExampleDmaStart(pdo, bar, pci_resource_len(example_edu, 0)) : STATUS_INSUFFICIENT_RESOURCES;
+	if (!NT_SUCCESS(status)) {
+		pr_err("ioctl_example: DMA start failed, NTSTATUS 0x%08x\n", (unsigned int)status);
+		pci_clear_master(example_edu);
+		pci_dev_put(example_edu);
+		example_edu = NULL;
+	}
+}
+
+static void example_edu_stop(void)
+{
+	if (!example_edu)
+		return;
+	ExampleDmaStop();
+	pci_clear_master(example_edu);
+	pci_dev_put(example_edu);
+	example_edu = NULL;
+}
+
 static int __init example_init(void)
 {
 	NTSTATUS status = ExampleDriverEntry();
@@ -174,8 +224,10 @@ static int __init example_init(void)
 		pr_err("ioctl_example: DriverEntry failed, NTSTATUS 0x%08x\n", (unsigned int)status);
 		return -ENOMEM;
 	}
+	example_edu_start();
 	rc = misc_register(&example_misc);
 	if (rc) {
+		example_edu_stop();
 		ExampleUnload();
 		return rc;
 	}
@@ -186,6 +238,7 @@ static int __init example_init(void)
 static void __exit example_exit(void)
 {
 	misc_deregister(&example_misc);
+	example_edu_stop();
 	ExampleUnload();
 	pr_info("ioctl_example: unloaded\n");
 }
@@ -193,5 +246,5 @@ static void __exit example_exit(void)
 module_init(example_init);
 module_exit(example_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("mmshim example: Windows-style ioctls (buffered, direct, neither, shared memory)");
+MODULE_DESCRIPTION("mmshim example: Windows-style ioctls (buffered, direct, neither, shared memory, DMA)");
 MMSHIM_IMPORT_NS();

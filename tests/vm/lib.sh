@@ -115,7 +115,9 @@ qemu_accel_args() {
 # engine that reaches 32 bits of bus address: its default 28-bit mask
 # cannot be served by the debug kernels, which have no ZONE_DMA;
 # kunit/dma_test.c) and pci-testdev (an MMIO BAR and an I/O-port BAR;
-# kunit/register_test.c).
+# kunit/register_test.c). MMSHIM_QEMU_MACHINE adds machine options before
+# the devices (tests/vm/kunit.sh's IOMMU configuration: q35 and
+# intel-iommu, which qemu wants ahead of the PCI devices it translates).
 run_vm() {
 	local kernel=$1 initrd=$2 out=$3 data=$4 extra=${5:-}
 	rm -f "$data"
@@ -126,7 +128,8 @@ run_vm() {
 	probe_accel "$kernel"
 	# shellcheck disable=SC2046
 	timeout "$VM_TIMEOUT" qemu-system-x86_64 $(qemu_accel_args) -smp 2 -m 2048 \
-		-display none -no-reboot -device edu,dma_mask=0xffffffff -device pci-testdev \
+		-display none -no-reboot ${MMSHIM_QEMU_MACHINE:-} \
+		-device edu,dma_mask=0xffffffff -device pci-testdev \
 		-serial stdio -serial "file:$data" \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $extra" \

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma_config_test.c - KUnit suite "mmshim_dma_config": which DMA
+ * configuration the VM runs in, proven on the device, and what it means for
+ * a driver that reads bus addresses from the PFN array (docs/dma.md).
+ *
+ * tests/vm/kunit.sh boots the 6.1 and 6.12 debug kernels three times:
+ * - "none": qemu's pc machine, no IOMMU, no forced bouncing: a
+ *   scatter/gather element's address is the page's physical address;
+ * - "iommu": q35 with qemu's intel-iommu and intel_iommu=on: elements are
+ *   IOVAs, and edu's DMA to the physical address (what a driver reading the
+ *   PFN array would program) is blocked by the IOMMU;
+ * - "swiotlb": swiotlb=force: elements are bounce slots; the device's data
+ *   reaches the driver's pages only when PutScatterGatherList copies it
+ *   back.
+ * The configuration is named on the kernel command line
+ * (mmshim_kunit.dma_config=, passed to insmod by kunit-init.sh); the suite
+ * asserts that the system really is in it, so a configuration that silently
+ * did not take effect fails instead of passing as "none". mmshim_dma
+ * (dma_test.c) runs in all three.
+ */
+#include <linux/pci.h>
+#include <linux/io.h>
+#include <linux/device.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/gfp.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+#include "mmshim_kunit.h"
+#include <mmshim/linux.h>
+
+static char *dma_config = "none";
+module_param(dma_config, charp, 0444);
+MODULE_PARM_DESC(dma_config, "the VM's DMA configuration: none, iommu or swiotlb");
+
+#define EDU_VENDOR 0x1234
+#define EDU_DEVICE 0x11e8
+#define EDU_BUF 0x40000ULL
+#define EDU_DMA_SRC 0x80
+#define EDU_DMA_DST 0x88
+#define EDU_DMA_CNT 0x90
+#define EDU_DMA_CMD 0x98
+#define EDU_DMA_START 0x1
+#define EDU_DMA_TO_RAM 0x2
+
+static struct pci_dev *cfg_edu;
+static void __iomem *cfg_regs;
+
+static int dma_config_suite_init(struct kunit_suite *suite)
+{
+	u16 cmd;
+
+	cfg_edu = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
+	if (!cfg_edu)
+		return 0; /* each test skips */
+	pci_read_config_word(cfg_edu, PCI_COMMAND, &cmd);
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		pci_write_config_word(cfg_edu, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
+	pci_set_master(cfg_edu);
+	cfg_regs = ioremap(pci_resource_start(cfg_edu, 0), pci_resource_len(cfg_edu, 0));
+	if (!cfg_regs) {
+		pci_dev_put(cfg_edu);
+		cfg_edu = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void dma_config_suite_exit(struct kunit_suite *suite)
+{
+	if (!cfg_edu)
+		return;
+	pci_clear_master(cfg_edu);
+	iounmap(cfg_regs);
+	pci_dev_put(cfg_edu);
+	cfg_edu = NULL;
+}
+
+/* One edu DMA of @cnt bytes between bus address @bus and the start of the
+ * device's buffer. False if the engine did not finish within 5 s. */
+static bool cfg_edu_dma(u64 bus, u32 cnt, bool to_ram)
+{
+	unsigned long deadline = jiffies + 5 * HZ;
+
+	writeq(to_ram ? EDU_BUF : bus, cfg_regs + EDU_DMA_SRC);
+	writeq(to_ram ? bus : EDU_BUF, cfg_regs + EDU_DMA_DST);
+	writeq(cnt, cfg_regs + EDU_DMA_CNT);
+	writeq(EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0), cfg_regs + EDU_DMA_CMD);
+	while (readq(cfg_regs + EDU_DMA_CMD) & EDU_DMA_START) {
+		if (time_after(jiffies, deadline))
+			return false;
+		msleep(20);
+	}
+	return true;
+}
+
+struct cfg_seen {
+	int calls;
+	PSCATTER_GATHER_LIST sgl;
+};
+
+static VOID cfg_record(PDEVICE_OBJECT DeviceObject, PIRP Irp, PSCATTER_GATHER_LIST ScatterGather,
+		       PVOID Context)
+{
+	struct cfg_seen *s = Context;
+
+	s->calls++;
+	s->sgl = ScatterGather;
+}
+
+static PDMA_ADAPTER cfg_adapter(struct kunit *test, PDEVICE_OBJECT *pdo)
+{
+	DEVICE_DESCRIPTION d = {
+		.Version = DEVICE_DESCRIPTION_VERSION3,
+		.Master = TRUE,
+		.ScatterGather = TRUE,
+		.Dma32BitAddresses = TRUE,
+		.InterfaceType = PCIBus,
+		.MaximumLength = 0x10000,
+		.DmaAddressWidth = 32, /* edu's reach in the test VMs */
+	};
+	ULONG regs = 0;
+	PDMA_ADAPTER a;
+
+	if (!cfg_edu) {
+		kunit_skip(test, "no edu device");
+		return NULL;
+	}
+	*pdo = MmshimDeviceObject(&cfg_edu->dev);
+	KUNIT_ASSERT_NOT_NULL(test, *pdo);
+	a = IoGetDmaAdapter(*pdo, &d, &regs);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	return a;
+}
+
+static bool config_is(const char *name)
+{
+	return !strcmp(dma_config, name);
+}
+
+/*
+ * The configuration the command line names is the one the device is in:
+ * behind an IOMMU exactly in "iommu", and every element of a list over
+ * three scattered pages has the page's physical address exactly in "none".
+ */
+static void dma_config_is_in_effect(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = cfg_adapter(test, &pdo);
+	struct cfg_seen s = {};
+	PPFN_NUMBER pfns;
+	ULONG i, k, same = 0;
+	NTSTATUS st;
+	u8 *buf;
+	PMDL m;
+
+	KUNIT_ASSERT_TRUE_MSG(test, config_is("none") || config_is("iommu") || config_is("swiotlb"),
+			      "unknown mmshim_kunit.dma_config=%s", dma_config);
+	kunit_info(test, "DMA configuration: %s", dma_config);
+	KUNIT_EXPECT_EQ(test, device_iommu_mapped(&cfg_edu->dev), config_is("iommu"));
+
+	buf = vmalloc(3 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	m = locked_mdl(test, buf, 3 * PAGE_SIZE);
+	pfns = MmGetMdlPfnArray(m);
+	st = a->DmaOperations->GetScatterGatherList(a, pdo, m, buf, 3 * PAGE_SIZE, cfg_record, &s, TRUE);
+	KUNIT_EXPECT_EQ(test, st, STATUS_SUCCESS);
+	if (st == STATUS_SUCCESS) {
+		for (i = 0; i < s.sgl->NumberOfElements; i++)
+			for (k = 0; k < 3; k++)
+				if (s.sgl->Elements[i].Address.QuadPart == PFN_PHYS(pfns[k]))
+					same++;
+		if (config_is("none"))
+			KUNIT_EXPECT_EQ_MSG(test, same, s.sgl->NumberOfElements,
+					    "without IOMMU or bouncing a bus address is the frame's");
+		else
+			KUNIT_EXPECT_EQ_MSG(test, same, 0U,
+					    "an element's bus address is a frame's physical address (%s)",
+					    dma_config);
+		kunit_info(test, "element 0: bus %#llx, frame %#llx",
+			   (u64)s.sgl->Elements[0].Address.QuadPart, (u64)PFN_PHYS(pfns[0]));
+		a->DmaOperations->PutScatterGatherList(a, s.sgl, TRUE);
+	}
+	release_mdl(m);
+	vfree(buf);
+	a->DmaOperations->PutDmaAdapter(a);
+}
+
+/*
+ * The PFN array is not a bus address: behind the IOMMU, edu's DMA to a
+ * page's physical address is blocked (the page keeps its contents; the
+ * IOMMU logs a fault), while the same DMA to the element's IOVA arrives.
+ */
+static void dma_config_pfn_address_is_wrong_behind_iommu(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a;
+	struct cfg_seen s = {};
+	u8 *src, *dst;
+	PMDL m;
+	NTSTATUS st;
+
+	if (!config_is("iommu")) {
+		kunit_skip(test, "only behind the IOMMU (dma_config=iommu)");
+		return;
+	}
+	a = cfg_adapter(test, &pdo);
+	src = (u8 *)__get_free_page(GFP_KERNEL);
+	dst = (u8 *)__get_free_page(GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, src && dst);
+	memset(src, 0x5a, 256);
+	memset(dst, 0xc3, PAGE_SIZE);
+
+	/* Into the device through the list's IOVA. */
+	m = IoAllocateMdl(src, 256, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	MmBuildMdlForNonPagedPool(m);
+	st = a->DmaOperations->GetScatterGatherList(a, pdo, m, src, 256, cfg_record, &s, TRUE);
+	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
+	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(s.sgl->Elements[0].Address.QuadPart, 256, false));
+	a->DmaOperations->PutScatterGatherList(a, s.sgl, TRUE);
+	IoFreeMdl(m);
+
+	/* Out of the device to dst's physical address, as a driver reading the
+	 * PFN array would program it: the IOMMU blocks the write. */
+	kunit_info(test, "DMA to a physical address behind the IOMMU: the IOMMU logs a fault next");
+	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(virt_to_phys(dst), 256, true));
+	KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(dst, 0xc3, PAGE_SIZE),
+			      "the device wrote to a physical address the IOMMU should have blocked");
+
+	/* The same through the IOVA of a list over dst arrives. */
+	m = IoAllocateMdl(dst, 256, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	MmBuildMdlForNonPagedPool(m);
+	s.calls = 0;
+	st = a->DmaOperations->GetScatterGatherList(a, pdo, m, dst, 256, cfg_record, &s, FALSE);
+	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
+	KUNIT_EXPECT_NE(test, (u64)s.sgl->Elements[0].Address.QuadPart, (u64)virt_to_phys(dst));
+	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(s.sgl->Elements[0].Address.QuadPart, 256, true));
+	a->DmaOperations->PutScatterGatherList(a, s.sgl, FALSE);
+	IoFreeMdl(m);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(dst, 0x5a, 256));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(dst + 256, 0xc3, PAGE_SIZE - 256));
+	free_page((unsigned long)src);
+	free_page((unsigned long)dst);
+	a->DmaOperations->PutDmaAdapter(a);
+}
+
+/*
+ * With bounce buffering the device writes a bounce slot: the driver's page
+ * has the data only once PutScatterGatherList copied it back, which is why
+ * a driver must put the list before it reads what a device wrote.
+ */
+static void dma_config_bounce_copied_back_at_put(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a;
+	struct cfg_seen s = {};
+	u8 *src, *dst;
+	PMDL m;
+	NTSTATUS st;
+
+	if (!config_is("swiotlb")) {
+		kunit_skip(test, "only with bounce buffering (dma_config=swiotlb)");
+		return;
+	}
+	a = cfg_adapter(test, &pdo);
+	src = (u8 *)__get_free_page(GFP_KERNEL);
+	dst = (u8 *)__get_free_page(GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, src && dst);
+	memset(src, 0x96, 512);
+	memset(dst, 0x11, PAGE_SIZE);
+
+	m = IoAllocateMdl(src, 512, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	MmBuildMdlForNonPagedPool(m);
+	st = a->DmaOperations->GetScatterGatherList(a, pdo, m, src, 512, cfg_record, &s, TRUE);
+	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
+	KUNIT_EXPECT_NE(test, (u64)s.sgl->Elements[0].Address.QuadPart, (u64)virt_to_phys(src));
+	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(s.sgl->Elements[0].Address.QuadPart, 512, false));
+	a->DmaOperations->PutScatterGatherList(a, s.sgl, TRUE);
+	IoFreeMdl(m);
+
+	m = IoAllocateMdl(dst, 512, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	MmBuildMdlForNonPagedPool(m);
+	s.calls = 0;
+	st = a->DmaOperations->GetScatterGatherList(a, pdo, m, dst, 512, cfg_record, &s, FALSE);
+	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
+	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(s.sgl->Elements[0].Address.QuadPart, 512, true));
+	/* The device is done, the list not yet put: the page is untouched. */
+	KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(dst, 0x11, PAGE_SIZE),
+			      "the device's data reached the page before PutScatterGatherList");
+	a->DmaOperations->PutScatterGatherList(a, s.sgl, FALSE);
+	IoFreeMdl(m);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(dst, 0x96, 512));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(dst + 512, 0x11, PAGE_SIZE - 512));
+	free_page((unsigned long)src);
+	free_page((unsigned long)dst);
+	a->DmaOperations->PutDmaAdapter(a);
+}
+
+static struct kunit_case dma_config_cases[] = {
+	KUNIT_CASE(dma_config_is_in_effect),
+	KUNIT_CASE(dma_config_pfn_address_is_wrong_behind_iommu),
+	KUNIT_CASE(dma_config_bounce_copied_back_at_put),
+	{}
+};
+
+static struct kunit_suite dma_config_suite = {
+	.name = "mmshim_dma_config",
+	.init = mmshim_dma_test_init,
+	.exit = mmshim_test_exit,
+	MMSHIM_SUITE_HOOKS(dma_config_suite)
+	.test_cases = dma_config_cases,
+};
+mmshim_kunit_suite_with_hooks(dma_config_suite);
