@@ -21,6 +21,9 @@
 #include <linux/numa.h>
 #include <linux/sort.h>
 #include <linux/smp.h>
+#include <linux/pci.h>
+#include <linux/dma-mapping.h>
+#include <linux/scatterlist.h>
 #include <asm/tlbflush.h>
 #include "../src/glue/compat.h" /* kernel-version differences */
 #include <wdm.h>
@@ -84,6 +87,10 @@ struct bench_ctx {
 	struct page **pgs;
 	unsigned long user;
 	PVOID base;          /* reserved mapping */
+	PDMA_ADAPTER adapter; /* DMA: mmshim's adapter for dev */
+	PDEVICE_OBJECT pdo;
+	struct device *dev;
+	struct scatterlist *sg;
 	unsigned int pages;
 	unsigned int iters;  /* calls per round; 0: by size */
 };
@@ -276,8 +283,86 @@ out:
 	kvfree(c.pgs);
 }
 
+static VOID dma_list_ready(PDEVICE_OBJECT DeviceObject, PIRP Irp, PSCATTER_GATHER_LIST ScatterGather,
+			   PVOID Context)
+{
+	*(PSCATTER_GATHER_LIST *)Context = ScatterGather;
+}
+
+static void ours_dma(struct bench_ctx *c, unsigned int iters)
+{
+	const DMA_OPERATIONS *ops = c->adapter->DmaOperations;
+
+	while (iters--) {
+		PSCATTER_GATHER_LIST sgl = NULL;
+
+		if (ops->GetScatterGatherList(c->adapter, c->pdo, c->mdl, MmGetMdlVirtualAddress(c->mdl),
+					      c->pages * PAGE_SIZE, dma_list_ready, &sgl, TRUE) == STATUS_SUCCESS)
+			ops->PutScatterGatherList(c->adapter, sgl, TRUE);
+	}
+}
+
+/* What a Linux driver does per request: a scatterlist over the pages,
+ * dma_map_sg, dma_unmap_sg. */
+static void raw_dma(struct bench_ctx *c, unsigned int iters)
+{
+	while (iters--) {
+		unsigned int i;
+		int n;
+
+		sg_init_table(c->sg, c->pages);
+		for (i = 0; i < c->pages; i++)
+			sg_set_page(&c->sg[i], c->pgs[i], PAGE_SIZE, 0);
+		n = dma_map_sg(c->dev, c->sg, c->pages, DMA_TO_DEVICE);
+		if (n > 0)
+			dma_unmap_sg(c->dev, c->sg, c->pages, DMA_TO_DEVICE);
+	}
+}
+
+/*
+ * GetScatterGatherList + PutScatterGatherList of a locked MDL over scattered
+ * (vmalloc) pages vs a scatterlist over the same pages + dma_map_sg +
+ * dma_unmap_sg, for qemu's edu device (no IOMMU in the bench VM: dma-direct).
+ */
+static void bench_dma(struct pci_dev *edu, unsigned int pages)
+{
+	DEVICE_DESCRIPTION d = {
+		.Version = DEVICE_DESCRIPTION_VERSION3, .Master = TRUE, .ScatterGather = TRUE,
+		.Dma32BitAddresses = TRUE, .DmaAddressWidth = 32, .InterfaceType = PCIBus,
+		.MaximumLength = 256 * PAGE_SIZE,
+	};
+	struct bench_ctx c = { .pages = pages, .dev = &edu->dev };
+	void *buf = vmalloc(pages * PAGE_SIZE);
+	ULONG regs;
+	unsigned int i;
+
+	c.pgs = kvmalloc_array(pages, sizeof(*c.pgs), GFP_KERNEL);
+	c.sg = kvmalloc_array(pages, sizeof(*c.sg), GFP_KERNEL);
+	c.pdo = MmshimDeviceObject(&edu->dev);
+	c.adapter = c.pdo ? IoGetDmaAdapter(c.pdo, &d, &regs) : NULL;
+	if (!c.pgs || !c.sg || !buf || !c.adapter)
+		goto out;
+	for (i = 0; i < pages; i++)
+		c.pgs[i] = vmalloc_to_page(buf + i * PAGE_SIZE);
+	c.mdl = IoAllocateMdl(buf, pages * PAGE_SIZE, FALSE, FALSE, NULL);
+	if (!c.mdl)
+		goto out;
+	if (MmshimProbeAndLockPages(c.mdl, KernelMode, IoWriteAccess) == STATUS_SUCCESS) {
+		run_case("dma sg list vs map_sg", &c, ours_dma, raw_dma);
+		MmUnlockPages(c.mdl);
+	}
+	IoFreeMdl(c.mdl);
+out:
+	if (c.adapter)
+		c.adapter->DmaOperations->PutDmaAdapter(c.adapter);
+	vfree(buf);
+	kvfree(c.sg);
+	kvfree(c.pgs);
+}
+
 static int __init mmshim_bench_init(void)
 {
+	struct pci_dev *edu;
 	unsigned int i;
 
 	pr_info("bench: begin (ns per operation; ratio = mmshim / Linux primitive)\n");
@@ -293,6 +378,14 @@ static int __init mmshim_bench_init(void)
 	bench_reserved(1, true);
 	bench_reserved(16, true);
 	bench_reserved(256, true);
+	edu = pci_get_device(0x1234, 0x11e8, NULL); /* qemu's edu: a device to map for */
+	if (edu) {
+		for (i = 0; i < ARRAY_SIZE(bench_pages); i++)
+			bench_dma(edu, bench_pages[i]);
+		pci_dev_put(edu);
+	} else {
+		pr_info("bench: no edu device: no DMA case\n");
+	}
 	pr_info("bench: end\n");
 	return -ECANCELED; /* measured; nothing to keep loaded */
 }
