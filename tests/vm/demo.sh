@@ -31,8 +31,9 @@ echo
 echo "/sys/kernel/debug/mmshim while the driver was loaded:"
 sed -n '/^MMSHIM-DEBUGFS-BEGIN/,/^MMSHIM-DEBUGFS-END/p' "$o" | grep -v '^MMSHIM-' | sed 's/^/  /'
 echo
-echo "examples/ioctl_driver: a Windows-style ioctl driver (buffered, direct, METHOD_NEITHER, a buffer"
-echo "shared through a user-mode mapping) and its user-space client, run in the VM:"
+echo "examples/ioctl_driver: a Windows-style ioctl driver (buffered, direct, METHOD_NEITHER, DMA of a"
+echo "user buffer through qemu's edu device with GetScatterGatherList, a buffer shared through a"
+echo "user-mode mapping) and its user-space client, run in the VM:"
 echo
 sed -n '/^MMSHIM-CLIENT-BEGIN/,/^MMSHIM-CLIENT-END/p' "$o" | grep -v '^MMSHIM-' | sed 's/^/  /'
 echo
