@@ -12,6 +12,7 @@ gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-ar
 # tests/suite-apt.sh (apt-get download with the archive keyring) and
 # unpacked with dpkg -x, never installed.
 vm_pkgs="$vm_pkgs apt dpkg debian-archive-keyring"
+vm_pkgs="$vm_pkgs procps" # pgrep: check.sh stops the background kernel builds on SIGINT
 case $what in
 host) pkgs=$host_pkgs ;;
 vm) pkgs=$vm_pkgs ;;
