@@ -28,6 +28,7 @@
 #include <linux/gfp.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
+#include <linux/sched.h>
 #include "mmshim_kunit.h"
 #include <mmshim/linux.h>
 
@@ -118,7 +119,7 @@ static PDMA_ADAPTER cfg_adapter(struct kunit *test, PDEVICE_OBJECT *pdo)
 		.ScatterGather = TRUE,
 		.Dma32BitAddresses = TRUE,
 		.InterfaceType = PCIBus,
-		.MaximumLength = 0x10000,
+		.MaximumLength = 0x40000,
 		.DmaAddressWidth = 32, /* edu's reach in the test VMs */
 	};
 	ULONG regs = 0;
@@ -302,10 +303,77 @@ static void dma_config_bounce_copied_back_at_put(struct kunit *test)
 	a->DmaOperations->PutDmaAdapter(a);
 }
 
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * Every slab and page allocation of this thread failing (failslab and
+ * fail_page_alloc, task-filtered: kunit-init.sh): IoGetDmaAdapter returns
+ * NULL, AllocateCommonBuffer NULL, a list beyond the adapter's preallocated
+ * blocks STATUS_INSUFFICIENT_RESOURCES without calling the execution
+ * routine; a small list comes from the preallocated blocks and needs no
+ * allocation at all, except behind the IOMMU, whose IOVA allocation may
+ * fail too (then cleanly). Nothing leaks (the suite's leak check and the
+ * adapter/list/buffer counts).
+ */
+static void dma_config_every_allocation_fails_cleanly(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = cfg_adapter(test, &pdo), b;
+	DEVICE_DESCRIPTION d = {
+		.Version = DEVICE_DESCRIPTION_VERSION3, .Master = TRUE, .ScatterGather = TRUE,
+		.Dma32BitAddresses = TRUE, .DmaAddressWidth = 32, .InterfaceType = PCIBus,
+		.MaximumLength = 0x40000,
+	};
+	SIZE_T adapters0, lists0, buffers0, adapters, lists, buffers;
+	struct cfg_seen small = {}, big = {};
+	PHYSICAL_ADDRESS logical = { .QuadPart = 0x1234 };
+	NTSTATUS st_small, st_big;
+	PVOID common;
+	ULONG regs = 0;
+	u8 *buf;
+	PMDL m;
+
+	buf = vmalloc(20 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	m = locked_mdl(test, buf, 20 * PAGE_SIZE);
+	MmshimDmaUsage(&adapters0, &lists0, &buffers0);
+
+	current->make_it_fail = true;
+	b = IoGetDmaAdapter(pdo, &d, &regs);
+	common = a->DmaOperations->AllocateCommonBuffer(a, PAGE_SIZE, &logical, TRUE);
+	st_big = a->DmaOperations->GetScatterGatherList(a, pdo, m, buf, 20 * PAGE_SIZE, cfg_record, &big, TRUE);
+	st_small = a->DmaOperations->GetScatterGatherList(a, pdo, m, buf, PAGE_SIZE, cfg_record, &small, TRUE);
+	current->make_it_fail = false;
+
+	KUNIT_EXPECT_NULL(test, b);
+	KUNIT_EXPECT_NULL(test, common);
+	KUNIT_EXPECT_EQ(test, st_big, STATUS_INSUFFICIENT_RESOURCES);
+	KUNIT_EXPECT_EQ(test, big.calls, 0);
+	if (config_is("iommu")) {
+		KUNIT_EXPECT_TRUE(test, st_small == STATUS_SUCCESS || st_small == STATUS_INSUFFICIENT_RESOURCES);
+	} else {
+		KUNIT_EXPECT_EQ_MSG(test, st_small, STATUS_SUCCESS,
+				    "a one-page list needs no allocation (preallocated block)");
+	}
+	KUNIT_EXPECT_EQ(test, small.calls, st_small == STATUS_SUCCESS ? 1 : 0);
+	if (st_small == STATUS_SUCCESS)
+		a->DmaOperations->PutScatterGatherList(a, small.sgl, TRUE);
+	MmshimDmaUsage(&adapters, &lists, &buffers);
+	KUNIT_EXPECT_EQ(test, adapters, adapters0);
+	KUNIT_EXPECT_EQ(test, lists, lists0);
+	KUNIT_EXPECT_EQ(test, buffers, buffers0);
+	release_mdl(m);
+	vfree(buf);
+	a->DmaOperations->PutDmaAdapter(a);
+}
+#endif
+
 static struct kunit_case dma_config_cases[] = {
 	KUNIT_CASE(dma_config_is_in_effect),
 	KUNIT_CASE(dma_config_pfn_address_is_wrong_behind_iommu),
 	KUNIT_CASE(dma_config_bounce_copied_back_at_put),
+#ifdef CONFIG_FAULT_INJECTION
+	KUNIT_CASE(dma_config_every_allocation_fails_cleanly),
+#endif
 	{}
 };
 
