@@ -14,6 +14,8 @@
  * process that may have the dead one's identity.
  * Prints "PASS <name>" / "FAIL <name>: <why>" per check and
  * "CLIENT-RESULT <passed> <failed>"; exits non-zero if anything failed.
+ * "mmshim_ioctl_client dma" runs the DMA checks only (tests/vm/kunit.sh's
+ * DMA configuration boots).
  * Build: gcc -static -O2 -o mmshim_ioctl_client client.c
  */
 #define _GNU_SOURCE
@@ -846,9 +848,10 @@ static void measure(int fd)
 	       SHARED / PAGE, map_us, raw_us, map_us / raw_us, ioctl_us);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	int fd = open(DEVICE, O_RDWR);
+	int dma_only = argc > 1 && !strcmp(argv[1], "dma"); /* "dma": only the DMA checks */
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (fd < 0) {
@@ -861,6 +864,12 @@ int main(void)
 	if (is_mapped(unmapped_buffer))
 		printf("FAIL setup: %p is mapped\n", unmapped_buffer);
 	start = stats(fd);
+	if (dma_only) {
+		test_dma(fd);
+		close(fd);
+		printf("CLIENT-RESULT %d %d\n", passed, failed);
+		return failed ? 1 : 0;
+	}
 
 	test_buffered(fd);
 	test_direct(fd);
