@@ -14,7 +14,7 @@
  *   reaches the driver's pages only when PutScatterGatherList copies it
  *   back.
  * The configuration is named on the kernel command line
- * (mmshim_kunit.dma_config=, passed to insmod by kunit-init.sh); the suite
+ * (mmshim_kunit.dma_config=, read from /proc/cmdline); the suite
  * asserts that the system really is in it, so a configuration that silently
  * did not take effect fails instead of passing as "none". mmshim_dma
  * (dma_test.c) runs in all three.
@@ -32,9 +32,8 @@
 #include "mmshim_kunit.h"
 #include <mmshim/linux.h>
 
-static char *dma_config = "none";
-module_param(dma_config, charp, 0444);
-MODULE_PARM_DESC(dma_config, "the VM's DMA configuration: none, iommu or swiotlb");
+/* mmshim_kunit.dma_config= on the kernel command line; "none" without. */
+static char dma_config[16] = "none";
 
 #define EDU_VENDOR 0x1234
 #define EDU_DEVICE 0x11e8
@@ -52,6 +51,9 @@ static void __iomem *cfg_regs;
 static int dma_config_suite_init(struct kunit_suite *suite)
 {
 	u16 cmd;
+
+	if (!mmshim_kunit_cmdline("dma_config", dma_config, sizeof(dma_config)))
+		strscpy(dma_config, "none", sizeof(dma_config));
 
 	cfg_edu = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
 	if (!cfg_edu)

@@ -4,18 +4,69 @@
 #include <linux/module.h>
 #include <linux/kthread.h>
 #include <linux/sched/mm.h>
+#include <linux/fs.h>
+#include <linux/string.h>
 #include <mmshim/linux.h> /* MMSHIM_IMPORT_NS() */
 #include "mmshim_kunit.h"
 
 /*
- * mmshim_kunit.dma_only=1 (given to insmod by kunit-init.sh from the kernel
- * command line): a boot in one of the DMA configurations (tests/vm/kunit.sh:
- * IOMMU, bounce buffering) runs only the suites whose tests start with
- * mmshim_dma_test_init(); every other test is skipped at once.
+ * The value of mmshim_kunit.<name>= on the kernel command line, copied into
+ * @val (at most @len bytes with the NUL); false if absent. Read from
+ * /proc/cmdline rather than taken as module parameters: 6.1's KUnit runs a
+ * module's suites when it is COMING, before its parameters are parsed.
  */
-static bool dma_only;
-module_param(dma_only, bool, 0444);
-MODULE_PARM_DESC(dma_only, "run only the DMA suites (the others' tests skip)");
+bool mmshim_kunit_cmdline(const char *name, char *val, size_t len)
+{
+	static char line[2048];
+	static bool have;
+	char key[64];
+	const char *p;
+	size_t n;
+
+	if (!have) {
+		struct file *f = filp_open("/proc/cmdline", O_RDONLY, 0);
+		loff_t pos = 0;
+		ssize_t got;
+
+		if (IS_ERR(f))
+			return false;
+		got = kernel_read(f, line + 1, sizeof(line) - 2, &pos);
+		filp_close(f, NULL);
+		if (got < 0)
+			return false;
+		line[0] = ' ';
+		line[got + 1] = '\0';
+		strreplace(line, '\n', ' ');
+		have = true;
+	}
+	snprintf(key, sizeof(key), " mmshim_kunit.%s=", name);
+	p = strstr(line, key);
+	if (!p)
+		return false;
+	p += strlen(key);
+	n = strcspn(p, " ");
+	if (n >= len)
+		n = len - 1;
+	memcpy(val, p, n);
+	val[n] = '\0';
+	return true;
+}
+
+/*
+ * mmshim_kunit.dma_only=1 on the kernel command line: a boot in one of the
+ * DMA configurations (tests/vm/kunit.sh: IOMMU, bounce buffering) runs only
+ * the suites whose tests start with mmshim_dma_test_init(); every other
+ * test is skipped at once.
+ */
+static bool dma_only(void)
+{
+	static int only = -1;
+	char v[4];
+
+	if (only < 0)
+		only = mmshim_kunit_cmdline("dma_only", v, sizeof(v)) && !strcmp(v, "1");
+	return only;
+}
 
 static int usage_init(struct kunit *test)
 {
@@ -34,7 +85,7 @@ int mmshim_test_init(struct kunit *test)
 	int rc = usage_init(test);
 
 #ifdef kunit_skip
-	if (!rc && dma_only)
+	if (!rc && dma_only())
 		kunit_skip(test, "mmshim_kunit.dma_only: this boot runs the DMA suites");
 #endif
 	return rc;

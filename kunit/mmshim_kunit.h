@@ -53,6 +53,8 @@ int mmshim_test_init(struct kunit *test);
 /* The same for the DMA suites, which also run when mmshim_kunit.dma_only
  * skips every other suite (a DMA-configuration boot, tests/vm/kunit.sh). */
 int mmshim_dma_test_init(struct kunit *test);
+/* mmshim_kunit.<name>= from the kernel command line (kunit_main.c). */
+bool mmshim_kunit_cmdline(const char *name, char *val, size_t len);
 /* An MDL over [va, va + len) locked for write in KernelMode (asserts), and
  * its unlock + free (kunit_main.c). */
 PMDL locked_mdl(struct kunit *test, void *va, ULONG len);
