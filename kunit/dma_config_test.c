@@ -191,6 +191,53 @@ static void dma_config_is_in_effect(struct kunit *test)
 	a->DmaOperations->PutDmaAdapter(a);
 }
 
+/* A one-element list over @len bytes of the page at @buf (an MDL built for
+ * nonpaged memory), and its put. */
+static PSCATTER_GATHER_LIST cfg_get(struct kunit *test, PDMA_ADAPTER a, PDEVICE_OBJECT pdo, u8 *buf, ULONG len,
+				    bool to_device, PMDL *m)
+{
+	struct cfg_seen s = {};
+
+	*m = IoAllocateMdl(buf, len, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, *m);
+	MmBuildMdlForNonPagedPool(*m);
+	KUNIT_ASSERT_EQ(test, a->DmaOperations->GetScatterGatherList(a, pdo, *m, buf, len, cfg_record, &s, to_device),
+			STATUS_SUCCESS);
+	KUNIT_ASSERT_EQ(test, s.calls, 1);
+	KUNIT_ASSERT_EQ(test, s.sgl->NumberOfElements, 1U);
+	return s.sgl;
+}
+
+static void cfg_put(PDMA_ADAPTER a, PSCATTER_GATHER_LIST sgl, PMDL m, bool to_device)
+{
+	a->DmaOperations->PutScatterGatherList(a, sgl, to_device);
+	IoFreeMdl(m);
+}
+
+/* A source page whose first @len bytes are @pattern, a destination page
+ * filled with @old. */
+struct cfg_pages {
+	u8 *src, *dst;
+};
+
+static void cfg_pages_get(struct kunit *test, struct cfg_pages *p, u8 pattern, u8 old, ULONG len)
+{
+	p->src = (u8 *)__get_free_page(GFP_KERNEL);
+	p->dst = (u8 *)__get_free_page(GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, p->src && p->dst);
+	memset(p->src, pattern, len);
+	memset(p->dst, old, PAGE_SIZE);
+}
+
+/* The first @len bytes of dst are @pattern, the rest still @old. */
+static void cfg_pages_check_put(struct kunit *test, struct cfg_pages *p, u8 pattern, u8 old, ULONG len)
+{
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(p->dst, pattern, len));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(p->dst + len, old, PAGE_SIZE - len));
+	free_page((unsigned long)p->src);
+	free_page((unsigned long)p->dst);
+}
+
 /*
  * The PFN array is not a bus address: behind the IOMMU, edu's DMA to a
  * page's physical address is blocked (the page keeps its contents; the
@@ -200,54 +247,35 @@ static void dma_config_pfn_address_is_wrong_behind_iommu(struct kunit *test)
 {
 	PDEVICE_OBJECT pdo;
 	PDMA_ADAPTER a;
-	struct cfg_seen s = {};
-	u8 *src, *dst;
+	PSCATTER_GATHER_LIST sgl;
+	struct cfg_pages p;
 	PMDL m;
-	NTSTATUS st;
 
 	if (!config_is("iommu")) {
 		kunit_skip(test, "only behind the IOMMU (dma_config=iommu)");
 		return;
 	}
 	a = cfg_adapter(test, &pdo);
-	src = (u8 *)__get_free_page(GFP_KERNEL);
-	dst = (u8 *)__get_free_page(GFP_KERNEL);
-	KUNIT_ASSERT_TRUE(test, src && dst);
-	memset(src, 0x5a, 256);
-	memset(dst, 0xc3, PAGE_SIZE);
+	cfg_pages_get(test, &p, 0x5a, 0xc3, 256);
 
 	/* Into the device through the list's IOVA. */
-	m = IoAllocateMdl(src, 256, FALSE, FALSE, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	MmBuildMdlForNonPagedPool(m);
-	st = a->DmaOperations->GetScatterGatherList(a, pdo, m, src, 256, cfg_record, &s, TRUE);
-	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
-	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(s.sgl->Elements[0].Address.QuadPart, 256, false));
-	a->DmaOperations->PutScatterGatherList(a, s.sgl, TRUE);
-	IoFreeMdl(m);
+	sgl = cfg_get(test, a, pdo, p.src, 256, true, &m);
+	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(sgl->Elements[0].Address.QuadPart, 256, false));
+	cfg_put(a, sgl, m, true);
 
 	/* Out of the device to dst's physical address, as a driver reading the
 	 * PFN array would program it: the IOMMU blocks the write. */
 	kunit_info(test, "DMA to a physical address behind the IOMMU: the IOMMU logs a fault next");
-	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(virt_to_phys(dst), 256, true));
-	KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(dst, 0xc3, PAGE_SIZE),
+	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(virt_to_phys(p.dst), 256, true));
+	KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(p.dst, 0xc3, PAGE_SIZE),
 			      "the device wrote to a physical address the IOMMU should have blocked");
 
 	/* The same through the IOVA of a list over dst arrives. */
-	m = IoAllocateMdl(dst, 256, FALSE, FALSE, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	MmBuildMdlForNonPagedPool(m);
-	s.calls = 0;
-	st = a->DmaOperations->GetScatterGatherList(a, pdo, m, dst, 256, cfg_record, &s, FALSE);
-	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
-	KUNIT_EXPECT_NE(test, (u64)s.sgl->Elements[0].Address.QuadPart, (u64)virt_to_phys(dst));
-	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(s.sgl->Elements[0].Address.QuadPart, 256, true));
-	a->DmaOperations->PutScatterGatherList(a, s.sgl, FALSE);
-	IoFreeMdl(m);
-	KUNIT_EXPECT_TRUE(test, !memchr_inv(dst, 0x5a, 256));
-	KUNIT_EXPECT_TRUE(test, !memchr_inv(dst + 256, 0xc3, PAGE_SIZE - 256));
-	free_page((unsigned long)src);
-	free_page((unsigned long)dst);
+	sgl = cfg_get(test, a, pdo, p.dst, 256, false, &m);
+	KUNIT_EXPECT_NE(test, (u64)sgl->Elements[0].Address.QuadPart, (u64)virt_to_phys(p.dst));
+	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(sgl->Elements[0].Address.QuadPart, 256, true));
+	cfg_put(a, sgl, m, false);
+	cfg_pages_check_put(test, &p, 0x5a, 0xc3, 256);
 	a->DmaOperations->PutDmaAdapter(a);
 }
 
@@ -260,48 +288,29 @@ static void dma_config_bounce_copied_back_at_put(struct kunit *test)
 {
 	PDEVICE_OBJECT pdo;
 	PDMA_ADAPTER a;
-	struct cfg_seen s = {};
-	u8 *src, *dst;
+	PSCATTER_GATHER_LIST sgl;
+	struct cfg_pages p;
 	PMDL m;
-	NTSTATUS st;
 
 	if (!config_is("swiotlb")) {
 		kunit_skip(test, "only with bounce buffering (dma_config=swiotlb)");
 		return;
 	}
 	a = cfg_adapter(test, &pdo);
-	src = (u8 *)__get_free_page(GFP_KERNEL);
-	dst = (u8 *)__get_free_page(GFP_KERNEL);
-	KUNIT_ASSERT_TRUE(test, src && dst);
-	memset(src, 0x96, 512);
-	memset(dst, 0x11, PAGE_SIZE);
+	cfg_pages_get(test, &p, 0x96, 0x11, 512);
 
-	m = IoAllocateMdl(src, 512, FALSE, FALSE, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	MmBuildMdlForNonPagedPool(m);
-	st = a->DmaOperations->GetScatterGatherList(a, pdo, m, src, 512, cfg_record, &s, TRUE);
-	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
-	KUNIT_EXPECT_NE(test, (u64)s.sgl->Elements[0].Address.QuadPart, (u64)virt_to_phys(src));
-	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(s.sgl->Elements[0].Address.QuadPart, 512, false));
-	a->DmaOperations->PutScatterGatherList(a, s.sgl, TRUE);
-	IoFreeMdl(m);
+	sgl = cfg_get(test, a, pdo, p.src, 512, true, &m);
+	KUNIT_EXPECT_NE(test, (u64)sgl->Elements[0].Address.QuadPart, (u64)virt_to_phys(p.src));
+	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(sgl->Elements[0].Address.QuadPart, 512, false));
+	cfg_put(a, sgl, m, true);
 
-	m = IoAllocateMdl(dst, 512, FALSE, FALSE, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	MmBuildMdlForNonPagedPool(m);
-	s.calls = 0;
-	st = a->DmaOperations->GetScatterGatherList(a, pdo, m, dst, 512, cfg_record, &s, FALSE);
-	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
-	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(s.sgl->Elements[0].Address.QuadPart, 512, true));
+	sgl = cfg_get(test, a, pdo, p.dst, 512, false, &m);
+	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(sgl->Elements[0].Address.QuadPart, 512, true));
 	/* The device is done, the list not yet put: the page is untouched. */
-	KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(dst, 0x11, PAGE_SIZE),
+	KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(p.dst, 0x11, PAGE_SIZE),
 			      "the device's data reached the page before PutScatterGatherList");
-	a->DmaOperations->PutScatterGatherList(a, s.sgl, FALSE);
-	IoFreeMdl(m);
-	KUNIT_EXPECT_TRUE(test, !memchr_inv(dst, 0x96, 512));
-	KUNIT_EXPECT_TRUE(test, !memchr_inv(dst + 512, 0x11, PAGE_SIZE - 512));
-	free_page((unsigned long)src);
-	free_page((unsigned long)dst);
+	cfg_put(a, sgl, m, false);
+	cfg_pages_check_put(test, &p, 0x96, 0x11, 512);
 	a->DmaOperations->PutDmaAdapter(a);
 }
 
