@@ -165,31 +165,36 @@ static int cmp_page_desc(const void *a, const void *b)
 
 /*
  * @pages separately allocated pages in descending frame order, mapped
- * virtually contiguous at *@va: no two neighbours are physically adjacent,
- * so a "scattered" case never measures a contiguous (linear-map) MDL.
+ * virtually contiguous at *@va, no two neighbours physically adjacent, so a
+ * "scattered" case never measures a contiguous (linear-map) MDL: up to four
+ * times as many candidates are allocated, sorted, and every page that would
+ * touch the last one kept is given back.
  */
 static bool scattered_alloc(struct page **pgs, unsigned int pages, void **va)
 {
-	unsigned int i;
+	unsigned int want = 4 * pages, got, kept = 0, i;
+	struct page **cand = kvmalloc_array(want, sizeof(*cand), GFP_KERNEL);
 
-	for (i = 0; i < pages; i++) {
-		pgs[i] = alloc_page(GFP_KERNEL);
-		if (!pgs[i])
-			goto fail;
+	if (!cand)
+		return false;
+	for (got = 0; got < want; got++) {
+		cand[got] = alloc_page(GFP_KERNEL);
+		if (!cand[got])
+			break;
 	}
-	sort(pgs, pages, sizeof(*pgs), cmp_page_desc, NULL);
-	for (i = 1; i < pages; i++)
-		if (page_to_pfn(pgs[i]) + 1 == page_to_pfn(pgs[i - 1]) ||
-		    page_to_pfn(pgs[i - 1]) + 1 == page_to_pfn(pgs[i]))
-			goto fail_free;
-	*va = vmap(pgs, pages, VM_MAP, PAGE_KERNEL);
+	sort(cand, got, sizeof(*cand), cmp_page_desc, NULL);
+	for (i = 0; i < got; i++) {
+		if (kept < pages && (!kept || page_to_pfn(pgs[kept - 1]) > page_to_pfn(cand[i]) + 1))
+			pgs[kept++] = cand[i];
+		else
+			__free_page(cand[i]);
+	}
+	kvfree(cand);
+	*va = kept == pages ? vmap(pgs, pages, VM_MAP, PAGE_KERNEL) : NULL;
 	if (*va)
 		return true;
-fail_free:
-	i = pages;
-fail:
-	while (i--)
-		__free_page(pgs[i]);
+	while (kept--)
+		__free_page(pgs[kept]);
 	return false;
 }
 
@@ -393,6 +398,7 @@ static void bench_dma(struct pci_dev *edu, unsigned int pages)
 	c.pdo = MmshimDeviceObject(&edu->dev);
 	c.adapter = c.pdo ? IoGetDmaAdapter(c.pdo, &d, &regs) : NULL;
 	if (!c.pgs || !c.sg || !c.adapter || !scattered_alloc(c.pgs, pages, &buf)) {
+		pr_info("bench: dma pages=%u: no adapter or no scattered pages\n", pages);
 		buf = NULL;
 		goto out;
 	}
