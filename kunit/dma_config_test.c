@@ -239,40 +239,43 @@ static void cfg_pages_check_put(struct kunit *test, struct cfg_pages *p, u8 patt
 }
 
 /*
- * The PFN array is not a bus address: behind the IOMMU, edu's DMA to a
- * page's physical address is blocked (the page keeps its contents; the
- * IOMMU logs a fault), while the same DMA to the element's IOVA arrives.
+ * The PFN array is a bus address only without an IOMMU: behind one, edu's
+ * DMA to a page's physical address is blocked (the page keeps its contents;
+ * the IOMMU logs a fault); without one it arrives. The same transfer
+ * through the list's element arrives in every configuration.
  */
-static void dma_config_pfn_address_is_wrong_behind_iommu(struct kunit *test)
+static void dma_config_physical_address_blocked_by_iommu(struct kunit *test)
 {
 	PDEVICE_OBJECT pdo;
-	PDMA_ADAPTER a;
+	PDMA_ADAPTER a = cfg_adapter(test, &pdo);
 	PSCATTER_GATHER_LIST sgl;
 	struct cfg_pages p;
 	PMDL m;
 
-	if (!config_is("iommu")) {
-		kunit_skip(test, "only behind the IOMMU (dma_config=iommu)");
-		return;
-	}
-	a = cfg_adapter(test, &pdo);
 	cfg_pages_get(test, &p, 0x5a, 0xc3, 256);
-
-	/* Into the device through the list's IOVA. */
+	/* Into the device through the list. */
 	sgl = cfg_get(test, a, pdo, p.src, 256, true, &m);
 	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(sgl->Elements[0].Address.QuadPart, 256, false));
 	cfg_put(a, sgl, m, true);
 
 	/* Out of the device to dst's physical address, as a driver reading the
-	 * PFN array would program it: the IOMMU blocks the write. */
-	kunit_info(test, "DMA to a physical address behind the IOMMU: the IOMMU logs a fault next");
+	 * PFN array would program it. */
+	if (config_is("iommu"))
+		kunit_info(test, "DMA to a physical address behind the IOMMU: the IOMMU logs a fault next");
 	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(virt_to_phys(p.dst), 256, true));
-	KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(p.dst, 0xc3, PAGE_SIZE),
-			      "the device wrote to a physical address the IOMMU should have blocked");
+	if (config_is("iommu")) {
+		KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(p.dst, 0xc3, PAGE_SIZE),
+				      "the device wrote to a physical address the IOMMU should have blocked");
+	} else {
+		KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(p.dst, 0x5a, 256),
+				      "without an IOMMU the physical address reaches the page");
+		memset(p.dst, 0xc3, PAGE_SIZE);
+	}
 
-	/* The same through the IOVA of a list over dst arrives. */
+	/* The same through a list over dst arrives everywhere. */
 	sgl = cfg_get(test, a, pdo, p.dst, 256, false, &m);
-	KUNIT_EXPECT_NE(test, (u64)sgl->Elements[0].Address.QuadPart, (u64)virt_to_phys(p.dst));
+	if (config_is("iommu"))
+		KUNIT_EXPECT_NE(test, (u64)sgl->Elements[0].Address.QuadPart, (u64)virt_to_phys(p.dst));
 	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(sgl->Elements[0].Address.QuadPart, 256, true));
 	cfg_put(a, sgl, m, false);
 	cfg_pages_check_put(test, &p, 0x5a, 0xc3, 256);
@@ -281,34 +284,34 @@ static void dma_config_pfn_address_is_wrong_behind_iommu(struct kunit *test)
 
 /*
  * With bounce buffering the device writes a bounce slot: the driver's page
- * has the data only once PutScatterGatherList copied it back, which is why
- * a driver must put the list before it reads what a device wrote.
+ * has the data only once PutScatterGatherList copied it back (which is why
+ * a driver must put the list before it reads what a device wrote); without
+ * bouncing it is there as soon as the device is done.
  */
-static void dma_config_bounce_copied_back_at_put(struct kunit *test)
+static void dma_config_data_before_put_unless_bounced(struct kunit *test)
 {
 	PDEVICE_OBJECT pdo;
-	PDMA_ADAPTER a;
+	PDMA_ADAPTER a = cfg_adapter(test, &pdo);
 	PSCATTER_GATHER_LIST sgl;
 	struct cfg_pages p;
 	PMDL m;
 
-	if (!config_is("swiotlb")) {
-		kunit_skip(test, "only with bounce buffering (dma_config=swiotlb)");
-		return;
-	}
-	a = cfg_adapter(test, &pdo);
 	cfg_pages_get(test, &p, 0x96, 0x11, 512);
-
 	sgl = cfg_get(test, a, pdo, p.src, 512, true, &m);
-	KUNIT_EXPECT_NE(test, (u64)sgl->Elements[0].Address.QuadPart, (u64)virt_to_phys(p.src));
+	if (config_is("swiotlb"))
+		KUNIT_EXPECT_NE(test, (u64)sgl->Elements[0].Address.QuadPart, (u64)virt_to_phys(p.src));
 	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(sgl->Elements[0].Address.QuadPart, 512, false));
 	cfg_put(a, sgl, m, true);
 
 	sgl = cfg_get(test, a, pdo, p.dst, 512, false, &m);
 	KUNIT_EXPECT_TRUE(test, cfg_edu_dma(sgl->Elements[0].Address.QuadPart, 512, true));
-	/* The device is done, the list not yet put: the page is untouched. */
-	KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(p.dst, 0x11, PAGE_SIZE),
-			      "the device's data reached the page before PutScatterGatherList");
+	/* The device is done, the list not yet put. */
+	if (config_is("swiotlb"))
+		KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(p.dst, 0x11, PAGE_SIZE),
+				      "the device's data reached the page before PutScatterGatherList");
+	else
+		KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(p.dst, 0x96, 512),
+				      "without bouncing the device writes the page itself");
 	cfg_put(a, sgl, m, false);
 	cfg_pages_check_put(test, &p, 0x96, 0x11, 512);
 	a->DmaOperations->PutDmaAdapter(a);
@@ -380,8 +383,8 @@ static void dma_config_every_allocation_fails_cleanly(struct kunit *test)
 
 static struct kunit_case dma_config_cases[] = {
 	KUNIT_CASE(dma_config_is_in_effect),
-	KUNIT_CASE(dma_config_pfn_address_is_wrong_behind_iommu),
-	KUNIT_CASE(dma_config_bounce_copied_back_at_put),
+	KUNIT_CASE(dma_config_physical_address_blocked_by_iommu),
+	KUNIT_CASE(dma_config_data_before_put_unless_bounced),
 #ifdef CONFIG_FAULT_INJECTION
 	KUNIT_CASE(dma_config_every_allocation_fails_cleanly),
 #endif
