@@ -28,6 +28,7 @@
 #include "lock.h"
 #include "mdl.h"
 #include "pagealloc.h"
+#include "partial.h"
 #include "verifier.h"
 
 namespace mmshim::dma {
@@ -55,7 +56,7 @@ struct List {
 	uptr capacity;   // fragments the block holds
 	uptr frags;      // fragments mapped
 	mmshim_dma_frag *frag;
-	dmause::Use *use; // one per MDL of the chain the list covers
+	dmause::Use *use; // per MDL of the chain the list covers: it, and a partial's holder
 	uptr uses;
 	void *sg_state;
 	bool to_device;
@@ -79,8 +80,10 @@ struct Run {
 	unsigned length;
 	uptr bounce;            // non-SG: offset in the bounce buffer
 	bool to_device;
-	bool claimed;           // use is in dmause's table
+	bool claimed;           // use (and hold) are in dmause's table
 	dmause::Use use;
+	uptr holder;            // partial MDL: the MDL holding its frames, else 0
+	dmause::Use hold;
 };
 
 // The adapter's map registers (its only set: MapRegisterBase = &regs).
@@ -134,7 +137,7 @@ uptr sgl_bytes(uptr n) { return sizeof(SCATTER_GATHER_LIST) + n * sizeof(SCATTER
 uptr block_bytes(uptr n)
 {
 	return align8(sgl_bytes(n)) + align8(sizeof(List)) + n * sizeof(mmshim_dma_frag) +
-	       n * sizeof(dmause::Use) + align8(mmshim_plat_dma_sg_size(n));
+	       2 * n * sizeof(dmause::Use) + align8(mmshim_plat_dma_sg_size(n));
 }
 
 // Lay a list out in the block at `mem` for `n` fragments.
@@ -147,7 +150,7 @@ List *lay_out(void *mem, uptr n)
 	l->frag = reinterpret_cast<mmshim_dma_frag *>(reinterpret_cast<unsigned char *>(l) + align8(sizeof(List)));
 	l->use = reinterpret_cast<dmause::Use *>(reinterpret_cast<unsigned char *>(l->frag) +
 						  n * sizeof(mmshim_dma_frag));
-	l->sg_state = reinterpret_cast<unsigned char *>(l->use) + n * sizeof(dmause::Use);
+	l->sg_state = reinterpret_cast<unsigned char *>(l->use) + 2 * n * sizeof(dmause::Use);
 	return l;
 }
 
@@ -199,6 +202,16 @@ Adapter *adapter_of(PDMA_ADAPTER a, const char *routine, void *caller)
 	return nullptr;
 }
 
+// The MDL whose lock or allocation holds the frames of partial MDL m, or 0:
+// unlocking that one while m is DMA-mapped is refused too.
+uptr holder_of(const MDL *m)
+{
+	uptr h = 0;
+	if (!(__atomic_load_n(&m->MdlFlags, __ATOMIC_RELAXED) & MDL_PARTIAL) || !partial::holder_of(m, &h))
+		return 0;
+	return h;
+}
+
 // Walk [CurrentVa, CurrentVa + length) over the MDL chain from `mdl`,
 // calling emit(m, fragment) for each page fragment in order (m: the MDL it
 // is in); emit returns false to stop early (success). Checks every MDL it
@@ -233,6 +246,10 @@ NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, Emi
 				  caller);
 			return STATUS_INVALID_PARAMETER;
 		}
+		// A partial MDL's frames are only good while its source holds them.
+		unsigned long long token = 0;
+		if ((m->MdlFlags & MDL_PARTIAL) && !partial::check(m, &token, routine, caller))
+			return STATUS_INVALID_PARAMETER;
 		uptr pages = 0;
 		if (!mdl::described_span(m, &pages) || pages > mdl::capacity_pages(m)) {
 			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_CORRUPT,
@@ -352,8 +369,11 @@ Taken take_runs(Adapter *a)
 	MapRegs &r = a->regs;
 	const Taken t{r.runs, r.first_mdl, r.first_va, r.mapped};
 	for (uptr i = 0; i < r.runs; i++) {
-		if (r.run[i].claimed)
+		if (r.run[i].claimed) {
 			dmause::remove_locked(&r.run[i].use);
+			if (r.run[i].holder)
+				dmause::remove_locked(&r.run[i].hold);
+		}
 		r.run[i].claimed = false;
 	}
 	r.gen++;
@@ -673,6 +693,8 @@ NTSTATUS map_list(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PMDL Mdl
 				l->frag[count++] = f;
 				if (m != last) {
 					l->use[uses++].link.key = reinterpret_cast<uptr>(m);
+					if (const uptr h = holder_of(m))
+						l->use[uses++].link.key = h;
 					last = m;
 				}
 				return true;
@@ -989,6 +1011,7 @@ PHYSICAL_ADDRESS map_run(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, bool
 		routine, caller);
 	if (!NT_SUCCESS(st) || !pages)
 		return no_address();
+	const uptr holder = holder_of(run_mdl);
 	uptr used, count;
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
@@ -1011,8 +1034,10 @@ PHYSICAL_ADDRESS map_run(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, bool
 		} else {
 			Run &run = r.run[r.runs++];
 			run = Run{bus, first.pfn, run_mdl, first.offset, static_cast<unsigned>(bytes), 0, to_device,
-				  true, {}};
+				  true, {}, holder, {}};
 			dmause::add_locked(&run.use, run_mdl);
+			if (holder)
+				dmause::add_locked(&run.hold, reinterpret_cast<const MDL *>(holder));
 			r.used += static_cast<ULONG>(pages);
 			r.mapped += bytes;
 			if (!r.first_mdl) {
@@ -1068,14 +1093,19 @@ PHYSICAL_ADDRESS map_bounce(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, u
 		return no_address();
 	}
 	auto *bounce = static_cast<unsigned char *>(a->bounce_va);
-	uptr i = 0, pos = base;
+	uptr i = 0, pos = base, holder = 0;
+	const MDL *last = nullptr;
 	(void)walk_each(
 		Mdl, CurrentVa, want, false,
 		[&](const MDL *m, const mmshim_dma_frag &f) {
 			if (i == frags)
 				return false; // the chain grew since it was counted
-			a->regs.run[idx + i++] =
-				Run{a->bounce_bus + pos, f.pfn, m, f.offset, f.length, pos, to_device, false, {}};
+			if (m != last) {
+				holder = holder_of(m);
+				last = m;
+			}
+			a->regs.run[idx + i++] = Run{a->bounce_bus + pos, f.pfn, m, f.offset, f.length, pos, to_device,
+						     false, {}, holder, {}};
 			if (to_device)
 				mmshim_plat_dma_copy_frame(f.pfn, f.offset, bounce + pos, f.length, 0);
 			pos += f.length;
@@ -1089,6 +1119,8 @@ PHYSICAL_ADDRESS map_bounce(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, u
 				Run &run = a->regs.run[idx + k];
 				run.claimed = true;
 				dmause::add_locked(&run.use, run.mdl);
+				if (run.holder)
+					dmause::add_locked(&run.hold, reinterpret_cast<const MDL *>(run.holder));
 			}
 		}
 	}

@@ -1207,6 +1207,30 @@ TEST_F(PacketTest, MdlMappedByAListIsNotReleased)
 	EXPECT_EQ(np->ByteCount, 0x20u); // still a valid MDL
 	Ops(a)->PutScatterGatherList(a, seen.sgl, FALSE);
 	EXPECT_NO_REPORT(IoFreeMdl(np));
+	// A partial MDL: its source holds the frames, so neither may go.
+	PMDL src = Locked(kKernel, 4 * 4096);
+	PMDL part = IoAllocateMdl(reinterpret_cast<PVOID>(kKernel + 4096), 0x1000, FALSE, FALSE, nullptr);
+	IoBuildPartialMdl(src, part, reinterpret_cast<PVOID>(kKernel + 4096), 0x1000);
+	ASSERT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, part, MmGetMdlVirtualAddress(part), 0x1000, Record, &seen,
+					       TRUE),
+		  STATUS_SUCCESS);
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, MmUnlockPages(src));
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, IoFreeMdl(part));
+	Ops(a)->PutScatterGatherList(a, seen.sgl, TRUE);
+	// The same through MapTransfer.
+	PVOID base = Channel(a, 1);
+	ULONG len = 0x1000;
+	ASSERT_NE(Ops(a)->MapTransfer(a, part, base, MmGetMdlVirtualAddress(part), &len, FALSE).QuadPart, 0);
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, MmUnlockPages(src));
+	EXPECT_NO_REPORT(Ops(a)->FlushAdapterBuffers(a, part, base, MmGetMdlVirtualAddress(part), len, FALSE));
+	Ops(a)->FreeAdapterChannel(a);
+	EXPECT_NO_REPORT(Release(src));
+	// Its source gone, the partial cannot be DMA-mapped any more.
+	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_PARTIAL_SOURCE_RELEASED,
+		      EXPECT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, part, MmGetMdlVirtualAddress(part), 0x1000, Record,
+							     &seen, TRUE),
+				STATUS_INVALID_PARAMETER));
+	EXPECT_NO_REPORT(IoFreeMdl(part));
 	PutClean(a);
 }
 
