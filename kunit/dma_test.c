@@ -869,6 +869,48 @@ static void dma_mdl_unlock_while_mapped_is_refused(struct kunit *test)
 	EXPECT_NO_REPORT(test, ops->PutDmaAdapter(a));
 }
 
+/* A partial MDL's source holds its frames: while a list maps the partial,
+ * the source can be neither unlocked nor freed; afterwards the partial of a
+ * released source cannot be DMA-mapped. */
+static void dma_partial_source_stays_locked_while_mapped(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	DMA_OPERATIONS *ops = a->DmaOperations;
+	struct seen s = {};
+	u8 *vbuf;
+	PMDL src, part;
+
+	vbuf = vmalloc(3 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, vbuf);
+	src = locked_mdl(test, vbuf, 3 * PAGE_SIZE);
+	part = IoAllocateMdl(vbuf + PAGE_SIZE, 2000, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, part);
+	IoBuildPartialMdl(src, part, vbuf + PAGE_SIZE, 2000);
+	fill(vbuf + PAGE_SIZE, 2000, 0x58);
+	KUNIT_ASSERT_EQ(test, ops->GetScatterGatherList(a, pdo, part, vbuf + PAGE_SIZE, 2000, record, &s, TRUE),
+			STATUS_SUCCESS);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, MmUnlockPages(src));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, IoFreeMdl(src));
+	KUNIT_EXPECT_TRUE(test, src->MdlFlags & MDL_PAGES_LOCKED);
+	edu_dma_list(test, s.sgl, false);
+	ops->PutScatterGatherList(a, s.sgl, TRUE);
+	memset(vbuf + PAGE_SIZE, 0, 2000);
+	KUNIT_ASSERT_EQ(test, ops->GetScatterGatherList(a, pdo, part, vbuf + PAGE_SIZE, 2000, record, &s, FALSE),
+			STATUS_SUCCESS);
+	edu_dma_list(test, s.sgl, true);
+	ops->PutScatterGatherList(a, s.sgl, FALSE);
+	KUNIT_EXPECT_EQ(test, first_mismatch(vbuf + PAGE_SIZE, 2000, 0x58), (size_t)2000);
+	EXPECT_NO_REPORT(test, release_mdl(src));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_PARTIAL_SOURCE_RELEASED,
+		      KUNIT_EXPECT_EQ(test, ops->GetScatterGatherList(a, pdo, part, vbuf + PAGE_SIZE, 2000, record,
+								      &s, TRUE),
+				      STATUS_INVALID_PARAMETER));
+	IoFreeMdl(part);
+	vfree(vbuf);
+	EXPECT_NO_REPORT(test, ops->PutDmaAdapter(a));
+}
+
 static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_sgl_locked_vmap_buffer),
 	KUNIT_CASE(dma_sgl_pool_and_vmalloc),
@@ -884,6 +926,7 @@ static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_packet_non_scatter_gather),
 	KUNIT_CASE(dma_packet_misuse),
 	KUNIT_CASE(dma_mdl_unlock_while_mapped_is_refused),
+	KUNIT_CASE(dma_partial_source_stays_locked_while_mapped),
 	{}
 };
 

@@ -27,6 +27,17 @@ bool mapped(const MDL *mdl)
 	return g_uses.find(reinterpret_cast<uptr>(mdl)) != nullptr;
 }
 
+bool first_in(uptr lo, uptr hi, uptr *key)
+{
+	if (!g_uses.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_DMA);
+	KeyedLink *l = g_uses.find_if([lo, hi](KeyedLink *k) { return k->key >= lo && k->key < hi; });
+	if (l)
+		*key = l->key;
+	return l != nullptr;
+}
+
 uptr count()
 {
 	LockGuard guard(MMSHIM_LOCK_DMA);

@@ -30,6 +30,10 @@ void remove_locked(Use *use);
 // lock held.
 bool mapped(const MDL *mdl);
 
+// An MDL address in [lo, hi) a live DMA mapping covers, if any (for a pool
+// block being freed). Takes MMSHIM_LOCK_DMA; one relaxed load when none.
+bool first_in(uptr lo, uptr hi, uptr *key);
+
 // Uses now (for tests).
 uptr count();
 

@@ -1294,4 +1294,29 @@ TEST_F(PacketTest, PagesLockedFlagWithoutALockIsRefused)
 	PutClean(a);
 }
 
+
+TEST_F(PacketTest, PoolBlockHoldingADmaMappedMdlStaysAllocated)
+{
+	fake::set_kernel_space_start(0); // pool blocks are host heap memory
+	PDMA_ADAPTER a = Adapter();
+	const SIZE_T bytes = 64 + MmSizeOfMdl(reinterpret_cast<PVOID>(kKernel), 2 * 4096);
+	auto *block = static_cast<unsigned char *>(ExAllocatePool2(POOL_FLAG_NON_PAGED, bytes, 0x416d4474));
+	ASSERT_NE(block, nullptr);
+	auto *m = reinterpret_cast<PMDL>(block + 64); // embedded in a driver structure
+	MmInitializeMdl(m, reinterpret_cast<PVOID>(kKernel), 2 * 4096);
+	ASSERT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	Seen seen;
+	ASSERT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, m, MmGetMdlVirtualAddress(m), 2 * 4096, Record, &seen, TRUE),
+		  STATUS_SUCCESS);
+	fake::Report r;
+	EXPECT_REPORT_OUT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, &r, ExFreePool(block));
+	EXPECT_EQ(r.params[1], reinterpret_cast<uptr>(m));
+	EXPECT_TRUE(m->MdlFlags & MDL_PAGES_LOCKED); // memory intact, still locked
+	EXPECT_EQ(fake::dma_mappings().size(), 1u);
+	Ops(a)->PutScatterGatherList(a, seen.sgl, TRUE);
+	EXPECT_NO_REPORT(MmUnlockPages(m));
+	EXPECT_NO_REPORT(ExFreePool(block));
+	PutClean(a);
+}
+
 } // namespace
