@@ -131,12 +131,12 @@ static VOID record(PDEVICE_OBJECT DeviceObject, PIRP Irp, PSCATTER_GATHER_LIST S
 	s->atomic = !preemptible();
 }
 
-static PDMA_ADAPTER edu_adapter(struct kunit *test, PDEVICE_OBJECT *pdo)
+static PDMA_ADAPTER edu_adapter_sg(struct kunit *test, PDEVICE_OBJECT *pdo, BOOLEAN sg)
 {
 	DEVICE_DESCRIPTION d = {
 		.Version = DEVICE_DESCRIPTION_VERSION3,
 		.Master = TRUE,
-		.ScatterGather = TRUE,
+		.ScatterGather = sg,
 		.Dma32BitAddresses = TRUE,
 		.InterfaceType = PCIBus,
 		.MaximumLength = 0x10000,
@@ -158,6 +158,11 @@ static PDMA_ADAPTER edu_adapter(struct kunit *test, PDEVICE_OBJECT *pdo)
 	KUNIT_EXPECT_EQ(test, dma_edu->dev.coherent_dma_mask, DMA_BIT_MASK(32));
 	KUNIT_EXPECT_EQ(test, *dma_edu->dev.dma_mask, DMA_BIT_MASK(32));
 	return a;
+}
+
+static PDMA_ADAPTER edu_adapter(struct kunit *test, PDEVICE_OBJECT *pdo)
+{
+	return edu_adapter_sg(test, pdo, TRUE);
 }
 
 static void fill(u8 *p, size_t n, u8 seed)
@@ -595,6 +600,317 @@ static void dma_misuse_is_reported(struct kunit *test)
 	low_vbuf_free(&v);
 }
 
+
+/* ---- packet-based DMA: AllocateAdapterChannel, MapTransfer, FlushAdapterBuffers ---- */
+
+struct control {
+	int calls;
+	PVOID base;
+	PDEVICE_OBJECT pdo;
+	IO_ALLOCATION_ACTION action;
+	bool atomic;
+};
+
+static IO_ALLOCATION_ACTION controlled(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID MapRegisterBase, PVOID Context)
+{
+	struct control *c = Context;
+
+	c->calls++;
+	c->base = MapRegisterBase;
+	c->pdo = DeviceObject;
+	c->atomic = !preemptible();
+	return c->action;
+}
+
+/* Physically contiguous runs in [va, va + len) of a vmap'ed buffer. */
+static int phys_runs(u8 *va, size_t len)
+{
+	unsigned long prev = 0, pfn;
+	u8 *p = (u8 *)((unsigned long)va & PAGE_MASK);
+	int runs = 0;
+
+	for (; p < va + len; p += PAGE_SIZE) {
+		pfn = vmalloc_to_pfn(p);
+		if (!runs || pfn != prev + 1)
+			runs++;
+		prev = pfn;
+	}
+	return runs;
+}
+
+/*
+ * Move @len bytes of @m from @cur to edu and back through packet-based DMA:
+ * the channel allocated, each MapTransfer and the flush under a spinlock
+ * (DISPATCH_LEVEL), each mapped range programmed into edu separately.
+ * Returns the number of MapTransfer calls of the last direction.
+ */
+static int packet_round_trip(struct kunit *test, PDMA_ADAPTER a, PDEVICE_OBJECT pdo, PMDL m, u8 *cur, u8 *buf,
+			     ULONG len, u8 seed, ULONG regs, u64 *first_bus)
+{
+	DMA_OPERATIONS *ops = a->DmaOperations;
+	unsigned long flags;
+	int dir, calls = 0;
+
+	for (dir = 0; dir < 2; dir++) {
+		BOOLEAN to_device = dir == 0;
+		struct control c = { .action = KeepObject };
+		ULONG off = 0;
+		BOOLEAN ok;
+		NTSTATUS st;
+
+		if (to_device)
+			fill(buf, len, seed);
+		else
+			memset(buf, 0, len);
+		spin_lock_irqsave(&dma_test_lock, flags);
+		st = ops->AllocateAdapterChannel(a, pdo, regs, controlled, &c);
+		spin_unlock_irqrestore(&dma_test_lock, flags);
+		KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
+		KUNIT_ASSERT_EQ(test, c.calls, 1);
+		KUNIT_EXPECT_PTR_EQ(test, c.pdo, pdo);
+		KUNIT_EXPECT_TRUE(test, c.atomic);
+		KUNIT_ASSERT_NOT_NULL(test, c.base);
+		calls = 0;
+		while (off < len) {
+			ULONG l = len - off;
+			PHYSICAL_ADDRESS p;
+
+			spin_lock_irqsave(&dma_test_lock, flags);
+			p = ops->MapTransfer(a, m, c.base, cur + off, &l, to_device);
+			spin_unlock_irqrestore(&dma_test_lock, flags);
+			KUNIT_ASSERT_GT(test, l, 0U);
+			KUNIT_ASSERT_LE(test, l, len - off);
+			KUNIT_ASSERT_NE(test, p.QuadPart, 0LL);
+			if (!calls && first_bus)
+				*first_bus = p.QuadPart;
+			KUNIT_ASSERT_TRUE(test, edu_dma(test, p.QuadPart, off, l, !to_device));
+			off += l;
+			calls++;
+		}
+		spin_lock_irqsave(&dma_test_lock, flags);
+		ok = ops->FlushAdapterBuffers(a, m, c.base, cur, len, to_device);
+		ops->FreeAdapterChannel(a);
+		spin_unlock_irqrestore(&dma_test_lock, flags);
+		KUNIT_EXPECT_TRUE(test, ok);
+	}
+	KUNIT_EXPECT_EQ(test, first_mismatch(buf, len, seed), (size_t)len);
+	return calls;
+}
+
+/* A scatter/gather adapter: one MapTransfer per physically contiguous run. */
+static void dma_packet_scatter_gather(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	SIZE_T channels, sets, mappings;
+	struct low_vbuf v;
+	PMDL m;
+	int calls;
+
+	KUNIT_ASSERT_TRUE(test, low_vbuf_alloc(&v));
+	m = locked_mdl(test, v.va + 0x400, 3 * PAGE_SIZE - 0x800);
+	/* 4000 bytes from 0x900: two pages, scattered (vmap'ed in reverse). */
+	calls = packet_round_trip(test, a, pdo, m, v.va + 0x900, v.va + 0x900, 4000, 0x4d, 3, NULL);
+	KUNIT_EXPECT_EQ(test, calls, phys_runs(v.va + 0x900, 4000));
+	KUNIT_EXPECT_GE(test, calls, 1);
+	/* 3000 bytes from 0xc00 with two registers: runs of at most 2 pages. */
+	calls = packet_round_trip(test, a, pdo, m, v.va + 0xc00, v.va + 0xc00, 3000, 0x93, 2, NULL);
+	KUNIT_EXPECT_EQ(test, calls, phys_runs(v.va + 0xc00, 3000));
+	MmshimDmaPacketUsage(&channels, &sets, &mappings);
+	KUNIT_EXPECT_EQ(test, channels, (SIZE_T)0);
+	KUNIT_EXPECT_EQ(test, sets, (SIZE_T)0);
+	KUNIT_EXPECT_EQ(test, mappings, (SIZE_T)0);
+	release_mdl(m);
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+	low_vbuf_free(&v);
+}
+
+/* A physically contiguous pool buffer: one MapTransfer covers it all. */
+static void dma_packet_contiguous_is_one_run(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	u8 *pool;
+	PMDL m;
+
+	pool = kmalloc(2 * PAGE_SIZE, GFP_KERNEL); /* physically contiguous */
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	m = IoAllocateMdl(pool, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	MmBuildMdlForNonPagedPool(m);
+	KUNIT_EXPECT_EQ(test, packet_round_trip(test, a, pdo, m, pool + 0x200, pool + 0x200, 4000, 0x17, 3, NULL), 1);
+	IoFreeMdl(m);
+	kfree(pool);
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+}
+
+/* A non-scatter/gather adapter: one MapTransfer covers the scattered
+ * buffer through the adapter's bounce buffer, copied back at the flush. */
+static void dma_packet_non_scatter_gather(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter_sg(test, &pdo, FALSE);
+	struct low_vbuf v;
+	u64 bus = 0;
+	PMDL m;
+
+	KUNIT_ASSERT_TRUE(test, low_vbuf_alloc(&v));
+	m = locked_mdl(test, v.va, 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, packet_round_trip(test, a, pdo, m, v.va + 0x900, v.va + 0x900, 4000, 0x66, 2, &bus), 1);
+	/* The bounce buffer's bus address, keeping the page offset; not the page's. */
+	KUNIT_EXPECT_EQ(test, bus & ~PAGE_MASK, 0x900ULL);
+	KUNIT_EXPECT_NE(test, bus, (u64)PFN_PHYS(vmalloc_to_pfn(v.va)) + 0x900);
+	/* From the last 100 bytes of the first page into the second: still one. */
+	KUNIT_EXPECT_EQ(test, packet_round_trip(test, a, pdo, m, v.va + PAGE_SIZE - 100, v.va + PAGE_SIZE - 100, 300,
+						0x21, 2, NULL), 1);
+	release_mdl(m);
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+	low_vbuf_free(&v);
+}
+
+/* Packet-based misuse on the real device. */
+static void dma_packet_misuse(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	DMA_OPERATIONS *ops = a->DmaOperations;
+	struct control c = { .action = KeepObject }, c2 = { .action = KeepObject };
+	struct low_vbuf v;
+	ULONG len;
+	PMDL m, pm;
+	u8 *pool;
+
+	KUNIT_ASSERT_TRUE(test, low_vbuf_alloc(&v));
+	m = locked_mdl(test, v.va, 3 * PAGE_SIZE);
+	pool = kmalloc(2 * PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	pm = IoAllocateMdl(pool, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, pm);
+	MmBuildMdlForNonPagedPool(pm);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TOO_MANY_MAP_REGISTERS,
+		      KUNIT_EXPECT_EQ(test, ops->AllocateAdapterChannel(a, pdo, 18, controlled, &c),
+				      STATUS_INSUFFICIENT_RESOURCES));
+	KUNIT_ASSERT_EQ(test, ops->AllocateAdapterChannel(a, pdo, 1, controlled, &c), STATUS_SUCCESS);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TOO_MANY_CHANNELS,
+		      KUNIT_EXPECT_EQ(test, ops->AllocateAdapterChannel(a, pdo, 1, controlled, &c2),
+				      STATUS_INSUFFICIENT_RESOURCES));
+	KUNIT_EXPECT_EQ(test, c2.calls, 0);
+	/* A physically contiguous run of two pages with one register. */
+	len = 2 * PAGE_SIZE;
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TOO_MANY_MAP_REGISTERS,
+		      KUNIT_EXPECT_EQ(test, ops->MapTransfer(a, pm, c.base, pool, &len, TRUE).QuadPart, 0LL));
+	KUNIT_EXPECT_EQ(test, len, 0U);
+	len = 100;
+	KUNIT_EXPECT_NE(test, ops->MapTransfer(a, m, c.base, v.va, &len, TRUE).QuadPart, 0LL);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_BUFFERS_NOT_FLUSHED, ops->FreeAdapterChannel(a));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TOO_MANY_CHANNELS_FREED,
+		      ops->FreeAdapterChannel(a));
+	c.action = DeallocateObjectKeepRegisters;
+	KUNIT_ASSERT_EQ(test, ops->AllocateAdapterChannel(a, pdo, 1, controlled, &c), STATUS_SUCCESS);
+	EXPECT_NO_REPORT(test, ops->FreeMapRegisters(a, c.base, 1));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TOO_MANY_MAP_REGISTERS_FREED,
+		      ops->FreeMapRegisters(a, c.base, 1));
+	c.action = KeepObject;
+	KUNIT_ASSERT_EQ(test, ops->AllocateAdapterChannel(a, pdo, 1, controlled, &c), STATUS_SUCCESS);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_ADAPTER_CHANNEL_OUTSTANDING,
+		      ops->PutDmaAdapter(a));
+	IoFreeMdl(pm);
+	kfree(pool);
+	release_mdl(m);
+	low_vbuf_free(&v);
+}
+
+/* An MDL a list or a MapTransfer still maps can be neither unlocked nor
+ * freed: refused, the pages stay locked and the device still reaches them. */
+static void dma_mdl_unlock_while_mapped_is_refused(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	DMA_OPERATIONS *ops = a->DmaOperations;
+	struct control c = { .action = KeepObject };
+	struct seen s = {};
+	SIZE_T locked;
+	ULONG len;
+	u8 *vbuf;
+	PMDL m;
+
+	vbuf = vmalloc(2 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, vbuf);
+	m = locked_mdl(test, vbuf, 2 * PAGE_SIZE);
+	fill(vbuf, 3000, 0x3c);
+	KUNIT_ASSERT_EQ(test, ops->GetScatterGatherList(a, pdo, m, vbuf, 3000, record, &s, TRUE), STATUS_SUCCESS);
+	locked = MmshimLockedMdlCount();
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, MmUnlockPages(m));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, IoFreeMdl(m));
+	KUNIT_EXPECT_TRUE(test, m->MdlFlags & MDL_PAGES_LOCKED);
+	KUNIT_EXPECT_EQ(test, MmshimLockedMdlCount(), locked);
+	/* The list still works: to the device, then back into the zeroed buffer. */
+	edu_dma_list(test, s.sgl, false);
+	ops->PutScatterGatherList(a, s.sgl, TRUE);
+	memset(vbuf, 0, 3000);
+	s.calls = 0;
+	KUNIT_ASSERT_EQ(test, ops->GetScatterGatherList(a, pdo, m, vbuf, 3000, record, &s, FALSE), STATUS_SUCCESS);
+	edu_dma_list(test, s.sgl, true);
+	ops->PutScatterGatherList(a, s.sgl, FALSE);
+	KUNIT_EXPECT_EQ(test, first_mismatch(vbuf, 3000, 0x3c), (size_t)3000);
+
+	/* The same while a MapTransfer is not yet flushed. */
+	KUNIT_ASSERT_EQ(test, ops->AllocateAdapterChannel(a, pdo, 2, controlled, &c), STATUS_SUCCESS);
+	len = 100;
+	KUNIT_ASSERT_NE(test, ops->MapTransfer(a, m, c.base, vbuf, &len, TRUE).QuadPart, 0LL);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, MmUnlockPages(m));
+	KUNIT_EXPECT_TRUE(test, m->MdlFlags & MDL_PAGES_LOCKED);
+	EXPECT_NO_REPORT(test, KUNIT_EXPECT_TRUE(test, ops->FlushAdapterBuffers(a, m, c.base, vbuf, len, TRUE)));
+	EXPECT_NO_REPORT(test, ops->FreeAdapterChannel(a));
+	/* Unmapped: released normally. */
+	EXPECT_NO_REPORT(test, MmUnlockPages(m));
+	EXPECT_NO_REPORT(test, IoFreeMdl(m));
+	vfree(vbuf);
+	EXPECT_NO_REPORT(test, ops->PutDmaAdapter(a));
+}
+
+/* A partial MDL's source holds its frames: while a list maps the partial,
+ * the source can be neither unlocked nor freed; afterwards the partial of a
+ * released source cannot be DMA-mapped. */
+static void dma_partial_source_stays_locked_while_mapped(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	DMA_OPERATIONS *ops = a->DmaOperations;
+	struct seen s = {};
+	u8 *vbuf;
+	PMDL src, part;
+
+	vbuf = vmalloc(3 * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, vbuf);
+	src = locked_mdl(test, vbuf, 3 * PAGE_SIZE);
+	part = IoAllocateMdl(vbuf + PAGE_SIZE, 2000, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, part);
+	IoBuildPartialMdl(src, part, vbuf + PAGE_SIZE, 2000);
+	fill(vbuf + PAGE_SIZE, 2000, 0x58);
+	KUNIT_ASSERT_EQ(test, ops->GetScatterGatherList(a, pdo, part, vbuf + PAGE_SIZE, 2000, record, &s, TRUE),
+			STATUS_SUCCESS);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, MmUnlockPages(src));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, IoFreeMdl(src));
+	KUNIT_EXPECT_TRUE(test, src->MdlFlags & MDL_PAGES_LOCKED);
+	edu_dma_list(test, s.sgl, false);
+	ops->PutScatterGatherList(a, s.sgl, TRUE);
+	memset(vbuf + PAGE_SIZE, 0, 2000);
+	KUNIT_ASSERT_EQ(test, ops->GetScatterGatherList(a, pdo, part, vbuf + PAGE_SIZE, 2000, record, &s, FALSE),
+			STATUS_SUCCESS);
+	edu_dma_list(test, s.sgl, true);
+	ops->PutScatterGatherList(a, s.sgl, FALSE);
+	KUNIT_EXPECT_EQ(test, first_mismatch(vbuf + PAGE_SIZE, 2000, 0x58), (size_t)2000);
+	EXPECT_NO_REPORT(test, release_mdl(src));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_PARTIAL_SOURCE_RELEASED,
+		      KUNIT_EXPECT_EQ(test, ops->GetScatterGatherList(a, pdo, part, vbuf + PAGE_SIZE, 2000, record,
+								      &s, TRUE),
+				      STATUS_INVALID_PARAMETER));
+	IoFreeMdl(part);
+	vfree(vbuf);
+	EXPECT_NO_REPORT(test, ops->PutDmaAdapter(a));
+}
+
 static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_sgl_locked_vmap_buffer),
 	KUNIT_CASE(dma_sgl_pool_and_vmalloc),
@@ -605,6 +921,12 @@ static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_build_list_in_callers_buffer),
 	KUNIT_CASE(dma_common_buffers),
 	KUNIT_CASE(dma_misuse_is_reported),
+	KUNIT_CASE(dma_packet_scatter_gather),
+	KUNIT_CASE(dma_packet_contiguous_is_one_run),
+	KUNIT_CASE(dma_packet_non_scatter_gather),
+	KUNIT_CASE(dma_packet_misuse),
+	KUNIT_CASE(dma_mdl_unlock_while_mapped_is_refused),
+	KUNIT_CASE(dma_partial_source_stays_locked_while_mapped),
 	{}
 };
 

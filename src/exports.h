@@ -152,6 +152,7 @@
 	X(MmGetSystemRoutineAddress)      \
 	/* DMA adapters (src/core/dma.cpp; MmshimDeviceObject is exported by src/glue/dma.c) */ \
 	X(IoGetDmaAdapter)                \
-	X(MmshimDmaUsage)
+	X(MmshimDmaUsage)                 \
+	X(MmshimDmaPacketUsage)
 
 #endif /* MMSHIM_EXPORTS_H */

@@ -669,6 +669,21 @@ void mmshim_plat_dma_sg_element(const void *state, mmshim_size index, unsigned l
  * back for DMA_FROM_DEVICE). Atomic-safe. */
 void mmshim_plat_dma_unmap_sg(void *dev, void *state, mmshim_size count, int to_device);
 
+/* Packet-based DMA (MapTransfer). dma_map_page of @length bytes from
+ * @offset (< page size) in frame @pfn, the frames physically contiguous
+ * from @pfn (one bus range: an IOVA, a swiotlb slot, or the physical
+ * address). 0 with *@bus set, or non-zero with nothing mapped. Atomic-safe. */
+int mmshim_plat_dma_map_range(void *dev, unsigned long long pfn, unsigned int offset, mmshim_size length,
+			      int to_device, unsigned long long *bus);
+/* dma_unmap_page of exactly what mmshim_plat_dma_map_range mapped (a
+ * bounce buffer is copied back for DMA_FROM_DEVICE). Atomic-safe. */
+void mmshim_plat_dma_unmap_range(void *dev, unsigned long long bus, mmshim_size length, int to_device);
+/* Copy @size bytes between @buf and @offset of RAM frame @pfn (offset +
+ * size <= page size; into the frame if @to_frame) through a local kernel
+ * mapping (kmap_local_page). Allocates nothing. Atomic-safe. */
+void mmshim_plat_dma_copy_frame(unsigned long long pfn, unsigned int offset, void *buf, mmshim_size size,
+				int to_frame);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,9 +6,9 @@
  *
  * Implemented over the Linux DMA API (dma_map_sg, dma_alloc_coherent ...),
  * so bus addresses are right behind an IOMMU and with bounce buffers. The
- * routines mmshim does not implement yet have NULL slots in DMA_OPERATIONS
+ * routines mmshim does not implement have NULL slots in DMA_OPERATIONS
  * (listed at the table); DmaOperations->Size covers the slots up to
- * BuildScatterGatherList. The PDEVICE_OBJECT comes from the driver's Linux
+ * BuildScatterGatherList, packet-based DMA included. The PDEVICE_OBJECT comes from the driver's Linux
  * half: MmshimDeviceObject() in <mmshim/linux.h>. See docs/dma.md.
  */
 #ifndef MMSHIM_DMA_H
@@ -188,13 +188,13 @@ typedef MMSHIM_DMA_NOT_PROVIDED *PMMSHIM_DMA_NOT_PROVIDED;
 
 /*
  * Every slot in WDK order. Non-NULL in mmshim's table: PutDmaAdapter,
- * AllocateCommonBuffer, FreeCommonBuffer, GetDmaAlignment,
- * GetScatterGatherList, PutScatterGatherList, CalculateScatterGatherList,
- * BuildScatterGatherList. NULL: AllocateAdapterChannel, FlushAdapterBuffers,
- * FreeAdapterChannel, FreeMapRegisters, MapTransfer (packet-based DMA, not
- * yet), ReadDmaCounter (system DMA, never), BuildMdlFromScatterGatherList and
+ * AllocateCommonBuffer, FreeCommonBuffer, AllocateAdapterChannel,
+ * FlushAdapterBuffers, FreeAdapterChannel, FreeMapRegisters, MapTransfer
+ * (packet-based DMA), GetDmaAlignment, GetScatterGatherList,
+ * PutScatterGatherList, CalculateScatterGatherList, BuildScatterGatherList.
+ * NULL: ReadDmaCounter (system DMA, never), BuildMdlFromScatterGatherList and
  * every later slot. Size = FIELD_OFFSET(DMA_OPERATIONS,
- * BuildMdlFromScatterGatherList).
+ * BuildMdlFromScatterGatherList): it covers every non-NULL slot.
  */
 typedef struct _DMA_OPERATIONS {
 	ULONG Size;
@@ -287,6 +287,19 @@ MMSHIM_STATIC_ASSERT(sizeof(DMA_OPERATIONS) == 0x140, "DMA_OPERATIONS is 0x140 b
 #define MMSHIM_DMA_ADAPTER_LEAKED_AT_UNLOAD 0x4D5300D5 /* adapters never put when mmshim unloads */
 #define MMSHIM_DMA_BAD_CURRENT_VA 0x4D5300D6          /* CurrentVa outside the first MDL's range */
 #define MMSHIM_DMA_NOT_RAM 0x4D5300D7                 /* a frame without a struct page (I/O space) */
+/* Packet-based DMA (AllocateAdapterChannel, MapTransfer, FlushAdapterBuffers ...). */
+#define MMSHIM_DMA_FLUSH_TOO_LONG 0x00                /* Windows' "misc" code, parameter 2 = 1: flushed more than mapped */
+#define MMSHIM_DMA_TOO_MANY_CHANNELS_FREED 0x04       /* FreeAdapterChannel without a channel held */
+#define MMSHIM_DMA_TOO_MANY_MAP_REGISTERS_FREED 0x05  /* FreeMapRegisters of registers not held that way */
+#define MMSHIM_DMA_ADAPTER_CHANNEL_OUTSTANDING 0x08   /* PutDmaAdapter with the adapter channel held */
+#define MMSHIM_DMA_ADAPTER_MAP_REGISTERS_OUTSTANDING 0x09 /* PutDmaAdapter with map registers held */
+#define MMSHIM_DMA_TOO_MANY_CHANNELS 0x0B             /* AllocateAdapterChannel while the channel is held */
+#define MMSHIM_DMA_TOO_MANY_MAP_REGISTERS 0x0C        /* more map registers than granted or allocated */
+#define MMSHIM_DMA_BUFFERS_NOT_FLUSHED 0x0D           /* registers freed with MapTransfer mappings not flushed */
+#define MMSHIM_DMA_BAD_MAP_REGISTER_BASE 0x4D5300D8   /* MapRegisterBase not this adapter's held registers */
+#define MMSHIM_DMA_FLUSH_MISMATCH 0x4D5300D9          /* FlushAdapterBuffers: another MDL, CurrentVa or direction */
+#define MMSHIM_DMA_MDL_STILL_MAPPED 0x4D5300DA        /* MmUnlockPages/IoFreeMdl/MmFreePagesFromMdl of an MDL a
+							 scatter/gather list or MapTransfer still maps: refused */
 
 MMSHIM_EXTERN_C_BEGIN
 
@@ -303,6 +316,11 @@ PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject,
 /* mmshim extension: live adapters, scatter/gather lists and common buffers
  * (any pointer may be NULL). */
 VOID MmshimDmaUsage(PSIZE_T Adapters, PSIZE_T Lists, PSIZE_T CommonBuffers);
+
+/* mmshim extension: adapter channels held, map register sets held, and
+ * MapTransfer mappings not yet flushed, over every adapter (any pointer
+ * may be NULL). */
+VOID MmshimDmaPacketUsage(PSIZE_T Channels, PSIZE_T MapRegisterSets, PSIZE_T Mappings);
 
 MMSHIM_EXTERN_C_END
 

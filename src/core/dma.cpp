@@ -12,10 +12,23 @@
 // driver's buffer. Every adapter, list and common buffer is in a table
 // keyed by the pointer the driver holds, so a stale or foreign pointer is
 // recognised without dereferencing it.
+//
+// Packet-based DMA: each adapter has one adapter channel and one set of map
+// registers (a record in the adapter: MapRegisterBase is its address,
+// validated by comparison, never dereferenced from the driver's pointer).
+// MapTransfer maps one physically contiguous run with dma_map_page on
+// scatter/gather adapters; non-scatter/gather adapters copy through a
+// coherent bounce buffer of map_registers pages allocated at
+// IoGetDmaAdapter (Windows' map-register buffers). Every run mapped since
+// the last FlushAdapterBuffers is recorded (preallocated array).
 #include <wdm.h>
 #include "dma.h"
+#include "dmause.h"
 #include "irql.h"
+#include "lock.h"
 #include "mdl.h"
+#include "pagealloc.h"
+#include "partial.h"
 #include "verifier.h"
 
 namespace mmshim::dma {
@@ -43,6 +56,8 @@ struct List {
 	uptr capacity;   // fragments the block holds
 	uptr frags;      // fragments mapped
 	mmshim_dma_frag *frag;
+	dmause::Use *use; // per MDL of the chain the list covers: it, and a partial's holder
+	uptr uses;
 	void *sg_state;
 	bool to_device;
 	bool cached;     // one of the adapter's preallocated blocks
@@ -56,6 +71,36 @@ struct CommonBuffer {
 	unsigned long long bus;
 };
 
+// One run mapped by MapTransfer and not yet flushed.
+struct Run {
+	unsigned long long bus;
+	unsigned long long pfn; // first frame
+	const MDL *mdl;         // the MDL its frames come from
+	unsigned offset;        // in the first frame
+	unsigned length;
+	uptr bounce;            // non-SG: offset in the bounce buffer
+	bool to_device;
+	bool claimed;           // use (and hold) are in dmause's table
+	dmause::Use use;
+	uptr holder;            // partial MDL: the MDL holding its frames, else 0
+	dmause::Use hold;
+};
+
+// The adapter's map registers (its only set: MapRegisterBase = &regs).
+struct MapRegs {
+	bool held;         // allocated by AllocateAdapterChannel, not freed
+	bool with_channel; // KeepObject: FreeAdapterChannel frees them
+	ULONG count;       // registers allocated
+	ULONG used;        // pages mapped since the last flush
+	uptr runs;         // entries of run[] in use
+	uptr bounce_pages; // non-SG: bounce pages used since the last flush
+	uptr mapped;       // bytes mapped since the last flush
+	const MDL *first_mdl;
+	uptr first_va;
+	uptr gen; // bumped at every take_runs
+	Run *run; // capacity: the adapter's map_registers
+};
+
 struct Adapter {
 	KeyedLink link; // key: &pub
 	DMA_ADAPTER pub;
@@ -63,15 +108,26 @@ struct Adapter {
 	DeviceObject *pdo;
 	ULONG max_length;
 	ULONG map_registers;
+	bool sg;      // DEVICE_DESCRIPTION.ScatterGather
+	bool channel; // the adapter channel is held
 	uptr lists;   // outstanding scatter/gather lists
 	uptr buffers; // outstanding common buffers
 	List *free;   // preallocated blocks not in use
+	MapRegs regs;
+	void *bounce_va; // non-SG: map_registers pages of coherent memory
+	unsigned long long bounce_bus;
 };
+
+// Non-scatter/gather adapters get at most this many map registers (the
+// bounce buffer is that many pages of coherent memory).
+constexpr ULONG kMaxBouncePages = 256;
 
 constinit KeyedTable<16> g_devices;
 constinit KeyedTable<32> g_adapters;
 constinit KeyedTable<256> g_lists;
 constinit KeyedTable<64> g_buffers;
+// MapTransfer runs not yet flushed, over every adapter (under the DMA lock).
+constinit uptr g_runs = 0;
 
 constexpr uptr align8(uptr v) { return (v + 7) & ~uptr{7}; }
 
@@ -81,7 +137,7 @@ uptr sgl_bytes(uptr n) { return sizeof(SCATTER_GATHER_LIST) + n * sizeof(SCATTER
 uptr block_bytes(uptr n)
 {
 	return align8(sgl_bytes(n)) + align8(sizeof(List)) + n * sizeof(mmshim_dma_frag) +
-	       align8(mmshim_plat_dma_sg_size(n));
+	       2 * n * sizeof(dmause::Use) + align8(mmshim_plat_dma_sg_size(n));
 }
 
 // Lay a list out in the block at `mem` for `n` fragments.
@@ -92,7 +148,9 @@ List *lay_out(void *mem, uptr n)
 	*l = List{};
 	l->capacity = n;
 	l->frag = reinterpret_cast<mmshim_dma_frag *>(reinterpret_cast<unsigned char *>(l) + align8(sizeof(List)));
-	l->sg_state = reinterpret_cast<unsigned char *>(l->frag) + n * sizeof(mmshim_dma_frag);
+	l->use = reinterpret_cast<dmause::Use *>(reinterpret_cast<unsigned char *>(l->frag) +
+						  n * sizeof(mmshim_dma_frag));
+	l->sg_state = reinterpret_cast<unsigned char *>(l->use) + 2 * n * sizeof(dmause::Use);
 	return l;
 }
 
@@ -144,15 +202,26 @@ Adapter *adapter_of(PDMA_ADAPTER a, const char *routine, void *caller)
 	return nullptr;
 }
 
-// Walk [CurrentVa, CurrentVa + length) over the MDL chain from `mdl`:
-// count the page fragments into *count and, if `out`, write them. Checks
-// every MDL it reads (reported, nothing changed on failure). With `out`,
-// at most `cap` fragments are written: a chain the driver changed since it
-// was counted fails instead of overrunning.
-NTSTATUS walk(MDL *mdl, PVOID current_va, ULONG length, mmshim_dma_frag *out, uptr cap, uptr *count,
-	      const char *routine, void *caller)
+// The MDL whose lock or allocation holds the frames of partial MDL m, or 0:
+// unlocking that one while m is DMA-mapped is refused too.
+uptr holder_of(const MDL *m)
 {
-	uptr remaining = length, n = 0, depth = 0;
+	uptr h = 0;
+	if (!(__atomic_load_n(&m->MdlFlags, __ATOMIC_RELAXED) & MDL_PARTIAL) || !partial::holder_of(m, &h))
+		return 0;
+	return h;
+}
+
+// Walk [CurrentVa, CurrentVa + length) over the MDL chain from `mdl`,
+// calling emit(m, fragment) for each page fragment in order (m: the MDL it
+// is in); emit returns false to stop early (success). Checks every MDL it
+// reads (reported, nothing changed on failure); with check_ram, that
+// every frame is RAM with a struct page.
+template <typename Emit>
+NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, Emit &&emit, const char *routine,
+		   void *caller)
+{
+	uptr remaining = length, depth = 0;
 	for (MDL *m = mdl; remaining; m = m->Next) {
 		if (!m || ++depth > kMaxChain) {
 			violation(MMSHIM_DMA_TRANSFER_TOO_LONG, reinterpret_cast<uptr>(mdl), length, length - remaining,
@@ -166,6 +235,21 @@ NTSTATUS walk(MDL *mdl, PVOID current_va, ULONG length, mmshim_dma_frag *out, up
 				  caller);
 			return STATUS_INVALID_PARAMETER;
 		}
+		// MDL_PAGES_LOCKED alone is judged by mmshim's records: a driver
+		// that sets it by hand on an MDL nothing locked is refused. (I/O
+		// space MDLs have no record; their frames are refused below.)
+		if (!(m->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL | MDL_IO_SPACE)) &&
+		    !lock::is_locked(m) && !pagealloc::owns_mdl(m)) {
+			violation(MMSHIM_DMA_MDL_NOT_LOCKED, reinterpret_cast<uptr>(m), m->MdlFlags, 1, routine,
+				  "MDL_PAGES_LOCKED is set, but neither MmProbeAndLockPages nor MmAllocatePagesForMdl "
+				  "holds the MDL's pages",
+				  caller);
+			return STATUS_INVALID_PARAMETER;
+		}
+		// A partial MDL's frames are only good while its source holds them.
+		unsigned long long token = 0;
+		if ((m->MdlFlags & MDL_PARTIAL) && !partial::check(m, &token, routine, caller))
+			return STATUS_INVALID_PARAMETER;
 		uptr pages = 0;
 		if (!mdl::described_span(m, &pages) || pages > mdl::capacity_pages(m)) {
 			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_CORRUPT,
@@ -192,24 +276,51 @@ NTSTATUS walk(MDL *mdl, PVOID current_va, ULONG length, mmshim_dma_frag *out, up
 			const uptr in = pos & kPageMask;
 			const uptr chunk = kPageSize - in < left ? kPageSize - in : left;
 			const PFN_NUMBER pfn = MmGetMdlPfnArray(m)[pos >> PAGE_SHIFT];
-			if (!out && !mmshim_plat_pfn_is_ram(pfn)) {
+			if (check_ram && !mmshim_plat_pfn_is_ram(pfn)) {
 				violation(MMSHIM_DMA_NOT_RAM, reinterpret_cast<uptr>(m), pfn, 0, routine,
 					  "a frame of the MDL is not RAM with a struct page (I/O space): "
 					  "the Linux DMA API cannot map it",
 					  caller);
 				return STATUS_INVALID_PARAMETER;
 			}
-			if (out && n == cap) {
-				violation(MMSHIM_DMA_TRANSFER_TOO_LONG, reinterpret_cast<uptr>(mdl), length, 0, routine,
-					  "the MDL chain changed while it was being mapped", caller);
-				return STATUS_INVALID_PARAMETER;
-			}
-			if (out)
-				out[n] = {pfn, static_cast<unsigned>(in), static_cast<unsigned>(chunk)};
-			n++;
+			if (!emit(static_cast<const MDL *>(m),
+				  mmshim_dma_frag{pfn, static_cast<unsigned>(in), static_cast<unsigned>(chunk)}))
+				return STATUS_SUCCESS;
 			pos += chunk;
 			left -= chunk;
 		}
+	}
+	return STATUS_SUCCESS;
+}
+
+// walk_each counting the fragments into *count and, if `out`, writing at
+// most `cap` of them: a chain the driver changed since it was counted
+// fails instead of overrunning. Frames are checked to be RAM when counting.
+NTSTATUS walk(MDL *mdl, PVOID current_va, ULONG length, mmshim_dma_frag *out, uptr cap, uptr *count,
+	      const char *routine, void *caller)
+{
+	uptr n = 0;
+	bool overflow = false;
+	const NTSTATUS st = walk_each(
+		mdl, current_va, length, !out,
+		[&](const MDL *, const mmshim_dma_frag &f) {
+			if (out) {
+				if (n == cap) {
+					overflow = true;
+					return false;
+				}
+				out[n] = f;
+			}
+			n++;
+			return true;
+		},
+		routine, caller);
+	if (!NT_SUCCESS(st))
+		return st;
+	if (overflow) {
+		violation(MMSHIM_DMA_TRANSFER_TOO_LONG, reinterpret_cast<uptr>(mdl), length, 0, routine,
+			  "the MDL chain changed while it was being mapped", caller);
+		return STATUS_INVALID_PARAMETER;
 	}
 	*count = n;
 	return STATUS_SUCCESS;
@@ -221,6 +332,8 @@ void release_list(List *l)
 	Adapter *a = l->adapter;
 	mmshim_plat_dma_unmap_sg(a->dev, l->sg_state, l->frags, l->to_device);
 	LockGuard guard(MMSHIM_LOCK_DMA);
+	for (uptr i = 0; i < l->uses; i++)
+		dmause::remove_locked(&l->use[i]);
 	a->lists--;
 	if (l->cached) {
 		l->next_free = a->free;
@@ -241,9 +354,89 @@ void release_buffer(CommonBuffer *b)
 	mmshim_plat_free(b);
 }
 
-// Everything of adapter `a` still outstanding: lists unmapped, buffers freed.
+// ---- packet-based DMA: map registers and their runs ---------------------
+
+// With the DMA lock held: take the runs of a's registers out (the caller
+// finishes them with finish_runs) and reset the registers' usage.
+struct Taken {
+	uptr runs;
+	const MDL *mdl;
+	uptr va;
+	uptr mapped;
+};
+Taken take_runs(Adapter *a)
+{
+	MapRegs &r = a->regs;
+	const Taken t{r.runs, r.first_mdl, r.first_va, r.mapped};
+	for (uptr i = 0; i < r.runs; i++) {
+		if (r.run[i].claimed) {
+			dmause::remove_locked(&r.run[i].use);
+			if (r.run[i].holder)
+				dmause::remove_locked(&r.run[i].hold);
+		}
+		r.run[i].claimed = false;
+	}
+	r.gen++;
+	g_runs -= r.runs;
+	r.runs = 0;
+	r.used = 0;
+	r.bounce_pages = 0;
+	r.mapped = 0;
+	r.first_mdl = nullptr;
+	r.first_va = 0;
+	return t;
+}
+
+// Finish runs [0, n) of a's registers, no lock held: unmap them
+// (scatter/gather: dma_unmap_page copies swiotlb's bounce slots back for
+// reads) or, for a non-scatter/gather adapter when copy_back, copy what the
+// device wrote into the bounce buffer back to the MDL's frames.
+void finish_runs(Adapter *a, uptr n, bool copy_back)
+{
+	for (uptr i = 0; i < n; i++) {
+		const Run &r = a->regs.run[i];
+		if (!r.length)
+			continue;
+		if (a->sg)
+			mmshim_plat_dma_unmap_range(a->dev, r.bus, r.length, r.to_device);
+		else if (copy_back && !r.to_device)
+			mmshim_plat_dma_copy_frame(r.pfn, r.offset, static_cast<unsigned char *>(a->bounce_va) + r.bounce,
+						   r.length, 1);
+	}
+}
+
+// Free a's map registers if they are held: runs never flushed are
+// reported (when `report`) and unmapped. False if they were not held.
+bool release_regs(Adapter *a, bool report, const char *routine, void *caller)
+{
+	uptr n;
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		if (!a->regs.held)
+			return false;
+		n = take_runs(a).runs;
+	}
+	if (n && report)
+		violation(MMSHIM_DMA_BUFFERS_NOT_FLUSHED, reinterpret_cast<uptr>(&a->pub), n, 0, routine,
+			  "map registers freed with MapTransfer mappings never flushed (FlushAdapterBuffers first): "
+			  "mmshim unmaps them",
+			  caller);
+	finish_runs(a, n, false);
+	LockGuard guard(MMSHIM_LOCK_DMA);
+	a->regs.held = false;
+	a->regs.with_channel = false;
+	return true;
+}
+
+// Everything of adapter `a` still outstanding: lists unmapped, buffers
+// freed, map registers released (silently: callers report).
 void release_children(Adapter *a)
 {
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		a->channel = false;
+	}
+	release_regs(a, false, nullptr, nullptr);
 	for (;;) {
 		KeyedLink *l;
 		{
@@ -272,6 +465,10 @@ void release_children(Adapter *a)
 
 void free_adapter(Adapter *a)
 {
+	if (a->bounce_va)
+		mmshim_plat_dma_free_coherent(a->dev, uptr{a->map_registers} * kPageSize, a->bounce_va, a->bounce_bus);
+	if (a->regs.run)
+		mmshim_plat_free(a->regs.run);
 	mmshim_plat_dma_put_device(a->dev);
 	mmshim_plat_free(a);
 }
@@ -296,11 +493,26 @@ VOID put_dma_adapter(PDMA_ADAPTER DmaAdapter)
 	}
 	Adapter *a = from_link<Adapter>(l);
 	uptr lists, buffers;
+	bool channel, regs;
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
 		lists = a->lists;
 		buffers = a->buffers;
+		channel = a->channel;
+		regs = a->regs.held && !a->regs.with_channel;
 	}
+	if (channel)
+		violation(MMSHIM_DMA_ADAPTER_CHANNEL_OUTSTANDING, reinterpret_cast<uptr>(DmaAdapter), 1, 0, routine,
+			  "the adapter channel is still held: FreeAdapterChannel first (mmshim frees it now)", caller);
+	if (regs)
+		violation(MMSHIM_DMA_ADAPTER_MAP_REGISTERS_OUTSTANDING, reinterpret_cast<uptr>(DmaAdapter),
+			  a->regs.count, 0, routine,
+			  "map registers are still held: FreeMapRegisters first (mmshim frees them now)", caller);
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		a->channel = false;
+	}
+	release_regs(a, true, routine, caller);
 	if (lists)
 		violation(MMSHIM_DMA_ADAPTER_LISTS_OUTSTANDING, reinterpret_cast<uptr>(DmaAdapter), lists, 0, routine,
 			  "the adapter still has scatter/gather lists: PutScatterGatherList each first "
@@ -466,7 +678,36 @@ NTSTATUS map_list(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PMDL Mdl
 	}
 	l->adapter = a;
 	l->to_device = WriteToDevice != FALSE;
-	st = walk(Mdl, CurrentVa, Length, l->frag, l->capacity, &n, routine, caller);
+	{
+		// The fragments, and the MDLs of the chain they come from.
+		uptr count = 0, uses = 0;
+		bool overflow = false;
+		const MDL *last = nullptr;
+		st = walk_each(
+			Mdl, CurrentVa, Length, false,
+			[&](const MDL *m, const mmshim_dma_frag &f) {
+				if (count == l->capacity) {
+					overflow = true;
+					return false;
+				}
+				l->frag[count++] = f;
+				if (m != last) {
+					l->use[uses++].link.key = reinterpret_cast<uptr>(m);
+					if (const uptr h = holder_of(m))
+						l->use[uses++].link.key = h;
+					last = m;
+				}
+				return true;
+			},
+			routine, caller);
+		if (NT_SUCCESS(st) && overflow) {
+			violation(MMSHIM_DMA_TRANSFER_TOO_LONG, reinterpret_cast<uptr>(Mdl), Length, 0, routine,
+				  "the MDL chain changed while it was being mapped", caller);
+			st = STATUS_INVALID_PARAMETER;
+		}
+		n = count;
+		l->uses = uses;
+	}
 	l->frags = n;
 	const uptr mapped = NT_SUCCESS(st) ? mmshim_plat_dma_map_sg(a->dev, l->sg_state, l->frag, n, l->to_device) : 0;
 	if (!mapped || mapped > n) {
@@ -495,6 +736,8 @@ NTSTATUS map_list(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PMDL Mdl
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
 		g_lists.insert(&l->link, reinterpret_cast<uptr>(sgl));
+		for (uptr i = 0; i < l->uses; i++)
+			dmause::add_locked(&l->use[i], reinterpret_cast<const MDL *>(l->use[i].link.key));
 		a->lists++;
 	}
 	ExecutionRoutine(DeviceObject, nullptr, sgl, Context);
@@ -582,16 +825,389 @@ NTSTATUS calculate_scatter_gather_list(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID 
 	return STATUS_SUCCESS;
 }
 
+// Whether MapRegisterBase is a's map registers, held (reported if not).
+bool regs_of(Adapter *a, PVOID base, const char *routine, void *caller)
+{
+	bool ok;
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		ok = base == &a->regs && a->regs.held;
+	}
+	if (!ok)
+		violation(MMSHIM_DMA_BAD_MAP_REGISTER_BASE, reinterpret_cast<uptr>(base), reinterpret_cast<uptr>(&a->pub),
+			  0, routine,
+			  "MapRegisterBase is not the map registers AllocateAdapterChannel gave for this adapter "
+			  "(or they were freed)",
+			  caller);
+	return ok;
+}
+
+void too_many_registers(Adapter *a, uptr need, uptr have, const char *routine, void *caller)
+{
+	violation(MMSHIM_DMA_TOO_MANY_MAP_REGISTERS, need, have, reinterpret_cast<uptr>(&a->pub), routine,
+		  "more map registers than allocated: FlushAdapterBuffers releases those in use, "
+		  "AllocateAdapterChannel may ask for up to what IoGetDmaAdapter granted",
+		  caller);
+}
+
+NTSTATUS allocate_adapter_channel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, ULONG NumberOfMapRegisters,
+				  PDRIVER_CONTROL ExecutionRoutine, PVOID Context)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "AllocateAdapterChannel";
+	if (!irql_at_most_dispatch(routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a)
+		return STATUS_INVALID_PARAMETER;
+	if (!ExecutionRoutine) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 4, 0, 0, routine,
+				 "ExecutionRoutine is NULL", caller);
+		return STATUS_INVALID_PARAMETER;
+	}
+	if (NumberOfMapRegisters > a->map_registers) {
+		too_many_registers(a, NumberOfMapRegisters, a->map_registers, routine, caller);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
+	int busy = 0;
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		if (a->channel) {
+			busy = 1;
+		} else if (a->regs.held) {
+			busy = 2;
+		} else {
+			a->channel = true;
+			a->regs.held = true;
+			a->regs.with_channel = true;
+			a->regs.count = NumberOfMapRegisters;
+		}
+	}
+	if (busy == 1) {
+		violation(MMSHIM_DMA_TOO_MANY_CHANNELS, 1, reinterpret_cast<uptr>(DmaAdapter), 0, routine,
+			  "the adapter channel is already held (one per adapter): FreeAdapterChannel first", caller);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
+	if (busy == 2) // Windows would queue the request until FreeMapRegisters (docs/dma.md)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	const IO_ALLOCATION_ACTION action = ExecutionRoutine(DeviceObject, nullptr, &a->regs, Context);
+	switch (action) {
+	case KeepObject:
+		break;
+	case DeallocateObject: {
+		bool regs;
+		{
+			LockGuard guard(MMSHIM_LOCK_DMA);
+			a->channel = false;
+			regs = a->regs.with_channel;
+		}
+		if (regs)
+			release_regs(a, true, routine, caller);
+		break;
+	}
+	case DeallocateObjectKeepRegisters: {
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		if (a->regs.with_channel) {
+			a->regs.with_channel = false;
+			a->channel = false;
+		}
+		break;
+	}
+	default:
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_BAD_ARGUMENT, static_cast<uptr>(action),
+				 4, 0, routine,
+				 "the execution routine returned no IO_ALLOCATION_ACTION: channel and map registers "
+				 "stay held (KeepObject)",
+				 caller);
+		break;
+	}
+	return STATUS_SUCCESS;
+}
+
+VOID free_adapter_channel(PDMA_ADAPTER DmaAdapter)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "FreeAdapterChannel";
+	if (!irql_at_most_dispatch(routine, caller))
+		return;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a)
+		return;
+	bool held, regs = false;
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		held = a->channel;
+		if (held) {
+			a->channel = false;
+			regs = a->regs.held && a->regs.with_channel;
+		}
+	}
+	if (!held) {
+		violation(MMSHIM_DMA_TOO_MANY_CHANNELS_FREED, 1, reinterpret_cast<uptr>(DmaAdapter), 0, routine,
+			  "the adapter channel is not held (freed twice?)", caller);
+		return;
+	}
+	if (regs)
+		release_regs(a, true, routine, caller);
+}
+
+VOID free_map_registers(PDMA_ADAPTER DmaAdapter, PVOID MapRegisterBase, ULONG NumberOfMapRegisters)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "FreeMapRegisters";
+	if (!irql_at_most_dispatch(routine, caller))
+		return;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a)
+		return;
+	bool ok;
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		ok = MapRegisterBase == &a->regs && a->regs.held && !a->regs.with_channel;
+	}
+	if (!ok) {
+		violation(MMSHIM_DMA_TOO_MANY_MAP_REGISTERS_FREED, NumberOfMapRegisters,
+			  reinterpret_cast<uptr>(MapRegisterBase), reinterpret_cast<uptr>(DmaAdapter), routine,
+			  "no map registers held under this MapRegisterBase since DeallocateObjectKeepRegisters "
+			  "(freed twice, or the channel still owns them: FreeAdapterChannel)",
+			  caller);
+		return;
+	}
+	release_regs(a, true, routine, caller);
+}
+
+PHYSICAL_ADDRESS no_address()
+{
+	PHYSICAL_ADDRESS p;
+	p.QuadPart = 0;
+	return p;
+}
+
+// MapTransfer on a scatter/gather adapter: the physically contiguous run
+// at CurrentVa (within one MDL), dma_map_page'd.
+PHYSICAL_ADDRESS map_run(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, bool to_device, PULONG Length,
+			 const char *routine, void *caller)
+{
+	mmshim_dma_frag first{};
+	const MDL *run_mdl = nullptr;
+	uptr bytes = 0, pages = 0;
+	const NTSTATUS st = walk_each(
+		Mdl, CurrentVa, want, false,
+		[&](const MDL *m, const mmshim_dma_frag &f) {
+			if (!pages) {
+				first = f;
+				run_mdl = m;
+				bytes = f.length;
+				pages = 1;
+				return true;
+			}
+			const unsigned long long end = (first.pfn << PAGE_SHIFT) + first.offset + bytes;
+			if (m != run_mdl || f.offset || (static_cast<unsigned long long>(f.pfn) << PAGE_SHIFT) != end)
+				return false;
+			bytes += f.length;
+			pages++;
+			return true;
+		},
+		routine, caller);
+	if (!NT_SUCCESS(st) || !pages)
+		return no_address();
+	const uptr holder = holder_of(run_mdl);
+	uptr used, count;
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		used = a->regs.used;
+		count = a->regs.count;
+	}
+	if (used + pages > count) {
+		too_many_registers(a, used + pages, count, routine, caller);
+		return no_address();
+	}
+	unsigned long long bus = 0;
+	if (mmshim_plat_dma_map_range(a->dev, first.pfn, first.offset, bytes, to_device, &bus) != 0)
+		return no_address(); // out of IOVA space or bounce slots: as Windows out of map registers
+	bool raced = false;
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		MapRegs &r = a->regs;
+		if (!r.held || r.used + pages > r.count) {
+			raced = true;
+		} else {
+			Run &run = r.run[r.runs++];
+			run = Run{bus, first.pfn, run_mdl, first.offset, static_cast<unsigned>(bytes), 0, to_device,
+				  true, {}, holder, {}};
+			dmause::add_locked(&run.use, run_mdl);
+			if (holder)
+				dmause::add_locked(&run.hold, reinterpret_cast<const MDL *>(holder));
+			r.used += static_cast<ULONG>(pages);
+			r.mapped += bytes;
+			if (!r.first_mdl) {
+				r.first_mdl = Mdl;
+				r.first_va = reinterpret_cast<uptr>(CurrentVa);
+			}
+			g_runs++;
+		}
+	}
+	if (raced) { // the driver freed the registers from another CPU meanwhile
+		mmshim_plat_dma_unmap_range(a->dev, bus, bytes, to_device);
+		return no_address();
+	}
+	*Length = static_cast<ULONG>(bytes);
+	PHYSICAL_ADDRESS p;
+	p.QuadPart = static_cast<LONGLONG>(bus);
+	return p;
+}
+
+// MapTransfer on a non-scatter/gather adapter: the whole transfer goes
+// through the bounce buffer (one bus-contiguous range), copied in now for
+// writes to the device, copied back at FlushAdapterBuffers for reads.
+PHYSICAL_ADDRESS map_bounce(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, uptr frags, bool to_device,
+			    PULONG Length, const char *routine, void *caller)
+{
+	uptr idx = 0, base = 0, used = 0, count = 0, gen = 0;
+	bool over;
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		MapRegs &r = a->regs;
+		used = r.used;
+		count = r.count;
+		over = r.used + frags > r.count;
+		if (!over) {
+			idx = r.runs;
+			gen = r.gen;
+			base = r.bounce_pages * kPageSize + (reinterpret_cast<uptr>(CurrentVa) & kPageMask);
+			r.bounce_pages += frags;
+			r.used += static_cast<ULONG>(frags);
+			r.runs += frags;
+			r.mapped += want;
+			for (uptr i = 0; i < frags; i++)
+				r.run[idx + i] = Run{};
+			if (!r.first_mdl) {
+				r.first_mdl = Mdl;
+				r.first_va = reinterpret_cast<uptr>(CurrentVa);
+			}
+			g_runs += frags;
+		}
+	}
+	if (over) {
+		too_many_registers(a, used + frags, count, routine, caller);
+		return no_address();
+	}
+	auto *bounce = static_cast<unsigned char *>(a->bounce_va);
+	uptr i = 0, pos = base, holder = 0;
+	const MDL *last = nullptr;
+	(void)walk_each(
+		Mdl, CurrentVa, want, false,
+		[&](const MDL *m, const mmshim_dma_frag &f) {
+			if (i == frags)
+				return false; // the chain grew since it was counted
+			if (m != last) {
+				holder = holder_of(m);
+				last = m;
+			}
+			a->regs.run[idx + i++] = Run{a->bounce_bus + pos, f.pfn, m, f.offset, f.length, pos, to_device,
+						     false, {}, holder, {}};
+			if (to_device)
+				mmshim_plat_dma_copy_frame(f.pfn, f.offset, bounce + pos, f.length, 0);
+			pos += f.length;
+			return true;
+		},
+		routine, caller);
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		if (a->regs.gen == gen) { // not flushed or freed from another CPU meanwhile
+			for (uptr k = 0; k < i; k++) {
+				Run &run = a->regs.run[idx + k];
+				run.claimed = true;
+				dmause::add_locked(&run.use, run.mdl);
+				if (run.holder)
+					dmause::add_locked(&run.hold, reinterpret_cast<const MDL *>(run.holder));
+			}
+		}
+	}
+	*Length = want;
+	PHYSICAL_ADDRESS p;
+	p.QuadPart = static_cast<LONGLONG>(a->bounce_bus + base);
+	return p;
+}
+
+PHYSICAL_ADDRESS map_transfer(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase, PVOID CurrentVa,
+			      PULONG Length, BOOLEAN WriteToDevice)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "MapTransfer";
+	if (!Length || !Mdl) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, Mdl ? 5 : 2, 0, 0,
+				 routine, Mdl ? "Length is NULL" : "Mdl is NULL", caller);
+		if (Length)
+			*Length = 0;
+		return no_address();
+	}
+	const ULONG want = *Length;
+	*Length = 0;
+	if (!irql_at_most_dispatch(routine, caller))
+		return no_address();
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a || !regs_of(a, MapRegisterBase, routine, caller))
+		return no_address();
+	if (!want) {
+		refuse(MMSHIM_FAIL_ZERO_LENGTH, reinterpret_cast<uptr>(Mdl), 0, routine, "a transfer of 0 bytes", caller);
+		return no_address();
+	}
+	if (want > a->max_length) {
+		violation(MMSHIM_DMA_TRANSFER_OVER_MAXIMUM, reinterpret_cast<uptr>(DmaAdapter), want, a->max_length,
+			  routine, "the transfer is longer than DEVICE_DESCRIPTION.MaximumLength", caller);
+		return no_address();
+	}
+	uptr frags = 0;
+	if (!NT_SUCCESS(walk(Mdl, CurrentVa, want, nullptr, 0, &frags, routine, caller)))
+		return no_address();
+	if (a->sg)
+		return map_run(a, Mdl, CurrentVa, want, WriteToDevice != FALSE, Length, routine, caller);
+	return map_bounce(a, Mdl, CurrentVa, want, frags, WriteToDevice != FALSE, Length, routine, caller);
+}
+
+BOOLEAN flush_adapter_buffers(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase, PVOID CurrentVa,
+			      ULONG Length, BOOLEAN WriteToDevice)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "FlushAdapterBuffers";
+	if (!irql_at_most_dispatch(routine, caller))
+		return FALSE;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a || !regs_of(a, MapRegisterBase, routine, caller))
+		return FALSE;
+	Taken t;
+	bool other_direction = false;
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		for (uptr i = 0; i < a->regs.runs; i++)
+			if (a->regs.run[i].length && a->regs.run[i].to_device != (WriteToDevice != FALSE))
+				other_direction = true;
+		t = take_runs(a);
+	}
+	if (t.runs && (Mdl != t.mdl || reinterpret_cast<uptr>(CurrentVa) != t.va || other_direction))
+		violation(MMSHIM_DMA_FLUSH_MISMATCH, reinterpret_cast<uptr>(Mdl), reinterpret_cast<uptr>(t.mdl),
+			  reinterpret_cast<uptr>(CurrentVa), routine,
+			  "FlushAdapterBuffers names another MDL, CurrentVa or direction than the first MapTransfer "
+			  "since the last flush (mmshim flushes what was mapped)",
+			  caller);
+	if (Length > t.mapped)
+		violation(MMSHIM_DMA_FLUSH_TOO_LONG, 1, t.mapped, Length, routine,
+			  "FlushAdapterBuffers of more bytes than MapTransfer mapped since the last flush", caller);
+	finish_runs(a, t.runs, true);
+	return TRUE;
+}
+
 constinit DMA_OPERATIONS g_ops = {
 	.Size = __builtin_offsetof(DMA_OPERATIONS, BuildMdlFromScatterGatherList),
 	.PutDmaAdapter = put_dma_adapter,
 	.AllocateCommonBuffer = allocate_common_buffer,
 	.FreeCommonBuffer = free_common_buffer,
-	.AllocateAdapterChannel = nullptr,
-	.FlushAdapterBuffers = nullptr,
-	.FreeAdapterChannel = nullptr,
-	.FreeMapRegisters = nullptr,
-	.MapTransfer = nullptr,
+	.AllocateAdapterChannel = allocate_adapter_channel,
+	.FlushAdapterBuffers = flush_adapter_buffers,
+	.FreeAdapterChannel = free_adapter_channel,
+	.FreeMapRegisters = free_map_registers,
+	.MapTransfer = map_transfer,
 	.GetDmaAlignment = get_dma_alignment,
 	.ReadDmaCounter = nullptr,
 	.GetScatterGatherList = get_scatter_gather_list,
@@ -720,6 +1336,9 @@ extern "C" PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject,
 	a->pdo = pdo;
 	a->max_length = dd.MaximumLength;
 	a->map_registers = static_cast<ULONG>(span_pages(0, dd.MaximumLength) + 1);
+	a->sg = dd.ScatterGather != FALSE;
+	if (!a->sg && a->map_registers > kMaxBouncePages)
+		a->map_registers = kMaxBouncePages; // as Windows, fewer than asked: transfers are split
 	for (unsigned i = 0; i < kSmallLists; i++) {
 		List *l = lay_out(mem + head + i * small, kSmallPages);
 		l->cached = true;
@@ -727,6 +1346,13 @@ extern "C" PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject,
 		a->free = l;
 	}
 	mmshim_plat_dma_get_device(dev);
+	a->regs.run = static_cast<Run *>(mmshim_plat_alloc(uptr{a->map_registers} * sizeof(Run), MMSHIM_ALLOC_ZERO));
+	if (a->regs.run && !a->sg)
+		a->bounce_va = mmshim_plat_dma_alloc_coherent(dev, uptr{a->map_registers} * kPageSize, &a->bounce_bus);
+	if (!a->regs.run || (!a->sg && !a->bounce_va)) {
+		free_adapter(a);
+		return nullptr;
+	}
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
 		g_adapters.insert(&a->link, reinterpret_cast<uptr>(&a->pub));
@@ -744,4 +1370,22 @@ extern "C" VOID MmshimDmaUsage(PSIZE_T Adapters, PSIZE_T Lists, PSIZE_T CommonBu
 		*Lists = g_lists.count();
 	if (CommonBuffers)
 		*CommonBuffers = g_buffers.count();
+}
+
+extern "C" VOID MmshimDmaPacketUsage(PSIZE_T Channels, PSIZE_T MapRegisterSets, PSIZE_T Mappings)
+{
+	uptr channels = 0, sets = 0;
+	LockGuard guard(MMSHIM_LOCK_DMA);
+	(void)g_adapters.find_if([&](KeyedLink *l) {
+		const Adapter *a = from_link<Adapter>(l);
+		channels += a->channel ? 1 : 0;
+		sets += a->regs.held ? 1 : 0;
+		return false;
+	});
+	if (Channels)
+		*Channels = channels;
+	if (MapRegisterSets)
+		*MapRegisterSets = sets;
+	if (Mappings)
+		*Mappings = g_runs;
 }

@@ -11,6 +11,7 @@
 #include "range.h"
 #include "flags.h"
 #include "seh.h"
+#include "dmause.h"
 #include "verifier.h"
 
 namespace mmshim::lock {
@@ -404,6 +405,15 @@ extern "C" VOID MmUnlockPages(PMDL MemoryDescriptorList)
 	if (!m) {
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 0, 0, 0,
 				 routine, "NULL MDL", caller);
+		return;
+	}
+	if (dmause::mapped(m)) {
+		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, reinterpret_cast<uptr>(m),
+				 0, 0, routine,
+				 "a scatter/gather list or a MapTransfer mapping still maps the MDL (the device may "
+				 "still use its pages): PutScatterGatherList / FlushAdapterBuffers first; refused, "
+				 "the pages stay locked",
+				 caller);
 		return;
 	}
 	if (!lock::unlock(m, routine, caller))

@@ -13,6 +13,7 @@
 #include "usermap.h"
 #include "pagealloc.h"
 #include "partial.h"
+#include "dmause.h"
 #include "pool.h"
 #include "flags.h"
 #include "verifier.h"
@@ -288,6 +289,14 @@ extern "C" VOID IoFreeMdl(PMDL Mdl)
 	const char *routine = "IoFreeMdl";
 	if (!Mdl) {
 		mdl::report_null(routine, caller);
+		return;
+	}
+	if (dmause::mapped(Mdl)) {
+		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, reinterpret_cast<uptr>(Mdl),
+				 0, 0, routine,
+				 "a scatter/gather list or a MapTransfer mapping still maps the MDL: "
+				 "PutScatterGatherList / FlushAdapterBuffers first; refused, the MDL stays valid",
+				 caller);
 		return;
 	}
 	if (lock::is_locked(Mdl)) {

@@ -23,6 +23,7 @@
 #include "pagealloc.h"
 #include "pool.h"
 #include "flags.h"
+#include "dmause.h"
 #include "verifier.h"
 
 namespace mmshim::pagealloc {
@@ -721,6 +722,14 @@ extern "C" VOID MmFreePagesFromMdl(PMDL MemoryDescriptorList)
 	if (!m) {
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 0, 0, 0, routine,
 				 "NULL MDL", caller);
+		return;
+	}
+	if (dmause::mapped(m)) {
+		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, reinterpret_cast<uptr>(m), 0,
+				 0, routine,
+				 "a scatter/gather list or a MapTransfer mapping still maps the MDL: "
+				 "PutScatterGatherList / FlushAdapterBuffers first; refused, the pages stay allocated",
+				 caller);
 		return;
 	}
 	if (!pagealloc::free_mdl_pages(m, routine, caller))

@@ -99,6 +99,17 @@ bool pages_of(const MDL *m, uptr *pages)
 	return l != nullptr;
 }
 
+bool holder_of(const MDL *m, uptr *holder)
+{
+	if (!g_records.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_PARTIAL);
+	KeyedLink *l = g_records.find(key_of(m));
+	if (l)
+		*holder = from_link<Record>(l)->holder;
+	return l != nullptr;
+}
+
 bool take_tied_to(const MDL *source, uptr *target)
 {
 	if (!g_records.count_relaxed())

@@ -39,6 +39,10 @@ bool still(const MDL *m, unsigned long long token);
 // bound on its storage), or false if it has none.
 bool pages_of(const MDL *m, uptr *pages);
 
+// The MDL whose lock or allocation holds the frames of partial MDL `m`
+// (never dereferenced), or false if `m` has no record.
+bool holder_of(const MDL *m, uptr *holder);
+
 // The holder `source` releases its frames (MmUnlockPages,
 // MmFreePagesFromMdl, a free): take out one record tied to it and return
 // its partial MDL's address in *target (the caller revokes its mappings).

@@ -9,6 +9,7 @@
 // tag is reported and the block stays allocated and intact.
 #include "pool.h"
 #include "mdl.h"
+#include "dmause.h"
 #include "seh.h"
 #include "verifier.h"
 
@@ -125,7 +126,8 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 	}
 
 	// Decide under the lock, report after dropping it.
-	enum class Verdict { kFree, kUnknown, kTwice, kWrongTag, kPagedAtDispatch } verdict;
+	enum class Verdict { kFree, kUnknown, kTwice, kWrongTag, kPagedAtDispatch, kDmaMapped } verdict;
+	uptr dma_mdl = 0;
 	Header *h = header_of(p);
 	void *block = nullptr;
 	uptr size = 0;
@@ -140,6 +142,8 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 			owner_tag = h->tag;
 		} else if ((h->kind & kPaged) && !may_sleep) {
 			verdict = Verdict::kPagedAtDispatch;
+		} else if (h->size >= sizeof(MDL) && dmause::first_in(addr, addr + h->size - sizeof(MDL) + 1, &dma_mdl)) {
+			verdict = Verdict::kDmaMapped; // takes MMSHIM_LOCK_DMA inside this lock
 		} else {
 			verdict = Verdict::kFree;
 			g_live.remove(&h->link);
@@ -157,6 +161,12 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 		// while its memory is still intact.
 		mdl::pool_block_freed(p, size, routine, caller);
 		mmshim_plat_free_shareable(block);
+		return;
+	case Verdict::kDmaMapped:
+		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, dma_mdl, addr, 0, routine,
+				 "the block holds an MDL that a scatter/gather list or a MapTransfer mapping still "
+				 "maps: PutScatterGatherList / FlushAdapterBuffers first; the block stays allocated",
+				 caller);
 		return;
 	case Verdict::kUnknown:
 		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_NOT_IN_POOL, addr, 0, 0, routine,

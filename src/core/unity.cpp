@@ -34,4 +34,5 @@
 #include "lookaside.cpp"
 #include "mmextra.cpp"
 #include "mmcopy.cpp"
+#include "dmause.cpp"
 #include "dma.cpp"

@@ -64,6 +64,16 @@ static inline void vm_flags_mod(struct vm_area_struct *vma, vm_flags_t set, vm_f
 #define zap_special_vma_range(vma, address, size) zap_vma_ptes(vma, address, size)
 #endif
 
+/* --- local kernel mappings ---------------------------------------------------
+ * kmap_local_page() / kunmap_local() are 5.11; kmap_atomic() before (which
+ * also disables preemption: fine for the short copies mmshim makes).
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+#include <linux/highmem.h>
+#define kmap_local_page(page) kmap_atomic(page)
+#define kunmap_local(va) kunmap_atomic(va)
+#endif
+
 /* --- VMA lookup --------------------------------------------------------------
  * vma_lookup() (the VMA that contains an address, or NULL) is 5.14.
  */

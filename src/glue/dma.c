@@ -2,12 +2,15 @@
 /*
  * dma.c - the Linux DMA API for DMA adapters (src/core/dma.cpp,
  * docs/dma.md): device references, the DMA mask, coherent memory, and
- * dma_map_sg / dma_unmap_sg of a list of page fragments. No Windows logic.
+ * dma_map_sg / dma_unmap_sg of a list of page fragments, dma_map_page of a
+ * contiguous run (MapTransfer) and frame copies for bounce buffers. No
+ * Windows logic.
  */
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/scatterlist.h>
 #include <linux/mm.h>
+#include <linux/highmem.h>
 #include "platform.h"
 #include "glue.h"
 #include "compat.h"
@@ -164,4 +167,65 @@ void mmshim_plat_dma_sg_element(const void *state, mmshim_size index, unsigned l
 void mmshim_plat_dma_unmap_sg(void *dev, void *state, mmshim_size count, int to_device)
 {
 	dma_unmap_sg(dev, state, count, mmshim_dir(to_device));
+}
+
+/**
+ * mmshim_plat_dma_map_range() - dma_map_page() of a physically contiguous run. Atomic-safe.
+ * @dev: the device.
+ * @pfn: first frame (with a struct page).
+ * @offset: byte offset in it, below PAGE_SIZE.
+ * @length: bytes, the frames from @pfn contiguous.
+ * @to_device: DMA_TO_DEVICE if non-zero, else DMA_FROM_DEVICE.
+ * @bus: receives the bus address.
+ *
+ * Return: 0, or -ENOMEM with nothing mapped.
+ */
+int mmshim_plat_dma_map_range(void *dev, unsigned long long pfn, unsigned int offset, mmshim_size length,
+			      int to_device, unsigned long long *bus)
+{
+	dma_addr_t handle;
+
+	if (!length || offset >= PAGE_SIZE)
+		return -EINVAL;
+	handle = dma_map_page_attrs(dev, pfn_to_page(pfn), offset, length, mmshim_dir(to_device),
+				    DMA_ATTR_NO_WARN);
+	if (dma_mapping_error(dev, handle))
+		return -ENOMEM;
+	*bus = handle;
+	return 0;
+}
+
+/**
+ * mmshim_plat_dma_unmap_range() - dma_unmap_page(). Atomic-safe.
+ * @dev: the device.
+ * @bus: as mapped.
+ * @length: as mapped.
+ * @to_device: as mapped.
+ */
+void mmshim_plat_dma_unmap_range(void *dev, unsigned long long bus, mmshim_size length, int to_device)
+{
+	dma_unmap_page(dev, bus, length, mmshim_dir(to_device));
+}
+
+/**
+ * mmshim_plat_dma_copy_frame() - copy to or from part of a RAM frame. Atomic-safe.
+ * @pfn: the frame (with a struct page).
+ * @offset: byte offset in it.
+ * @buf: the other side of the copy.
+ * @size: bytes, @offset + @size <= PAGE_SIZE.
+ * @to_frame: copy @buf into the frame if non-zero, else the frame into @buf.
+ */
+void mmshim_plat_dma_copy_frame(unsigned long long pfn, unsigned int offset, void *buf, mmshim_size size,
+				int to_frame)
+{
+	void *va;
+
+	if (offset >= PAGE_SIZE || size > PAGE_SIZE - offset)
+		return;
+	va = kmap_local_page(pfn_to_page(pfn));
+	if (to_frame)
+		memcpy((char *)va + offset, buf, size);
+	else
+		memcpy(buf, (char *)va + offset, size);
+	kunmap_local(va);
 }

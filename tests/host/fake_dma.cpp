@@ -32,6 +32,10 @@ struct Dma {
 	std::vector<DmaMapping> maps;
 	std::map<void *, std::pair<void *, std::size_t>> coherent; // va -> (dev, size)
 	unsigned long unmaps = 0;
+	std::vector<DmaRange> ranges;
+	unsigned fail_ranges = 0;
+	std::map<unsigned long long, std::vector<unsigned char>> frames;
+	unsigned long copies = 0;
 };
 
 Dma &dma()
@@ -64,6 +68,26 @@ void dma_fail_coherent(unsigned count) { dma().fail_coherent = count; }
 const std::vector<DmaMapping> &dma_mappings() { return dma().maps; }
 std::size_t dma_live_coherent() { return dma().coherent.size(); }
 unsigned long dma_unmaps() { return dma().unmaps; }
+const std::vector<DmaRange> &dma_ranges() { return dma().ranges; }
+void dma_fail_ranges(unsigned count) { dma().fail_ranges = count; }
+unsigned long dma_frame_copies() { return dma().copies; }
+unsigned char *dma_frame(unsigned long long pfn)
+{
+	auto &f = dma().frames[pfn];
+	if (f.empty())
+		f.assign(4096, 0);
+	return f.data();
+}
+unsigned char *dma_coherent_at(unsigned long long bus)
+{
+	for (auto &[va, ds] : dma().coherent) {
+		const unsigned long long base =
+			kIovaBase + 0x100000000ULL + reinterpret_cast<std::uintptr_t>(va) % 0x100000000ULL;
+		if (bus >= base && bus < base + ds.second)
+			return static_cast<unsigned char *>(va) + (bus - base);
+	}
+	return nullptr;
+}
 
 } // namespace fake
 
@@ -106,7 +130,8 @@ void *mmshim_plat_dma_alloc_coherent(void *dev, mmshim_size size, unsigned long 
 		d.fail_coherent--;
 		return nullptr;
 	}
-	void *va = std::calloc(1, size);
+	void *va = std::aligned_alloc(4096, (size + 4095) & ~std::size_t{4095}); // page aligned, as Linux's
+	std::memset(va, 0, size);
 	d.coherent[va] = {dev, size};
 	*bus = fake::kIovaBase + 0x100000000ULL + reinterpret_cast<std::uintptr_t>(va) % 0x100000000ULL;
 	return va;
@@ -179,6 +204,57 @@ void mmshim_plat_dma_unmap_sg(void *dev, void *state, mmshim_size count, int to_
 		   "dma_unmap_sg with another device, count or direction than mapped");
 	d.maps.erase(it);
 	d.unmaps++;
+}
+
+} // extern "C"
+
+extern "C" {
+
+int mmshim_plat_dma_map_range(void *dev, unsigned long long pfn, unsigned int offset, mmshim_size length,
+			      int to_device, unsigned long long *bus)
+{
+	auto &d = fake::dma();
+	fake::rule(fake::locks_held() == 0, "dma_map_page under a core lock");
+	fake::rule(d.refs[dev] > 0, "dma_map_page for a device nobody holds");
+	fake::rule(length > 0 && offset < 4096, "dma_map_page of nothing, or offset past the page");
+	for (unsigned long long p = pfn; p < pfn + ((offset + length + 4095) >> 12); p++)
+		fake::rule(mmshim_plat_pfn_is_ram(p), "dma_map_page of a frame that is not RAM");
+	if (d.fail_ranges) {
+		d.fail_ranges--;
+		return -12;
+	}
+	*bus = fake::iova(pfn, offset);
+	d.ranges.push_back({dev, *bus, pfn, offset, length, to_device != 0});
+	return 0;
+}
+
+void mmshim_plat_dma_unmap_range(void *dev, unsigned long long bus, mmshim_size length, int to_device)
+{
+	auto &d = fake::dma();
+	fake::rule(fake::locks_held() == 0, "dma_unmap_page under a core lock");
+	auto it = std::find_if(d.ranges.begin(), d.ranges.end(),
+			       [&](const fake::DmaRange &r) { return r.dev == dev && r.bus == bus; });
+	fake::rule(it != d.ranges.end(), "dma_unmap_page of a range that is not mapped");
+	if (it == d.ranges.end())
+		return;
+	fake::rule(it->length == length && it->to_device == (to_device != 0),
+		   "dma_unmap_page with another length or direction than mapped");
+	d.ranges.erase(it);
+	d.unmaps++;
+}
+
+void mmshim_plat_dma_copy_frame(unsigned long long pfn, unsigned int offset, void *buf, mmshim_size size,
+				int to_frame)
+{
+	auto &d = fake::dma();
+	fake::rule(size > 0 && offset < 4096 && size <= 4096 - offset, "frame copy outside the frame");
+	fake::rule(mmshim_plat_pfn_is_ram(pfn), "frame copy of device memory");
+	d.copies++;
+	unsigned char *f = fake::dma_frame(pfn) + offset;
+	if (to_frame)
+		std::memcpy(f, buf, size);
+	else
+		std::memcpy(buf, f, size);
 }
 
 } // extern "C"

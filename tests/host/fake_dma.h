@@ -44,4 +44,24 @@ const std::vector<DmaMapping> &dma_mappings();
 std::size_t dma_live_coherent();
 unsigned long dma_unmaps();
 
+// Packet-based DMA (dma_map_page of a contiguous run).
+struct DmaRange {
+	void *dev;
+	unsigned long long bus;
+	unsigned long long pfn;
+	unsigned offset;
+	std::size_t length;
+	bool to_device;
+};
+const std::vector<DmaRange> &dma_ranges();
+// The next `count` dma_map_page calls fail.
+void dma_fail_ranges(unsigned count);
+// The contents of RAM frame `pfn` as the DMA copies see them (4096 bytes,
+// created zeroed on first use).
+unsigned char *dma_frame(unsigned long long pfn);
+// The CPU address of bus address `bus` in a live coherent buffer, or nullptr.
+unsigned char *dma_coherent_at(unsigned long long bus);
+// Frame copies made (either way), and those made where sleeping is not allowed.
+unsigned long dma_frame_copies();
+
 } // namespace fake

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+// dmause.cpp - the MDLs live DMA mappings cover (dmause.h).
+#include "dmause.h"
+
+namespace mmshim::dmause {
+namespace {
+
+constinit KeyedTable<64> g_uses;
+
+} // namespace
+
+void add_locked(Use *use, const MDL *mdl)
+{
+	g_uses.insert(&use->link, reinterpret_cast<uptr>(mdl));
+}
+
+void remove_locked(Use *use)
+{
+	(void)g_uses.take_if(use->link.key, [use](KeyedLink *l) { return l == &use->link; });
+}
+
+bool mapped(const MDL *mdl)
+{
+	if (!g_uses.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_DMA);
+	return g_uses.find(reinterpret_cast<uptr>(mdl)) != nullptr;
+}
+
+bool first_in(uptr lo, uptr hi, uptr *key)
+{
+	if (!g_uses.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_DMA);
+	KeyedLink *l = g_uses.find_if([lo, hi](KeyedLink *k) { return k->key >= lo && k->key < hi; });
+	if (l)
+		*key = l->key;
+	return l != nullptr;
+}
+
+uptr count()
+{
+	LockGuard guard(MMSHIM_LOCK_DMA);
+	return g_uses.count();
+}
+
+} // namespace mmshim::dmause

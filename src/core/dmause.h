@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+// dmause.h - which MDLs a live DMA mapping covers (a scatter/gather list, a
+// MapTransfer run not yet flushed): the hook through which the MDL
+// lifecycle (MmUnlockPages, IoFreeMdl, MmFreePagesFromMdl) refuses to
+// release an MDL the device may still be reading or writing, without
+// depending on the DMA area (dma.cpp depends on lock and mdl; they reach
+// it only through this leaf).
+//
+// The records are embedded in dma.cpp's own (lists, runs), keyed by the
+// MDL's address, never dereferenced. MMSHIM_LOCK_DMA protects them: dma.cpp
+// adds and removes them with it held; mapped() takes it.
+#pragma once
+
+#include "support.h"
+
+namespace mmshim::dmause {
+
+// One DMA mapping's claim on one MDL.
+struct Use {
+	KeyedLink link;
+};
+
+// A live DMA mapping covers `mdl` / no longer does. Caller holds
+// MMSHIM_LOCK_DMA. Atomic-safe.
+void add_locked(Use *use, const MDL *mdl);
+void remove_locked(Use *use);
+
+// Whether a live DMA mapping covers `mdl`. One relaxed load when no DMA
+// mapping is live. Never dereferences mdl. Atomic-safe; call with no core
+// lock held.
+bool mapped(const MDL *mdl);
+
+// An MDL address in [lo, hi) a live DMA mapping covers, if any (for a pool
+// block being freed). Takes MMSHIM_LOCK_DMA; one relaxed load when none.
+bool first_in(uptr lo, uptr hi, uptr *key);
+
+// Uses now (for tests).
+uptr count();
+
+} // namespace mmshim::dmause
