@@ -113,6 +113,7 @@ struct Adapter {
 	uptr lists;   // outstanding scatter/gather lists
 	uptr buffers; // outstanding common buffers
 	List *free;   // preallocated blocks not in use
+	List *spare;  // the last large block given back, kept for the next large list
 	MapRegs regs;
 	void *bounce_va; // non-SG: map_registers pages of coherent memory
 	unsigned long long bounce_bus;
@@ -189,6 +190,12 @@ bool passive(const char *routine, void *caller)
 	return false;
 }
 
+void bad_adapter(PDMA_ADAPTER a, const char *routine, void *caller)
+{
+	violation(MMSHIM_DMA_BAD_ADAPTER, reinterpret_cast<uptr>(a), 0, 0, routine,
+		  "not a DMA adapter from IoGetDmaAdapter, or one already put", caller);
+}
+
 // The live adapter behind a driver's pointer, or nullptr (reported).
 Adapter *adapter_of(PDMA_ADAPTER a, const char *routine, void *caller)
 {
@@ -197,8 +204,7 @@ Adapter *adapter_of(PDMA_ADAPTER a, const char *routine, void *caller)
 		if (KeyedLink *l = g_adapters.find(reinterpret_cast<uptr>(a)))
 			return from_link<Adapter>(l);
 	}
-	violation(MMSHIM_DMA_BAD_ADAPTER, reinterpret_cast<uptr>(a), 0, 0, routine,
-		  "not a DMA adapter from IoGetDmaAdapter, or one already put", caller);
+	bad_adapter(a, routine, caller);
 	return nullptr;
 }
 
@@ -339,7 +345,16 @@ void release_list(List *l)
 		l->next_free = a->free;
 		a->free = l;
 	} else if (!l->in_buffer) {
-		mmshim_plat_free(sgl_of(l));
+		// The adapter keeps the largest block given back for its next
+		// large list: a driver's steady stream of large transfers then
+		// allocates nothing.
+		List *drop = l;
+		if (!a->spare || a->spare->capacity < l->capacity) {
+			drop = a->spare;
+			a->spare = l;
+		}
+		if (drop)
+			mmshim_plat_free(sgl_of(drop));
 	}
 }
 
@@ -465,6 +480,8 @@ void release_children(Adapter *a)
 
 void free_adapter(Adapter *a)
 {
+	if (a->spare)
+		mmshim_plat_free(sgl_of(a->spare));
 	if (a->bounce_va)
 		mmshim_plat_dma_free_coherent(a->dev, uptr{a->map_registers} * kPageSize, a->bounce_va, a->bounce_bus);
 	if (a->regs.run)
@@ -487,8 +504,7 @@ VOID put_dma_adapter(PDMA_ADAPTER DmaAdapter)
 		l = g_adapters.take(reinterpret_cast<uptr>(DmaAdapter));
 	}
 	if (!l) {
-		violation(MMSHIM_DMA_BAD_ADAPTER, reinterpret_cast<uptr>(DmaAdapter), 0, 0, routine,
-			  "not a DMA adapter from IoGetDmaAdapter, or one already put", caller);
+		bad_adapter(DmaAdapter, routine, caller);
 		return;
 	}
 	Adapter *a = from_link<Adapter>(l);
@@ -644,10 +660,27 @@ NTSTATUS map_list(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PMDL Mdl
 			  "the transfer is longer than DEVICE_DESCRIPTION.MaximumLength", caller);
 		return STATUS_INVALID_PARAMETER;
 	}
+	// A transfer inside the first MDL (the common case) has exactly one
+	// fragment per page it spans: its block is taken at once and one walk
+	// checks and fills it. A chain is counted first. (The walk re-reads
+	// every field, and a block too small for what the driver changed
+	// meanwhile fails the call, never overruns.)
 	uptr n = 0;
-	NTSTATUS st = walk(Mdl, CurrentVa, Length, nullptr, 0, &n, routine, caller);
-	if (!NT_SUCCESS(st))
-		return st;
+	bool counted = false;
+	{
+		const uptr start = reinterpret_cast<uptr>(MmGetMdlVirtualAddress(Mdl));
+		const uptr va = reinterpret_cast<uptr>(CurrentVa);
+		const uptr count = Mdl->ByteCount;
+		if (!buffer && va >= start && va - start < count && Length <= count - (va - start))
+			n = span_pages(va, Length);
+	}
+	NTSTATUS st = STATUS_SUCCESS;
+	if (!n) {
+		st = walk(Mdl, CurrentVa, Length, nullptr, 0, &n, routine, caller);
+		if (!NT_SUCCESS(st))
+			return st;
+		counted = true;
+	}
 
 	List *l = nullptr;
 	if (buffer) {
@@ -662,13 +695,20 @@ NTSTATUS map_list(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PMDL Mdl
 		l = lay_out(buffer, n);
 		l->in_buffer = true;
 	} else {
-		if (n <= kSmallPages) {
+		{
 			LockGuard guard(MMSHIM_LOCK_DMA);
-			l = a->free;
-			if (l)
-				a->free = l->next_free;
+			if (n <= kSmallPages) {
+				l = a->free;
+				if (l)
+					a->free = l->next_free;
+			} else if (a->spare && a->spare->capacity >= n) {
+				l = a->spare;
+				a->spare = nullptr;
+			}
 		}
-		if (!l) {
+		if (l && !l->cached) {
+			l = lay_out(sgl_of(l), l->capacity); // the spare, as new
+		} else if (!l) {
 			const unsigned flags = mmshim_plat_may_sleep() ? 0u : unsigned{MMSHIM_ALLOC_ATOMIC};
 			void *mem = mmshim_plat_alloc(block_bytes(n), flags);
 			if (!mem)
@@ -684,7 +724,7 @@ NTSTATUS map_list(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PMDL Mdl
 		bool overflow = false;
 		const MDL *last = nullptr;
 		st = walk_each(
-			Mdl, CurrentVa, Length, false,
+			Mdl, CurrentVa, Length, !counted,
 			[&](const MDL *m, const mmshim_dma_frag &f) {
 				if (count == l->capacity) {
 					overflow = true;
@@ -775,14 +815,20 @@ VOID put_scatter_gather_list(PDMA_ADAPTER DmaAdapter, PSCATTER_GATHER_LIST Scatt
 	const char *routine = "PutScatterGatherList";
 	if (!irql_at_most_dispatch(routine, caller))
 		return;
-	Adapter *a = adapter_of(DmaAdapter, routine, caller);
-	if (!a)
-		return;
-	KeyedLink *l;
+	Adapter *a = nullptr;
+	KeyedLink *l = nullptr;
 	{
+		// The adapter's check and the list's removal under one acquisition.
 		LockGuard guard(MMSHIM_LOCK_DMA);
-		l = g_lists.take_if(reinterpret_cast<uptr>(ScatterGather),
-				    [a](KeyedLink *k) { return from_link<List>(k)->adapter == a; });
+		if (KeyedLink *al = g_adapters.find(reinterpret_cast<uptr>(DmaAdapter))) {
+			a = from_link<Adapter>(al);
+			l = g_lists.take_if(reinterpret_cast<uptr>(ScatterGather),
+					    [a](KeyedLink *k) { return from_link<List>(k)->adapter == a; });
+		}
+	}
+	if (!a) {
+		bad_adapter(DmaAdapter, routine, caller);
+		return;
 	}
 	if (!l) {
 		violation(MMSHIM_DMA_TOO_MANY_LISTS_FREED, reinterpret_cast<uptr>(ScatterGather),

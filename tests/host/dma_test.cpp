@@ -521,6 +521,18 @@ TEST_F(DmaTest, DispatchLevelNeverSleeps)
 	for (auto &x : s)
 		Ops(a)->PutScatterGatherList(a, x.sgl, TRUE);
 	Ops(a)->PutScatterGatherList(a, big.sgl, TRUE);
+	// The large block comes back as the adapter's spare: the next large list
+	// no larger than it allocates nothing; a larger one allocates again.
+	const unsigned long before_big = fake::alloc_calls();
+	Seen again, larger;
+	ASSERT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, m, va, 50 * 4096, Record, &again, TRUE), STATUS_SUCCESS);
+	EXPECT_EQ(fake::alloc_calls(), before_big);
+	EXPECT_EQ(again.elements.size(), 50u);
+	ASSERT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, m, va, 62 * 4096, Record, &larger, TRUE), STATUS_SUCCESS);
+	EXPECT_EQ(fake::alloc_calls(), before_big + 1);
+	EXPECT_EQ(larger.elements.size(), 62u);
+	Ops(a)->PutScatterGatherList(a, again.sgl, TRUE);
+	Ops(a)->PutScatterGatherList(a, larger.sgl, TRUE);
 	// Routines that may sleep are refused here.
 	PHYSICAL_ADDRESS la{};
 	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_IRQL_TOO_HIGH,
