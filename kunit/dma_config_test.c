@@ -35,68 +35,23 @@
 /* mmshim_kunit.dma_config= on the kernel command line; "none" without. */
 static char dma_config[16] = "none";
 
-#define EDU_VENDOR 0x1234
-#define EDU_DEVICE 0x11e8
-#define EDU_BUF 0x40000ULL
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_CNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_DMA_START 0x1
-#define EDU_DMA_TO_RAM 0x2
-
-static struct pci_dev *cfg_edu;
-static void __iomem *cfg_regs;
+static struct edu_dma cfg_dev;
 
 static int dma_config_suite_init(struct kunit_suite *suite)
 {
-	u16 cmd;
-
 	if (!mmshim_kunit_cmdline("dma_config", dma_config, sizeof(dma_config)))
 		strscpy(dma_config, "none", sizeof(dma_config));
-
-	cfg_edu = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
-	if (!cfg_edu)
-		return 0; /* each test skips */
-	pci_read_config_word(cfg_edu, PCI_COMMAND, &cmd);
-	if (!(cmd & PCI_COMMAND_MEMORY))
-		pci_write_config_word(cfg_edu, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
-	pci_set_master(cfg_edu);
-	cfg_regs = ioremap(pci_resource_start(cfg_edu, 0), pci_resource_len(cfg_edu, 0));
-	if (!cfg_regs) {
-		pci_dev_put(cfg_edu);
-		cfg_edu = NULL;
-		return -ENOMEM;
-	}
-	return 0;
+	return edu_dma_open(&cfg_dev);
 }
 
 static void dma_config_suite_exit(struct kunit_suite *suite)
 {
-	if (!cfg_edu)
-		return;
-	pci_clear_master(cfg_edu);
-	iounmap(cfg_regs);
-	pci_dev_put(cfg_edu);
-	cfg_edu = NULL;
+	edu_dma_close(&cfg_dev);
 }
 
-/* One edu DMA of @cnt bytes between bus address @bus and the start of the
- * device's buffer. False if the engine did not finish within 5 s. */
 static bool cfg_edu_dma(u64 bus, u32 cnt, bool to_ram)
 {
-	unsigned long deadline = jiffies + 5 * HZ;
-
-	writeq(to_ram ? EDU_BUF : bus, cfg_regs + EDU_DMA_SRC);
-	writeq(to_ram ? bus : EDU_BUF, cfg_regs + EDU_DMA_DST);
-	writeq(cnt, cfg_regs + EDU_DMA_CNT);
-	writeq(EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0), cfg_regs + EDU_DMA_CMD);
-	while (readq(cfg_regs + EDU_DMA_CMD) & EDU_DMA_START) {
-		if (time_after(jiffies, deadline))
-			return false;
-		msleep(20);
-	}
-	return true;
+	return edu_dma_transfer(&cfg_dev, bus, 0, cnt, to_ram);
 }
 
 struct cfg_seen {
@@ -115,27 +70,9 @@ static VOID cfg_record(PDEVICE_OBJECT DeviceObject, PIRP Irp, PSCATTER_GATHER_LI
 
 static PDMA_ADAPTER cfg_adapter(struct kunit *test, PDEVICE_OBJECT *pdo)
 {
-	DEVICE_DESCRIPTION d = {
-		.Version = DEVICE_DESCRIPTION_VERSION3,
-		.Master = TRUE,
-		.ScatterGather = TRUE,
-		.Dma32BitAddresses = TRUE,
-		.InterfaceType = PCIBus,
-		.MaximumLength = 0x40000,
-		.DmaAddressWidth = 32, /* edu's reach in the test VMs */
-	};
-	ULONG regs = 0;
-	PDMA_ADAPTER a;
+	ULONG regs;
 
-	if (!cfg_edu) {
-		kunit_skip(test, "no edu device");
-		return NULL;
-	}
-	*pdo = MmshimDeviceObject(&cfg_edu->dev);
-	KUNIT_ASSERT_NOT_NULL(test, *pdo);
-	a = IoGetDmaAdapter(*pdo, &d, &regs);
-	KUNIT_ASSERT_NOT_NULL(test, a);
-	return a;
+	return edu_dma_adapter(test, &cfg_dev, TRUE, 0x40000, pdo, &regs);
 }
 
 static bool config_is(const char *name)
@@ -162,7 +99,7 @@ static void dma_config_is_in_effect(struct kunit *test)
 	KUNIT_ASSERT_TRUE_MSG(test, config_is("none") || config_is("iommu") || config_is("swiotlb"),
 			      "unknown mmshim_kunit.dma_config=%s", dma_config);
 	kunit_info(test, "DMA configuration: %s", dma_config);
-	KUNIT_EXPECT_EQ(test, device_iommu_mapped(&cfg_edu->dev), config_is("iommu"));
+	KUNIT_EXPECT_EQ(test, device_iommu_mapped(&cfg_dev.pdev->dev), config_is("iommu"));
 
 	buf = vmalloc(3 * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, buf);

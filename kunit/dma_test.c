@@ -30,75 +30,27 @@
 #include "mmshim_kunit.h"
 #include <mmshim/linux.h>
 
-#define EDU_VENDOR 0x1234
-#define EDU_DEVICE 0x11e8
-#define EDU_BUF 0x40000ULL
-#define EDU_BUF_SIZE 4096U
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_CNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_DMA_START 0x1
-#define EDU_DMA_TO_RAM 0x2
-
-static struct pci_dev *dma_edu;
-static void __iomem *dma_regs;
+static struct edu_dma dma_dev;
 static DEFINE_SPINLOCK(dma_test_lock);
 static struct mm_struct *dma_test_user_mm;
 
 static int dma_suite_init(struct kunit_suite *suite)
 {
-	u16 cmd;
-
-	dma_edu = pci_get_device(EDU_VENDOR, EDU_DEVICE, NULL);
-	if (!dma_edu)
-		return 0; /* each test skips */
-	/* Memory decoding and bus mastering only: pci_enable_device would
-	 * also route the interrupt (slow ACPI under TCG, see iospace_test.c). */
-	pci_read_config_word(dma_edu, PCI_COMMAND, &cmd);
-	if (!(cmd & PCI_COMMAND_MEMORY))
-		pci_write_config_word(dma_edu, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
-	pci_set_master(dma_edu);
 	dma_test_user_mm = mmshim_user_mm_get();
-	dma_regs = ioremap(pci_resource_start(dma_edu, 0), pci_resource_len(dma_edu, 0));
-	if (!dma_regs) {
-		pci_dev_put(dma_edu);
-		dma_edu = NULL;
-		return -ENOMEM;
-	}
-	return 0;
+	return edu_dma_open(&dma_dev);
 }
 
 static void dma_suite_exit(struct kunit_suite *suite)
 {
 	mmshim_user_mm_put(&dma_test_user_mm);
-	if (!dma_edu)
-		return;
-	pci_clear_master(dma_edu);
-	iounmap(dma_regs);
-	pci_dev_put(dma_edu);
-	dma_edu = NULL;
+	edu_dma_close(&dma_dev);
 }
 
-/* One edu DMA: @cnt bytes between bus address @bus and device buffer
- * offset @off, into the device if !@to_ram. Waits up to 5 s (the device
- * works 100 ms later, in a qemu timer). */
+/* One edu DMA (asserts it finishes). */
 static bool edu_dma(struct kunit *test, u64 bus, u32 off, u32 cnt, bool to_ram)
 {
-	unsigned long deadline = jiffies + 5 * HZ;
-
-	/* Never up to the last byte of the buffer: qemu 7.2 aborts there. */
-	KUNIT_ASSERT_LT(test, off + cnt, EDU_BUF_SIZE);
-	writeq(to_ram ? EDU_BUF + off : bus, dma_regs + EDU_DMA_SRC);
-	writeq(to_ram ? bus : EDU_BUF + off, dma_regs + EDU_DMA_DST);
-	writeq(cnt, dma_regs + EDU_DMA_CNT);
-	writeq(EDU_DMA_START | (to_ram ? EDU_DMA_TO_RAM : 0), dma_regs + EDU_DMA_CMD);
-	while (readq(dma_regs + EDU_DMA_CMD) & EDU_DMA_START) {
-		if (time_after(jiffies, deadline))
-			return false;
-		msleep(20);
-	}
-	return true;
+	KUNIT_ASSERT_LT(test, off + cnt, EDU_DMA_BUF_SIZE);
+	return edu_dma_transfer(&dma_dev, bus, off, cnt, to_ram);
 }
 
 /* Each element of @sgl in turn, packed from device buffer offset 0. */
@@ -133,30 +85,10 @@ static VOID record(PDEVICE_OBJECT DeviceObject, PIRP Irp, PSCATTER_GATHER_LIST S
 
 static PDMA_ADAPTER edu_adapter_sg(struct kunit *test, PDEVICE_OBJECT *pdo, BOOLEAN sg)
 {
-	DEVICE_DESCRIPTION d = {
-		.Version = DEVICE_DESCRIPTION_VERSION3,
-		.Master = TRUE,
-		.ScatterGather = sg,
-		.Dma32BitAddresses = TRUE,
-		.InterfaceType = PCIBus,
-		.MaximumLength = 0x10000,
-		.DmaAddressWidth = 32, /* edu's reach in the test VMs */
-	};
 	ULONG regs = 0;
-	PDMA_ADAPTER a;
+	PDMA_ADAPTER a = edu_dma_adapter(test, &dma_dev, sg, 0x10000, pdo, &regs);
 
-	if (!dma_edu) {
-		kunit_skip(test, "no edu device");
-		return NULL;
-	}
-	*pdo = MmshimDeviceObject(&dma_edu->dev);
-	KUNIT_ASSERT_NOT_NULL(test, *pdo);
-	KUNIT_EXPECT_PTR_EQ(test, MmshimDeviceObject(&dma_edu->dev), *pdo);
-	a = IoGetDmaAdapter(*pdo, &d, &regs);
-	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_EXPECT_EQ(test, regs, 17U);
-	KUNIT_EXPECT_EQ(test, dma_edu->dev.coherent_dma_mask, DMA_BIT_MASK(32));
-	KUNIT_EXPECT_EQ(test, *dma_edu->dev.dma_mask, DMA_BIT_MASK(32));
 	return a;
 }
 

@@ -53,6 +53,27 @@ int mmshim_test_init(struct kunit *test);
 /* The same for the DMA suites, which also run when mmshim_kunit.dma_only
  * skips every other suite (a DMA-configuration boot, tests/vm/kunit.sh). */
 int mmshim_dma_test_init(struct kunit *test);
+/*
+ * qemu's edu as a DMA bus master (edu_dma.c): open finds it (pdev NULL
+ * without one: 0 returned, the tests skip), turns on memory decoding and bus
+ * mastering and maps its registers; transfer moves @cnt bytes between bus
+ * address @bus and offset @off of its 4 KiB buffer (into RAM if @to_ram),
+ * false if it is refused (off + cnt must stay below EDU_DMA_BUF_SIZE: qemu
+ * 7.2 aborts at the last byte) or does not finish within 5 s; adapter is
+ * IoGetDmaAdapter for it (32-bit bus master, *@regs map registers), or a
+ * skipped test without edu.
+ */
+#define EDU_DMA_BUF_SIZE 4096U
+struct pci_dev;
+struct edu_dma {
+	struct pci_dev *pdev;
+	void __iomem *regs;
+};
+int edu_dma_open(struct edu_dma *e);
+void edu_dma_close(struct edu_dma *e);
+bool edu_dma_transfer(const struct edu_dma *e, u64 bus, u32 off, u32 cnt, bool to_ram);
+PDMA_ADAPTER edu_dma_adapter(struct kunit *test, const struct edu_dma *e, BOOLEAN sg, ULONG max_length,
+			     PDEVICE_OBJECT *pdo, ULONG *regs);
 /* mmshim_kunit.<name>= from the kernel command line (kunit_main.c). */
 bool mmshim_kunit_cmdline(const char *name, char *val, size_t len);
 /* An MDL over [va, va + len) locked for write in KernelMode (asserts), and

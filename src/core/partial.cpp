@@ -88,26 +88,26 @@ bool still(const MDL *m, unsigned long long token)
 	return l && from_link<Record>(l)->seq == token;
 }
 
-bool pages_of(const MDL *m, uptr *pages)
+// read(record) of m's record under the lock; false if m has none.
+template <typename Read> bool read_record(const MDL *m, Read &&read)
 {
 	if (!g_records.count_relaxed())
 		return false;
 	LockGuard guard(MMSHIM_LOCK_PARTIAL);
 	KeyedLink *l = g_records.find(key_of(m));
 	if (l)
-		*pages = from_link<Record>(l)->pages;
+		read(*from_link<Record>(l));
 	return l != nullptr;
+}
+
+bool pages_of(const MDL *m, uptr *pages)
+{
+	return read_record(m, [pages](const Record &r) { *pages = r.pages; });
 }
 
 bool holder_of(const MDL *m, uptr *holder)
 {
-	if (!g_records.count_relaxed())
-		return false;
-	LockGuard guard(MMSHIM_LOCK_PARTIAL);
-	KeyedLink *l = g_records.find(key_of(m));
-	if (l)
-		*holder = from_link<Record>(l)->holder;
-	return l != nullptr;
+	return read_record(m, [holder](const Record &r) { *holder = r.holder; });
 }
 
 bool take_tied_to(const MDL *source, uptr *target)
