@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // dmause.cpp - the MDLs live DMA mappings cover (dmause.h).
 #include "dmause.h"
+#include "verifier.h"
 
 namespace mmshim::dmause {
 namespace {
@@ -25,6 +26,18 @@ bool mapped(const MDL *mdl)
 		return false;
 	LockGuard guard(MMSHIM_LOCK_DMA);
 	return g_uses.find(reinterpret_cast<uptr>(mdl)) != nullptr;
+}
+
+bool refuse_if_mapped(const MDL *mdl, const char *routine, void *caller)
+{
+	if (!mapped(mdl))
+		return false;
+	verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, reinterpret_cast<uptr>(mdl), 0, 0,
+			 routine,
+			 "a scatter/gather list or a MapTransfer mapping still maps the MDL (the device may still "
+			 "use its pages): PutScatterGatherList / FlushAdapterBuffers first; refused, nothing released",
+			 caller);
+	return true;
 }
 
 bool first_in(uptr lo, uptr hi, uptr *key)

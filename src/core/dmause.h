@@ -30,6 +30,11 @@ void remove_locked(Use *use);
 // lock held.
 bool mapped(const MDL *mdl);
 
+// The refusal MmUnlockPages, IoFreeMdl and MmFreePagesFromMdl share: if a
+// live DMA mapping covers `mdl`, report MMSHIM_DMA_MDL_STILL_MAPPED and
+// return true (the caller releases nothing). Call with no core lock held.
+bool refuse_if_mapped(const MDL *mdl, const char *routine, void *caller);
+
 // An MDL address in [lo, hi) a live DMA mapping covers, if any (for a pool
 // block being freed). Takes MMSHIM_LOCK_DMA; one relaxed load when none.
 bool first_in(uptr lo, uptr hi, uptr *key);

@@ -407,15 +407,8 @@ extern "C" VOID MmUnlockPages(PMDL MemoryDescriptorList)
 				 routine, "NULL MDL", caller);
 		return;
 	}
-	if (dmause::mapped(m)) {
-		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, reinterpret_cast<uptr>(m),
-				 0, 0, routine,
-				 "a scatter/gather list or a MapTransfer mapping still maps the MDL (the device may "
-				 "still use its pages): PutScatterGatherList / FlushAdapterBuffers first; refused, "
-				 "the pages stay locked",
-				 caller);
+	if (dmause::refuse_if_mapped(m, routine, caller))
 		return;
-	}
 	if (!lock::unlock(m, routine, caller))
 		// Look at nothing in the MDL: it may not even be one any more.
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED,

@@ -291,14 +291,8 @@ extern "C" VOID IoFreeMdl(PMDL Mdl)
 		mdl::report_null(routine, caller);
 		return;
 	}
-	if (dmause::mapped(Mdl)) {
-		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, reinterpret_cast<uptr>(Mdl),
-				 0, 0, routine,
-				 "a scatter/gather list or a MapTransfer mapping still maps the MDL: "
-				 "PutScatterGatherList / FlushAdapterBuffers first; refused, the MDL stays valid",
-				 caller);
+	if (dmause::refuse_if_mapped(Mdl, routine, caller))
 		return;
-	}
 	if (lock::is_locked(Mdl)) {
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_FREED_LOCKED,
 				 reinterpret_cast<uptr>(Mdl), 0, 0, routine,

@@ -724,14 +724,8 @@ extern "C" VOID MmFreePagesFromMdl(PMDL MemoryDescriptorList)
 				 "NULL MDL", caller);
 		return;
 	}
-	if (dmause::mapped(m)) {
-		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, reinterpret_cast<uptr>(m), 0,
-				 0, routine,
-				 "a scatter/gather list or a MapTransfer mapping still maps the MDL: "
-				 "PutScatterGatherList / FlushAdapterBuffers first; refused, the pages stay allocated",
-				 caller);
+	if (dmause::refuse_if_mapped(m, routine, caller))
 		return;
-	}
 	if (!pagealloc::free_mdl_pages(m, routine, caller))
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_PAGES_NOT_ALLOCATED,
 				 reinterpret_cast<uptr>(m), 0, 0, routine,
