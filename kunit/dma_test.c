@@ -843,6 +843,155 @@ static void dma_partial_source_stays_locked_while_mapped(struct kunit *test)
 	EXPECT_NO_REPORT(test, ops->PutDmaAdapter(a));
 }
 
+/*
+ * Version 3: GetScatterGatherListEx (synchronous, no execution routine: the
+ * driver holds the adapter object until FreeAdapterObject) to the device,
+ * BuildScatterGatherListEx into a buffer GetDmaTransferInfo sized back from
+ * it, both at DISPATCH_LEVEL, from an Offset into a scattered buffer.
+ */
+static void dma_v3_lists_round_trip(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	DMA_OPERATIONS *ops = a->DmaOperations;
+	u64 ctx[DMA_TRANSFER_CONTEXT_SIZE_V1 / 8];
+	DMA_TRANSFER_INFO t = { .Version = DMA_TRANSFER_INFO_VERSION1 };
+	PSCATTER_GATHER_LIST sgl = NULL;
+	struct low_vbuf v;
+	unsigned long flags;
+	void *buf;
+	NTSTATUS st;
+	PMDL m;
+
+	KUNIT_ASSERT_NOT_NULL(test, ops->GetScatterGatherListEx);
+	KUNIT_ASSERT_TRUE(test, low_vbuf_alloc(&v));
+	m = locked_mdl(test, v.va + 0x400, 3 * PAGE_SIZE - 0x800);
+	KUNIT_ASSERT_EQ(test, ops->InitializeDmaTransferContext(a, ctx), STATUS_SUCCESS);
+	fill(v.va + 0x900, 4000, 0x5e);
+	spin_lock_irqsave(&dma_test_lock, flags);
+	st = ops->GetScatterGatherListEx(a, pdo, ctx, m, 0x500, 4000, DMA_SYNCHRONOUS_CALLBACK, NULL, NULL, TRUE,
+					 NULL, NULL, &sgl);
+	spin_unlock_irqrestore(&dma_test_lock, flags);
+	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
+	KUNIT_ASSERT_NOT_NULL(test, sgl);
+	KUNIT_EXPECT_EQ(test, (int)sgl->NumberOfElements <= phys_runs(v.va + 0x900, 4000), true);
+	edu_dma_list(test, sgl, false);
+	spin_lock_irqsave(&dma_test_lock, flags);
+	ops->PutScatterGatherList(a, sgl, TRUE);
+	ops->FreeAdapterObject(a, DeallocateObject);
+	spin_unlock_irqrestore(&dma_test_lock, flags);
+
+	memset(v.va + 0x900, 0, 4000);
+	KUNIT_ASSERT_EQ(test, ops->GetDmaTransferInfo(a, m, 0x500, 4000, FALSE, &t), STATUS_SUCCESS);
+	KUNIT_EXPECT_EQ(test, t.V1.MapRegisterCount, 2U);
+	buf = kmalloc(t.V1.ScatterGatherListSize, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	sgl = NULL;
+	spin_lock_irqsave(&dma_test_lock, flags);
+	st = ops->BuildScatterGatherListEx(a, pdo, ctx, m, 0x500, 4000, DMA_SYNCHRONOUS_CALLBACK, NULL, NULL, FALSE,
+					   buf, t.V1.ScatterGatherListSize, NULL, NULL, &sgl);
+	spin_unlock_irqrestore(&dma_test_lock, flags);
+	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
+	KUNIT_EXPECT_PTR_EQ(test, (void *)sgl, buf);
+	edu_dma_list(test, sgl, true);
+	ops->PutScatterGatherList(a, sgl, FALSE);
+	ops->FreeAdapterObject(a, DeallocateObject);
+	KUNIT_EXPECT_EQ(test, first_mismatch(v.va + 0x900, 4000, 0x5e), (size_t)4000);
+	kfree(buf);
+	release_mdl(m);
+	EXPECT_NO_REPORT(test, ops->PutDmaAdapter(a));
+	low_vbuf_free(&v);
+}
+
+/* Version 3 packet-based DMA: AllocateAdapterChannelEx without a routine,
+ * one MapTransferEx for the whole transfer (one element per run),
+ * FlushAdapterBuffersEx, FreeAdapterObject. */
+static void dma_v3_map_transfer_ex(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	DMA_OPERATIONS *ops = a->DmaOperations;
+	u64 ctx[DMA_TRANSFER_CONTEXT_SIZE_V1 / 8];
+	u64 sgbuf[(sizeof(SCATTER_GATHER_LIST) + 4 * sizeof(SCATTER_GATHER_ELEMENT)) / 8];
+	PSCATTER_GATHER_LIST sg = (PSCATTER_GATHER_LIST)sgbuf;
+	struct low_vbuf v;
+	unsigned long flags;
+	int dir;
+	PMDL m;
+
+	KUNIT_ASSERT_TRUE(test, low_vbuf_alloc(&v));
+	m = locked_mdl(test, v.va + 0x400, 3 * PAGE_SIZE - 0x800);
+	KUNIT_ASSERT_EQ(test, ops->InitializeDmaTransferContext(a, ctx), STATUS_SUCCESS);
+	for (dir = 0; dir < 2; dir++) {
+		BOOLEAN to_device = dir == 0;
+		PVOID base = NULL;
+		ULONG len = 4000, i, off = 0;
+		NTSTATUS st;
+
+		if (to_device)
+			fill(v.va + 0x900, 4000, 0xa7);
+		else
+			memset(v.va + 0x900, 0, 4000);
+		spin_lock_irqsave(&dma_test_lock, flags);
+		st = ops->AllocateAdapterChannelEx(a, pdo, ctx, 3, DMA_SYNCHRONOUS_CALLBACK, NULL, NULL, &base);
+		if (st == STATUS_SUCCESS)
+			st = ops->MapTransferEx(a, m, base, 0x500, 0, &len, to_device, sg, sizeof(sgbuf), NULL, NULL);
+		spin_unlock_irqrestore(&dma_test_lock, flags);
+		KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
+		KUNIT_ASSERT_EQ(test, len, 4000U);
+		KUNIT_EXPECT_EQ(test, (int)sg->NumberOfElements, phys_runs(v.va + 0x900, 4000));
+		for (i = 0; i < sg->NumberOfElements; i++) {
+			KUNIT_ASSERT_TRUE(test, edu_dma(test, sg->Elements[i].Address.QuadPart, off,
+							sg->Elements[i].Length, !to_device));
+			off += sg->Elements[i].Length;
+		}
+		KUNIT_EXPECT_EQ(test, off, 4000U);
+		spin_lock_irqsave(&dma_test_lock, flags);
+		st = ops->FlushAdapterBuffersEx(a, m, base, 0x500, 4000, to_device);
+		ops->FreeAdapterObject(a, DeallocateObject);
+		spin_unlock_irqrestore(&dma_test_lock, flags);
+		KUNIT_EXPECT_EQ(test, st, STATUS_SUCCESS);
+	}
+	KUNIT_EXPECT_EQ(test, first_mismatch(v.va + 0x900, 4000, 0xa7), (size_t)4000);
+	release_mdl(m);
+	EXPECT_NO_REPORT(test, ops->PutDmaAdapter(a));
+	low_vbuf_free(&v);
+}
+
+/* AllocateCommonBufferEx: never above MaximumAddress (behind the IOMMU the
+ * narrowed mask picks the IOVA), the device's mask restored, data moves. */
+static void dma_v3_common_buffer_below(struct kunit *test)
+{
+	static const u64 maxima[] = { 0xffffffffULL, 0x7fffffffULL, 0x3fffffffULL, 0xffffffULL };
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	DMA_OPERATIONS *ops = a->DmaOperations;
+	PHYSICAL_ADDRESS src_la = {}, la = {}, max;
+	u8 *src, *b;
+	int i, got = 0;
+
+	src = ops->AllocateCommonBuffer(a, 3000, &src_la, TRUE);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	for (i = 0; i < ARRAY_SIZE(maxima); i++) {
+		max.QuadPart = maxima[i];
+		b = ops->AllocateCommonBufferEx(a, &max, 3000, &la, TRUE, MM_ANY_NODE_OK);
+		KUNIT_EXPECT_EQ(test, dma_dev.pdev->dev.coherent_dma_mask, DMA_BIT_MASK(32));
+		if (!b) /* the platform may have nothing that low (no ZONE_DMA) */
+			continue;
+		got++;
+		KUNIT_EXPECT_LE(test, (u64)la.QuadPart + 2999, maxima[i]);
+		fill(src, 3000, (u8)(0x20 + i));
+		memset(b, 0, 3000);
+		KUNIT_ASSERT_TRUE(test, edu_dma(test, src_la.QuadPart, 0, 3000, false));
+		KUNIT_ASSERT_TRUE(test, edu_dma(test, la.QuadPart, 0, 3000, true));
+		KUNIT_EXPECT_EQ(test, first_mismatch(b, 3000, (u8)(0x20 + i)), (size_t)3000);
+		EXPECT_NO_REPORT(test, ops->FreeCommonBuffer(a, 3000, la, b, TRUE));
+	}
+	KUNIT_EXPECT_GE(test, got, 2); /* the VM's 2 GiB are all below 2^31 */
+	ops->FreeCommonBuffer(a, 3000, src_la, src, TRUE);
+	EXPECT_NO_REPORT(test, ops->PutDmaAdapter(a));
+}
+
 static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_sgl_locked_vmap_buffer),
 	KUNIT_CASE(dma_sgl_pool_and_vmalloc),
@@ -859,6 +1008,9 @@ static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_packet_misuse),
 	KUNIT_CASE(dma_mdl_unlock_while_mapped_is_refused),
 	KUNIT_CASE(dma_partial_source_stays_locked_while_mapped),
+	KUNIT_CASE(dma_v3_lists_round_trip),
+	KUNIT_CASE(dma_v3_map_transfer_ex),
+	KUNIT_CASE(dma_v3_common_buffer_below),
 	{}
 };
 

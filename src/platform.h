@@ -635,6 +635,10 @@ unsigned int mmshim_plat_dma_alignment(void);
 /* dma_alloc_coherent(@dev, @size, GFP_KERNEL): the CPU address, and the
  * device's bus address in *@bus; NULL on failure. May sleep. */
 void *mmshim_plat_dma_alloc_coherent(void *dev, mmshim_size size, unsigned long long *bus);
+/* The same with the device's coherent mask narrowed to @bits for this one
+ * allocation (AllocateCommonBufferEx's MaximumAddress); NULL if the
+ * platform cannot give such memory. May sleep. */
+void *mmshim_plat_dma_alloc_coherent_below(void *dev, mmshim_size size, unsigned int bits, unsigned long long *bus);
 /* dma_free_coherent of exactly what mmshim_plat_dma_alloc_coherent gave.
  * May sleep. */
 void mmshim_plat_dma_free_coherent(void *dev, mmshim_size size, void *va, unsigned long long bus);

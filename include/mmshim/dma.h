@@ -7,8 +7,8 @@
  * Implemented over the Linux DMA API (dma_map_sg, dma_alloc_coherent ...),
  * so bus addresses are right behind an IOMMU and with bounce buffers. The
  * routines mmshim does not implement have NULL slots in DMA_OPERATIONS
- * (listed at the table); DmaOperations->Size covers the slots up to
- * BuildScatterGatherList, packet-based DMA included. The PDEVICE_OBJECT comes from the driver's Linux
+ * (listed at the table); DmaOperations->Size covers the filled slots of
+ * the table the adapter's DEVICE_DESCRIPTION version selects. The PDEVICE_OBJECT comes from the driver's Linux
  * half: MmshimDeviceObject() in <mmshim/linux.h>. See docs/dma.md.
  */
 #ifndef MMSHIM_DMA_H
@@ -178,23 +178,143 @@ typedef NTSTATUS BUILD_MDL_FROM_SCATTER_GATHER_LIST(PDMA_ADAPTER DmaAdapter,
 						    PMDL OriginalMdl, PMDL *TargetMdl);
 typedef BUILD_MDL_FROM_SCATTER_GATHER_LIST *PBUILD_MDL_FROM_SCATTER_GATHER_LIST;
 
+/* Version 3 (DEVICE_DESCRIPTION_VERSION3): adapter and transfer information,
+ * transfer contexts and the Ex routines. */
+typedef ULONG NODE_REQUIREMENT;
+#define MM_ANY_NODE_OK 0x80000000
+
+#define DMA_ADAPTER_INFO_VERSION1 1
+#define ADAPTER_INFO_SYNCHRONOUS_CALLBACK 0x0001
+#define ADAPTER_INFO_API_BYPASS 0x0002
+
+typedef struct _DMA_ADAPTER_INFO_V1 {
+	ULONG ReadDmaCounterAvailable;
+	ULONG ScatterGatherLimit;
+	ULONG DmaAddressWidth;
+	ULONG Flags;
+	ULONG MinimumTransferUnit;
+} DMA_ADAPTER_INFO_V1, *PDMA_ADAPTER_INFO_V1;
+
+typedef struct _DMA_ADAPTER_INFO {
+	ULONG Version;
+	union {
+		DMA_ADAPTER_INFO_V1 V1;
+	};
+} DMA_ADAPTER_INFO, *PDMA_ADAPTER_INFO;
+
+#define DMA_TRANSFER_INFO_VERSION1 1
+#define DMA_TRANSFER_INFO_VERSION2 2
+
+typedef struct _DMA_TRANSFER_INFO_V1 {
+	ULONG MapRegisterCount;
+	ULONG ScatterGatherElementCount;
+	ULONG ScatterGatherListSize;
+} DMA_TRANSFER_INFO_V1, *PDMA_TRANSFER_INFO_V1;
+
+typedef struct _DMA_TRANSFER_INFO_V2 {
+	ULONG MapRegisterCount;
+	ULONG ScatterGatherElementCount;
+	ULONG ScatterGatherListSize;
+	ULONG LogicalPageCount;
+} DMA_TRANSFER_INFO_V2, *PDMA_TRANSFER_INFO_V2;
+
+typedef struct _DMA_TRANSFER_INFO {
+	ULONG Version;
+	union {
+		DMA_TRANSFER_INFO_V1 V1;
+		DMA_TRANSFER_INFO_V2 V2;
+	};
+} DMA_TRANSFER_INFO, *PDMA_TRANSFER_INFO;
+
+/* The opaque transfer context the Ex routines take (64-bit size). */
+#define DMA_TRANSFER_CONTEXT_VERSION1 1
+#define DMA_TRANSFER_CONTEXT_SIZE_V1 128
+
+/* Flags of AllocateAdapterChannelEx, GetScatterGatherListEx and
+ * BuildScatterGatherListEx. */
+#define DMA_SYNCHRONOUS_CALLBACK 0x01
+
+typedef enum _DMA_COMPLETION_STATUS {
+	DmaComplete,
+	DmaAborted,
+	DmaError,
+	DmaCancelled
+} DMA_COMPLETION_STATUS;
+
+/* System-DMA completion routines: mmshim has no system DMA, so the Ex
+ * routines refuse a non-NULL one (docs/dma.md). */
+typedef VOID DMA_COMPLETION_ROUTINE(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+				    PVOID CompletionContext, DMA_COMPLETION_STATUS Status);
+typedef DMA_COMPLETION_ROUTINE *PDMA_COMPLETION_ROUTINE;
+
+typedef NTSTATUS GET_DMA_ADAPTER_INFO(PDMA_ADAPTER DmaAdapter, PDMA_ADAPTER_INFO AdapterInfo);
+typedef GET_DMA_ADAPTER_INFO *PGET_DMA_ADAPTER_INFO;
+typedef NTSTATUS GET_DMA_TRANSFER_INFO(PDMA_ADAPTER DmaAdapter, PMDL Mdl, ULONGLONG Offset, ULONG Length,
+				       BOOLEAN WriteOnly, PDMA_TRANSFER_INFO TransferInfo);
+typedef GET_DMA_TRANSFER_INFO *PGET_DMA_TRANSFER_INFO;
+typedef NTSTATUS INITIALIZE_DMA_TRANSFER_CONTEXT(PDMA_ADAPTER DmaAdapter, PVOID DmaTransferContext);
+typedef INITIALIZE_DMA_TRANSFER_CONTEXT *PINITIALIZE_DMA_TRANSFER_CONTEXT;
+typedef PVOID ALLOCATE_COMMON_BUFFER_EX(PDMA_ADAPTER DmaAdapter, PPHYSICAL_ADDRESS MaximumAddress,
+					ULONG Length, PPHYSICAL_ADDRESS LogicalAddress, BOOLEAN CacheEnabled,
+					NODE_REQUIREMENT PreferredNode);
+typedef ALLOCATE_COMMON_BUFFER_EX *PALLOCATE_COMMON_BUFFER_EX;
+typedef NTSTATUS ALLOCATE_ADAPTER_CHANNEL_EX(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+					     PVOID DmaTransferContext, ULONG NumberOfMapRegisters, ULONG Flags,
+					     PDRIVER_CONTROL ExecutionRoutine, PVOID ExecutionContext,
+					     PVOID *MapRegisterBase);
+typedef ALLOCATE_ADAPTER_CHANNEL_EX *PALLOCATE_ADAPTER_CHANNEL_EX;
+typedef NTSTATUS CONFIGURE_ADAPTER_CHANNEL(PDMA_ADAPTER DmaAdapter, ULONG FunctionNumber, PVOID Context);
+typedef CONFIGURE_ADAPTER_CHANNEL *PCONFIGURE_ADAPTER_CHANNEL;
+typedef BOOLEAN CANCEL_ADAPTER_CHANNEL(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+				       PVOID DmaTransferContext);
+typedef CANCEL_ADAPTER_CHANNEL *PCANCEL_ADAPTER_CHANNEL;
+typedef NTSTATUS MAP_TRANSFER_EX(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase, ULONGLONG Offset,
+				 ULONG DeviceOffset, PULONG Length, BOOLEAN WriteToDevice,
+				 PSCATTER_GATHER_LIST ScatterGatherBuffer, ULONG ScatterGatherBufferLength,
+				 PDMA_COMPLETION_ROUTINE DmaCompletionRoutine, PVOID CompletionContext);
+typedef MAP_TRANSFER_EX *PMAP_TRANSFER_EX;
+typedef NTSTATUS GET_SCATTER_GATHER_LIST_EX(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+					    PVOID DmaTransferContext, PMDL Mdl, ULONGLONG Offset, ULONG Length,
+					    ULONG Flags, PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context,
+					    BOOLEAN WriteToDevice, PDMA_COMPLETION_ROUTINE DmaCompletionRoutine,
+					    PVOID CompletionContext, PSCATTER_GATHER_LIST *ScatterGatherList);
+typedef GET_SCATTER_GATHER_LIST_EX *PGET_SCATTER_GATHER_LIST_EX;
+/* ScatterGatherList: a PSCATTER_GATHER_LIST * (PVOID in the WDK). */
+typedef NTSTATUS BUILD_SCATTER_GATHER_LIST_EX(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+					      PVOID DmaTransferContext, PMDL Mdl, ULONGLONG Offset, ULONG Length,
+					      ULONG Flags, PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context,
+					      BOOLEAN WriteToDevice, PVOID ScatterGatherBuffer,
+					      ULONG ScatterGatherLength, PDMA_COMPLETION_ROUTINE DmaCompletionRoutine,
+					      PVOID CompletionContext, PVOID ScatterGatherList);
+typedef BUILD_SCATTER_GATHER_LIST_EX *PBUILD_SCATTER_GATHER_LIST_EX;
+typedef NTSTATUS FLUSH_ADAPTER_BUFFERS_EX(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase,
+					  ULONGLONG Offset, ULONG Length, BOOLEAN WriteToDevice);
+typedef FLUSH_ADAPTER_BUFFERS_EX *PFLUSH_ADAPTER_BUFFERS_EX;
+typedef VOID FREE_ADAPTER_OBJECT(PDMA_ADAPTER DmaAdapter, IO_ALLOCATION_ACTION AllocationAction);
+typedef FREE_ADAPTER_OBJECT *PFREE_ADAPTER_OBJECT;
+typedef NTSTATUS CANCEL_MAPPED_TRANSFER(PDMA_ADAPTER DmaAdapter, PVOID DmaTransferContext);
+typedef CANCEL_MAPPED_TRANSFER *PCANCEL_MAPPED_TRANSFER;
+
 /*
- * The type of the slots from GetDmaAdapterInfo on, which mmshim does not
- * implement (always NULL): their WDK types are not declared, so a driver
- * that calls one fails to compile instead of calling NULL.
+ * The type of the slots from AllocateDomainCommonBuffer on (Windows 10's
+ * additions), which mmshim does not implement (always NULL): their WDK
+ * types are not declared, so a driver that calls one fails to compile
+ * instead of calling NULL.
  */
 typedef VOID MMSHIM_DMA_NOT_PROVIDED(VOID);
 typedef MMSHIM_DMA_NOT_PROVIDED *PMMSHIM_DMA_NOT_PROVIDED;
 
 /*
- * Every slot in WDK order. Non-NULL in mmshim's table: PutDmaAdapter,
- * AllocateCommonBuffer, FreeCommonBuffer, AllocateAdapterChannel,
- * FlushAdapterBuffers, FreeAdapterChannel, FreeMapRegisters, MapTransfer
- * (packet-based DMA), GetDmaAlignment, GetScatterGatherList,
- * PutScatterGatherList, CalculateScatterGatherList, BuildScatterGatherList.
- * NULL: ReadDmaCounter (system DMA, never), BuildMdlFromScatterGatherList and
- * every later slot. Size = FIELD_OFFSET(DMA_OPERATIONS,
- * BuildMdlFromScatterGatherList): it covers every non-NULL slot.
+ * Every slot in WDK order. The table an adapter gets depends on
+ * DEVICE_DESCRIPTION.Version, as on Windows:
+ * - versions 0 to 2: PutDmaAdapter to BuildScatterGatherList (packet-based
+ *   DMA included) are filled; ReadDmaCounter (system DMA, never) and
+ *   BuildMdlFromScatterGatherList are NULL, and so is every later slot.
+ *   Size = FIELD_OFFSET(DMA_OPERATIONS, BuildMdlFromScatterGatherList).
+ * - version 3: the same, plus every version-3 slot from GetDmaAdapterInfo
+ *   to CancelMappedTransfer. Size = FIELD_OFFSET(DMA_OPERATIONS,
+ *   AllocateDomainCommonBuffer), Windows 8's version-3 table; Windows 10's
+ *   later slots are NULL.
  */
 typedef struct _DMA_OPERATIONS {
 	ULONG Size;
@@ -213,19 +333,19 @@ typedef struct _DMA_OPERATIONS {
 	PCALCULATE_SCATTER_GATHER_LIST_SIZE CalculateScatterGatherList;
 	PBUILD_SCATTER_GATHER_LIST BuildScatterGatherList;
 	PBUILD_MDL_FROM_SCATTER_GATHER_LIST BuildMdlFromScatterGatherList;
-	PMMSHIM_DMA_NOT_PROVIDED GetDmaAdapterInfo;
-	PMMSHIM_DMA_NOT_PROVIDED GetDmaTransferInfo;
-	PMMSHIM_DMA_NOT_PROVIDED InitializeDmaTransferContext;
-	PMMSHIM_DMA_NOT_PROVIDED AllocateCommonBufferEx;
-	PMMSHIM_DMA_NOT_PROVIDED AllocateAdapterChannelEx;
-	PMMSHIM_DMA_NOT_PROVIDED ConfigureAdapterChannel;
-	PMMSHIM_DMA_NOT_PROVIDED CancelAdapterChannel;
-	PMMSHIM_DMA_NOT_PROVIDED MapTransferEx;
-	PMMSHIM_DMA_NOT_PROVIDED GetScatterGatherListEx;
-	PMMSHIM_DMA_NOT_PROVIDED BuildScatterGatherListEx;
-	PMMSHIM_DMA_NOT_PROVIDED FlushAdapterBuffersEx;
-	PMMSHIM_DMA_NOT_PROVIDED FreeAdapterObject;
-	PMMSHIM_DMA_NOT_PROVIDED CancelMappedTransfer;
+	PGET_DMA_ADAPTER_INFO GetDmaAdapterInfo;
+	PGET_DMA_TRANSFER_INFO GetDmaTransferInfo;
+	PINITIALIZE_DMA_TRANSFER_CONTEXT InitializeDmaTransferContext;
+	PALLOCATE_COMMON_BUFFER_EX AllocateCommonBufferEx;
+	PALLOCATE_ADAPTER_CHANNEL_EX AllocateAdapterChannelEx;
+	PCONFIGURE_ADAPTER_CHANNEL ConfigureAdapterChannel;
+	PCANCEL_ADAPTER_CHANNEL CancelAdapterChannel;
+	PMAP_TRANSFER_EX MapTransferEx;
+	PGET_SCATTER_GATHER_LIST_EX GetScatterGatherListEx;
+	PBUILD_SCATTER_GATHER_LIST_EX BuildScatterGatherListEx;
+	PFLUSH_ADAPTER_BUFFERS_EX FlushAdapterBuffersEx;
+	PFREE_ADAPTER_OBJECT FreeAdapterObject;
+	PCANCEL_MAPPED_TRANSFER CancelMappedTransfer;
 	PMMSHIM_DMA_NOT_PROVIDED AllocateDomainCommonBuffer;
 	PMMSHIM_DMA_NOT_PROVIDED FlushDmaBuffer;
 	PMMSHIM_DMA_NOT_PROVIDED JoinDmaDomain;
@@ -270,6 +390,11 @@ MMSHIM_STATIC_ASSERT(__builtin_offsetof(DMA_OPERATIONS, AllocateCommonBufferEx) 
 MMSHIM_STATIC_ASSERT(__builtin_offsetof(DMA_OPERATIONS, GetScatterGatherListEx) == 0xC0, "GetScatterGatherListEx at 0xC0");
 MMSHIM_STATIC_ASSERT(__builtin_offsetof(DMA_OPERATIONS, CreateCommonBufferFromMdl) == 0x138,
 		     "CreateCommonBufferFromMdl at 0x138");
+MMSHIM_STATIC_ASSERT(__builtin_offsetof(DMA_OPERATIONS, FreeAdapterObject) == 0xD8, "FreeAdapterObject at 0xD8");
+MMSHIM_STATIC_ASSERT(__builtin_offsetof(DMA_OPERATIONS, AllocateDomainCommonBuffer) == 0xE8,
+		     "AllocateDomainCommonBuffer at 0xE8");
+MMSHIM_STATIC_ASSERT(sizeof(DMA_ADAPTER_INFO) == 24, "DMA_ADAPTER_INFO is 24 bytes");
+MMSHIM_STATIC_ASSERT(sizeof(DMA_TRANSFER_INFO) == 20, "DMA_TRANSFER_INFO is 20 bytes");
 MMSHIM_STATIC_ASSERT(sizeof(DMA_OPERATIONS) == 0x140, "DMA_OPERATIONS is 0x140 bytes (39 slots)");
 
 /* DRIVER_VERIFIER_DMA_VIOLATION and its parameter 1: Windows' values, then
@@ -298,6 +423,10 @@ MMSHIM_STATIC_ASSERT(sizeof(DMA_OPERATIONS) == 0x140, "DMA_OPERATIONS is 0x140 b
 #define MMSHIM_DMA_BUFFERS_NOT_FLUSHED 0x0D           /* registers freed with MapTransfer mappings not flushed */
 #define MMSHIM_DMA_BAD_MAP_REGISTER_BASE 0x4D5300D8   /* MapRegisterBase not this adapter's held registers */
 #define MMSHIM_DMA_FLUSH_MISMATCH 0x4D5300D9          /* FlushAdapterBuffers: another MDL, CurrentVa or direction */
+#define MMSHIM_DMA_BAD_TRANSFER_CONTEXT 0x4D5300DB    /* DmaTransferContext not from InitializeDmaTransferContext
+							 for this adapter */
+#define MMSHIM_DMA_MAP_REGISTER_COUNT_MISMATCH 0x4D5300DC /* FreeMapRegisters: NumberOfMapRegisters is not
+							 the number allocated (all are freed) */
 #define MMSHIM_DMA_MDL_STILL_MAPPED 0x4D5300DA        /* MmUnlockPages/IoFreeMdl/MmFreePagesFromMdl of an MDL a
 							 scatter/gather list or MapTransfer still maps: refused */
 

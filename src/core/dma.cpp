@@ -108,6 +108,7 @@ struct Adapter {
 	DeviceObject *pdo;
 	ULONG max_length;
 	ULONG map_registers;
+	unsigned bits; // DMA address width set as the device's mask
 	bool sg;      // DEVICE_DESCRIPTION.ScatterGather
 	bool channel; // the adapter channel is held
 	uptr lists;   // outstanding scatter/gather lists
@@ -543,12 +544,11 @@ VOID put_dma_adapter(PDMA_ADAPTER DmaAdapter)
 	free_adapter(a);
 }
 
-PVOID allocate_common_buffer(PDMA_ADAPTER DmaAdapter, ULONG Length, PPHYSICAL_ADDRESS LogicalAddress,
-			     BOOLEAN CacheEnabled)
+// AllocateCommonBuffer, and AllocateCommonBufferEx below `max` (bus
+// address of the last byte; ~0 for none).
+PVOID alloc_common(PDMA_ADAPTER DmaAdapter, ULONG Length, PPHYSICAL_ADDRESS LogicalAddress,
+		   unsigned long long max, const char *routine, void *caller)
 {
-	(void)CacheEnabled; // coherent memory serves both (docs/dma.md)
-	void *caller = MMSHIM_CALLER();
-	const char *routine = "AllocateCommonBuffer";
 	if (!passive(routine, caller))
 		return nullptr;
 	Adapter *a = adapter_of(DmaAdapter, routine, caller);
@@ -568,7 +568,18 @@ PVOID allocate_common_buffer(PDMA_ADAPTER DmaAdapter, ULONG Length, PPHYSICAL_AD
 	if (!b)
 		return nullptr;
 	unsigned long long bus = 0;
-	void *va = mmshim_plat_dma_alloc_coherent(a->dev, Length, &bus);
+	void *va;
+	if (max == ~0ULL) {
+		va = mmshim_plat_dma_alloc_coherent(a->dev, Length, &bus);
+	} else {
+		// The widest mask whose every address is at or below max.
+		const unsigned bits = 63 - static_cast<unsigned>(__builtin_clzll(max + 1));
+		va = mmshim_plat_dma_alloc_coherent_below(a->dev, Length, bits < a->bits ? bits : a->bits, &bus);
+		if (va && (bus > max || Length - 1 > max - bus)) { // never above what the driver asked for
+			mmshim_plat_dma_free_coherent(a->dev, Length, va, bus);
+			va = nullptr;
+		}
+	}
 	if (!va) {
 		mmshim_plat_free(b);
 		return nullptr;
@@ -583,6 +594,13 @@ PVOID allocate_common_buffer(PDMA_ADAPTER DmaAdapter, ULONG Length, PPHYSICAL_AD
 	}
 	LogicalAddress->QuadPart = static_cast<LONGLONG>(bus);
 	return va;
+}
+
+PVOID allocate_common_buffer(PDMA_ADAPTER DmaAdapter, ULONG Length, PPHYSICAL_ADDRESS LogicalAddress,
+			     BOOLEAN CacheEnabled)
+{
+	(void)CacheEnabled; // coherent memory serves both (docs/dma.md)
+	return alloc_common(DmaAdapter, Length, LogicalAddress, ~0ULL, "AllocateCommonBuffer", MMSHIM_CALLER());
 }
 
 VOID free_common_buffer(PDMA_ADAPTER DmaAdapter, ULONG Length, PHYSICAL_ADDRESS LogicalAddress,
@@ -635,20 +653,13 @@ ULONG get_dma_alignment(PDMA_ADAPTER DmaAdapter)
 }
 
 // GetScatterGatherList and BuildScatterGatherList (buffer != nullptr).
-NTSTATUS map_list(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID CurrentVa,
-		  ULONG Length, PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context, BOOLEAN WriteToDevice,
-		  PVOID buffer, ULONG buffer_length, const char *routine, void *caller)
+// The Ex routines: *out receives the list before ExecutionRoutine (which
+// may be NULL then) runs.
+NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID CurrentVa, ULONG Length,
+		  PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context, BOOLEAN WriteToDevice, PVOID buffer,
+		  ULONG buffer_length, SCATTER_GATHER_LIST **out, const char *routine, void *caller)
 {
-	if (!irql_at_most_dispatch(routine, caller))
-		return STATUS_INVALID_PARAMETER;
-	Adapter *a = adapter_of(DmaAdapter, routine, caller);
-	if (!a)
-		return STATUS_INVALID_PARAMETER;
-	if (!Mdl || !ExecutionRoutine) {
-		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, Mdl ? 6 : 3, 0, 0,
-				 routine, Mdl ? "ExecutionRoutine is NULL" : "Mdl is NULL", caller);
-		return STATUS_INVALID_PARAMETER;
-	}
+	PDMA_ADAPTER DmaAdapter = &a->pub;
 	if (!Length) {
 		refuse(MMSHIM_FAIL_ZERO_LENGTH, reinterpret_cast<uptr>(Mdl), 0, routine, "a transfer of 0 bytes",
 		       caller);
@@ -780,16 +791,42 @@ NTSTATUS map_list(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PMDL Mdl
 			dmause::add_locked(&l->use[i], reinterpret_cast<const MDL *>(l->use[i].link.key));
 		a->lists++;
 	}
-	ExecutionRoutine(DeviceObject, nullptr, sgl, Context);
+	if (out)
+		*out = sgl;
+	if (ExecutionRoutine)
+		ExecutionRoutine(DeviceObject, nullptr, sgl, Context);
 	return STATUS_SUCCESS;
+}
+
+// The checks GetScatterGatherList and BuildScatterGatherList share: the
+// adapter, or nullptr (reported).
+Adapter *list_call(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PDRIVER_LIST_CONTROL ExecutionRoutine, const char *routine,
+		   void *caller)
+{
+	if (!irql_at_most_dispatch(routine, caller))
+		return nullptr;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a)
+		return nullptr;
+	if (!Mdl || !ExecutionRoutine) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, Mdl ? 6 : 3, 0, 0,
+				 routine, Mdl ? "ExecutionRoutine is NULL" : "Mdl is NULL", caller);
+		return nullptr;
+	}
+	return a;
 }
 
 NTSTATUS get_scatter_gather_list(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PMDL Mdl,
 				 PVOID CurrentVa, ULONG Length, PDRIVER_LIST_CONTROL ExecutionRoutine,
 				 PVOID Context, BOOLEAN WriteToDevice)
 {
-	return map_list(DmaAdapter, DeviceObject, Mdl, CurrentVa, Length, ExecutionRoutine, Context,
-			WriteToDevice, nullptr, 0, "GetScatterGatherList", MMSHIM_CALLER());
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "GetScatterGatherList";
+	Adapter *a = list_call(DmaAdapter, Mdl, ExecutionRoutine, routine, caller);
+	if (!a)
+		return STATUS_INVALID_PARAMETER;
+	return map_list(a, DeviceObject, Mdl, CurrentVa, Length, ExecutionRoutine, Context, WriteToDevice, nullptr,
+			0, nullptr, routine, caller);
 }
 
 NTSTATUS build_scatter_gather_list(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PMDL Mdl,
@@ -798,13 +835,17 @@ NTSTATUS build_scatter_gather_list(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Devic
 				   ULONG ScatterGatherLength)
 {
 	void *caller = MMSHIM_CALLER();
+	const char *routine = "BuildScatterGatherList";
 	if (!ScatterGatherBuffer) {
-		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 9, 0, 0,
-				 "BuildScatterGatherList", "ScatterGatherBuffer is NULL", caller);
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 9, 0, 0, routine,
+				 "ScatterGatherBuffer is NULL", caller);
 		return STATUS_INVALID_PARAMETER;
 	}
-	return map_list(DmaAdapter, DeviceObject, Mdl, CurrentVa, Length, ExecutionRoutine, Context,
-			WriteToDevice, ScatterGatherBuffer, ScatterGatherLength, "BuildScatterGatherList", caller);
+	Adapter *a = list_call(DmaAdapter, Mdl, ExecutionRoutine, routine, caller);
+	if (!a)
+		return STATUS_INVALID_PARAMETER;
+	return map_list(a, DeviceObject, Mdl, CurrentVa, Length, ExecutionRoutine, Context, WriteToDevice,
+			ScatterGatherBuffer, ScatterGatherLength, nullptr, routine, caller);
 }
 
 VOID put_scatter_gather_list(PDMA_ADAPTER DmaAdapter, PSCATTER_GATHER_LIST ScatterGather,
@@ -896,6 +937,62 @@ void too_many_registers(Adapter *a, uptr need, uptr have, const char *routine, v
 		  caller);
 }
 
+// What the adapter-control routine (or FreeAdapterObject) decided.
+void apply_action(Adapter *a, IO_ALLOCATION_ACTION action, const char *routine, void *caller)
+{
+	switch (action) {
+	case KeepObject:
+		break;
+	case DeallocateObject: {
+		bool regs;
+		{
+			LockGuard guard(MMSHIM_LOCK_DMA);
+			a->channel = false;
+			regs = a->regs.held && a->regs.with_channel;
+		}
+		if (regs)
+			release_regs(a, true, routine, caller);
+		break;
+	}
+	case DeallocateObjectKeepRegisters: {
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		a->channel = false;
+		a->regs.with_channel = false;
+		break;
+	}
+	default:
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_BAD_ARGUMENT, static_cast<uptr>(action),
+				 4, 0, routine,
+				 "no IO_ALLOCATION_ACTION: channel and map registers stay held (KeepObject)", caller);
+		break;
+	}
+}
+
+// Take a's adapter channel with `regs` map registers (none: regs == ~0U,
+// the channel alone). 0, or 1 if the channel is held, 2 if map registers
+// kept from an earlier channel are (Windows would queue the request).
+int take_channel(Adapter *a, ULONG regs)
+{
+	LockGuard guard(MMSHIM_LOCK_DMA);
+	if (a->channel)
+		return 1;
+	if (regs != ~0U && a->regs.held)
+		return 2;
+	a->channel = true;
+	if (regs != ~0U) {
+		a->regs.held = true;
+		a->regs.with_channel = true;
+		a->regs.count = regs;
+	}
+	return 0;
+}
+
+void channel_busy(PDMA_ADAPTER DmaAdapter, const char *routine, void *caller)
+{
+	violation(MMSHIM_DMA_TOO_MANY_CHANNELS, 1, reinterpret_cast<uptr>(DmaAdapter), 0, routine,
+		  "the adapter channel is already held (one per adapter): FreeAdapterChannel first", caller);
+}
+
 NTSTATUS allocate_adapter_channel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, ULONG NumberOfMapRegisters,
 				  PDRIVER_CONTROL ExecutionRoutine, PVOID Context)
 {
@@ -915,58 +1012,12 @@ NTSTATUS allocate_adapter_channel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Device
 		too_many_registers(a, NumberOfMapRegisters, a->map_registers, routine, caller);
 		return STATUS_INSUFFICIENT_RESOURCES;
 	}
-	int busy = 0;
-	{
-		LockGuard guard(MMSHIM_LOCK_DMA);
-		if (a->channel) {
-			busy = 1;
-		} else if (a->regs.held) {
-			busy = 2;
-		} else {
-			a->channel = true;
-			a->regs.held = true;
-			a->regs.with_channel = true;
-			a->regs.count = NumberOfMapRegisters;
-		}
-	}
-	if (busy == 1) {
-		violation(MMSHIM_DMA_TOO_MANY_CHANNELS, 1, reinterpret_cast<uptr>(DmaAdapter), 0, routine,
-			  "the adapter channel is already held (one per adapter): FreeAdapterChannel first", caller);
+	const int busy = take_channel(a, NumberOfMapRegisters);
+	if (busy == 1)
+		channel_busy(DmaAdapter, routine, caller);
+	if (busy) // 2: Windows would queue the request until FreeMapRegisters (docs/dma.md)
 		return STATUS_INSUFFICIENT_RESOURCES;
-	}
-	if (busy == 2) // Windows would queue the request until FreeMapRegisters (docs/dma.md)
-		return STATUS_INSUFFICIENT_RESOURCES;
-	const IO_ALLOCATION_ACTION action = ExecutionRoutine(DeviceObject, nullptr, &a->regs, Context);
-	switch (action) {
-	case KeepObject:
-		break;
-	case DeallocateObject: {
-		bool regs;
-		{
-			LockGuard guard(MMSHIM_LOCK_DMA);
-			a->channel = false;
-			regs = a->regs.with_channel;
-		}
-		if (regs)
-			release_regs(a, true, routine, caller);
-		break;
-	}
-	case DeallocateObjectKeepRegisters: {
-		LockGuard guard(MMSHIM_LOCK_DMA);
-		if (a->regs.with_channel) {
-			a->regs.with_channel = false;
-			a->channel = false;
-		}
-		break;
-	}
-	default:
-		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_BAD_ARGUMENT, static_cast<uptr>(action),
-				 4, 0, routine,
-				 "the execution routine returned no IO_ALLOCATION_ACTION: channel and map registers "
-				 "stay held (KeepObject)",
-				 caller);
-		break;
-	}
+	apply_action(a, ExecutionRoutine(DeviceObject, nullptr, &a->regs, Context), routine, caller);
 	return STATUS_SUCCESS;
 }
 
@@ -1007,9 +1058,11 @@ VOID free_map_registers(PDMA_ADAPTER DmaAdapter, PVOID MapRegisterBase, ULONG Nu
 	if (!a)
 		return;
 	bool ok;
+	ULONG count = 0;
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
 		ok = MapRegisterBase == &a->regs && a->regs.held && !a->regs.with_channel;
+		count = a->regs.count;
 	}
 	if (!ok) {
 		violation(MMSHIM_DMA_TOO_MANY_MAP_REGISTERS_FREED, NumberOfMapRegisters,
@@ -1019,6 +1072,10 @@ VOID free_map_registers(PDMA_ADAPTER DmaAdapter, PVOID MapRegisterBase, ULONG Nu
 			  caller);
 		return;
 	}
+	if (NumberOfMapRegisters != count) // all of them are freed: mmshim knows what it gave
+		violation(MMSHIM_DMA_MAP_REGISTER_COUNT_MISMATCH, NumberOfMapRegisters, count,
+			  reinterpret_cast<uptr>(DmaAdapter), routine,
+			  "NumberOfMapRegisters is not the number AllocateAdapterChannel allocated", caller);
 	release_regs(a, true, routine, caller);
 }
 
@@ -1212,11 +1269,9 @@ PHYSICAL_ADDRESS map_transfer(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegist
 	return map_bounce(a, Mdl, CurrentVa, want, frags, WriteToDevice != FALSE, Length, routine, caller);
 }
 
-BOOLEAN flush_adapter_buffers(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase, PVOID CurrentVa,
-			      ULONG Length, BOOLEAN WriteToDevice)
+bool flush(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase, PVOID CurrentVa, ULONG Length,
+	   BOOLEAN WriteToDevice, const char *routine, void *caller)
 {
-	void *caller = MMSHIM_CALLER();
-	const char *routine = "FlushAdapterBuffers";
 	if (!irql_at_most_dispatch(routine, caller))
 		return FALSE;
 	Adapter *a = adapter_of(DmaAdapter, routine, caller);
@@ -1244,6 +1299,476 @@ BOOLEAN flush_adapter_buffers(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegist
 	return TRUE;
 }
 
+BOOLEAN flush_adapter_buffers(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase, PVOID CurrentVa,
+			      ULONG Length, BOOLEAN WriteToDevice)
+{
+	return flush(DmaAdapter, Mdl, MapRegisterBase, CurrentVa, Length, WriteToDevice, "FlushAdapterBuffers",
+		     MMSHIM_CALLER());
+}
+
+// ---- version 3 (DEVICE_DESCRIPTION_VERSION3) ----------------------------
+//
+// mmshim never leaves an allocation pending: an execution routine has run
+// before the call that asked for it returns. So DMA_SYNCHRONOUS_CALLBACK
+// changes only what happens when the resources are taken (the call fails
+// at once, without a report), and CancelAdapterChannel has nothing to
+// cancel. A transfer context is checked to be one InitializeDmaTransferContext
+// set up for the same adapter.
+
+constexpr uptr kContextMagic = 0x4d53444d41435458ULL; // "MSDMACTX"
+
+bool context_ok(Adapter *a, PVOID ctx, const char *routine, void *caller)
+{
+	if (!ctx) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 3, 0, 0, routine,
+				 "DmaTransferContext is NULL", caller);
+		return false;
+	}
+	uptr v[2];
+	__builtin_memcpy(v, ctx, sizeof(v));
+	const uptr key = reinterpret_cast<uptr>(&a->pub);
+	if (v[0] == (kContextMagic ^ key) && v[1] == key)
+		return true;
+	violation(MMSHIM_DMA_BAD_TRANSFER_CONTEXT, reinterpret_cast<uptr>(ctx), key, 0, routine,
+		  "DmaTransferContext was not set up by InitializeDmaTransferContext for this adapter", caller);
+	return false;
+}
+
+// Flags and DmaCompletionRoutine of the Ex routines.
+bool ex_args_ok(ULONG flags, PDMA_COMPLETION_ROUTINE completion, const char *routine, void *caller)
+{
+	if (flags & ~ULONG{DMA_SYNCHRONOUS_CALLBACK}) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_BAD_ARGUMENT, flags, 0, 0, routine,
+				 "unknown Flags (only DMA_SYNCHRONOUS_CALLBACK exists)", caller);
+		return false;
+	}
+	if (completion) {
+		refuse(MMSHIM_FAIL_UNSUPPORTED, reinterpret_cast<uptr>(completion), 0, routine,
+		       "DmaCompletionRoutine is for system DMA controllers, which Linux does not have: pass NULL",
+		       caller);
+		return false;
+	}
+	return true;
+}
+
+// The MDL of the chain that byte Offset (counted from the start of Mdl's
+// range, through the chain) is in, and its address there.
+bool at_offset(PMDL Mdl, ULONGLONG Offset, PMDL *mdl, PVOID *va, const char *routine, void *caller)
+{
+	PMDL m = Mdl;
+	ULONGLONG off = Offset;
+	for (uptr depth = 0; m && off >= m->ByteCount && depth < kMaxChain; depth++) {
+		off -= m->ByteCount;
+		m = m->Next;
+	}
+	if (!m || off >= m->ByteCount) {
+		violation(MMSHIM_DMA_BAD_CURRENT_VA, reinterpret_cast<uptr>(Mdl), static_cast<uptr>(Offset), 0, routine,
+			  "Offset is beyond the MDL chain", caller);
+		return false;
+	}
+	*mdl = m;
+	*va = static_cast<char *>(MmGetMdlVirtualAddress(m)) + off;
+	return true;
+}
+
+NTSTATUS get_dma_adapter_info(PDMA_ADAPTER DmaAdapter, PDMA_ADAPTER_INFO AdapterInfo)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "GetDmaAdapterInfo";
+	if (!irql_at_most_dispatch(routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a)
+		return STATUS_INVALID_PARAMETER;
+	if (!AdapterInfo) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 2, 0, 0, routine,
+				 "AdapterInfo is NULL", caller);
+		return STATUS_INVALID_PARAMETER;
+	}
+	if (AdapterInfo->Version != DMA_ADAPTER_INFO_VERSION1) {
+		refuse(MMSHIM_FAIL_UNSUPPORTED, AdapterInfo->Version, 0, routine,
+		       "DMA_ADAPTER_INFO.Version must be DMA_ADAPTER_INFO_VERSION1", caller);
+		return STATUS_NOT_SUPPORTED;
+	}
+	AdapterInfo->V1.ReadDmaCounterAvailable = FALSE;
+	AdapterInfo->V1.ScatterGatherLimit = a->sg ? a->map_registers : 1;
+	AdapterInfo->V1.DmaAddressWidth = a->bits;
+	AdapterInfo->V1.Flags = ADAPTER_INFO_SYNCHRONOUS_CALLBACK;
+	AdapterInfo->V1.MinimumTransferUnit = 0;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS get_dma_transfer_info(PDMA_ADAPTER DmaAdapter, PMDL Mdl, ULONGLONG Offset, ULONG Length,
+			       BOOLEAN WriteOnly, PDMA_TRANSFER_INFO TransferInfo)
+{
+	(void)WriteOnly;
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "GetDmaTransferInfo";
+	if (!irql_at_most_dispatch(routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a)
+		return STATUS_INVALID_PARAMETER;
+	if (!Mdl || !TransferInfo) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, Mdl ? 6 : 2, 0, 0,
+				 routine, Mdl ? "TransferInfo is NULL" : "Mdl is NULL", caller);
+		return STATUS_INVALID_PARAMETER;
+	}
+	const ULONG version = TransferInfo->Version;
+	if (version != DMA_TRANSFER_INFO_VERSION1 && version != DMA_TRANSFER_INFO_VERSION2) {
+		refuse(MMSHIM_FAIL_UNSUPPORTED, version, 0, routine,
+		       "DMA_TRANSFER_INFO.Version must be DMA_TRANSFER_INFO_VERSION1 or 2", caller);
+		return STATUS_NOT_SUPPORTED;
+	}
+	if (!Length) {
+		refuse(MMSHIM_FAIL_ZERO_LENGTH, reinterpret_cast<uptr>(Mdl), 0, routine, "a transfer of 0 bytes", caller);
+		return STATUS_INVALID_PARAMETER;
+	}
+	PMDL m;
+	PVOID va;
+	uptr n = 0;
+	if (!at_offset(Mdl, Offset, &m, &va, routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	const NTSTATUS st = walk(m, va, Length, nullptr, 0, &n, routine, caller);
+	if (!NT_SUCCESS(st))
+		return st;
+	const uptr bytes = block_bytes(n);
+	if (bytes > 0xffffffffUL)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	// One map register and at most one element per page fragment; the
+	// list size is what BuildScatterGatherList(Ex) needs.
+	TransferInfo->V1.MapRegisterCount = static_cast<ULONG>(n);
+	TransferInfo->V1.ScatterGatherElementCount = static_cast<ULONG>(n);
+	TransferInfo->V1.ScatterGatherListSize = static_cast<ULONG>(bytes);
+	if (version == DMA_TRANSFER_INFO_VERSION2)
+		TransferInfo->V2.LogicalPageCount = static_cast<ULONG>(n);
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS initialize_dma_transfer_context(PDMA_ADAPTER DmaAdapter, PVOID DmaTransferContext)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "InitializeDmaTransferContext";
+	if (!irql_at_most_dispatch(routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a)
+		return STATUS_INVALID_PARAMETER;
+	if (!DmaTransferContext) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 2, 0, 0, routine,
+				 "DmaTransferContext is NULL", caller);
+		return STATUS_INVALID_PARAMETER;
+	}
+	const uptr key = reinterpret_cast<uptr>(&a->pub);
+	const uptr v[2] = {kContextMagic ^ key, key};
+	__builtin_memset(DmaTransferContext, 0, DMA_TRANSFER_CONTEXT_SIZE_V1);
+	__builtin_memcpy(DmaTransferContext, v, sizeof(v));
+	return STATUS_SUCCESS;
+}
+
+PVOID allocate_common_buffer_ex(PDMA_ADAPTER DmaAdapter, PPHYSICAL_ADDRESS MaximumAddress, ULONG Length,
+				PPHYSICAL_ADDRESS LogicalAddress, BOOLEAN CacheEnabled, NODE_REQUIREMENT PreferredNode)
+{
+	(void)CacheEnabled;
+	(void)PreferredNode; // the device's node, as dma_alloc_coherent chooses (docs/dma.md)
+	unsigned long long max = ~0ULL;
+	if (MaximumAddress)
+		max = static_cast<unsigned long long>(MaximumAddress->QuadPart);
+	return alloc_common(DmaAdapter, Length, LogicalAddress, max, "AllocateCommonBufferEx", MMSHIM_CALLER());
+}
+
+NTSTATUS allocate_adapter_channel_ex(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PVOID DmaTransferContext,
+				     ULONG NumberOfMapRegisters, ULONG Flags, PDRIVER_CONTROL ExecutionRoutine,
+				     PVOID ExecutionContext, PVOID *MapRegisterBase)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "AllocateAdapterChannelEx";
+	if (!irql_at_most_dispatch(routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a || !context_ok(a, DmaTransferContext, routine, caller) || !ex_args_ok(Flags, nullptr, routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	const bool sync = Flags & DMA_SYNCHRONOUS_CALLBACK;
+	if (!ExecutionRoutine && (!sync || !MapRegisterBase)) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, sync ? 8 : 6, 0, 0,
+				 routine,
+				 sync ? "neither ExecutionRoutine nor MapRegisterBase"
+				      : "ExecutionRoutine is NULL without DMA_SYNCHRONOUS_CALLBACK",
+				 caller);
+		return STATUS_INVALID_PARAMETER;
+	}
+	if (NumberOfMapRegisters > a->map_registers) {
+		too_many_registers(a, NumberOfMapRegisters, a->map_registers, routine, caller);
+		return STATUS_INSUFFICIENT_RESOURCES;
+	}
+	const int busy = take_channel(a, NumberOfMapRegisters);
+	if (busy == 1 && !sync)
+		channel_busy(DmaAdapter, routine, caller);
+	if (busy) // synchronous: "not immediately available", as Windows
+		return STATUS_INSUFFICIENT_RESOURCES;
+	if (MapRegisterBase)
+		*MapRegisterBase = &a->regs;
+	if (ExecutionRoutine) // else the channel is the driver's until FreeAdapterObject
+		apply_action(a, ExecutionRoutine(DeviceObject, nullptr, &a->regs, ExecutionContext), routine, caller);
+	return STATUS_SUCCESS;
+}
+
+VOID free_adapter_object(PDMA_ADAPTER DmaAdapter, IO_ALLOCATION_ACTION AllocationAction)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "FreeAdapterObject";
+	if (!irql_at_most_dispatch(routine, caller))
+		return;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a)
+		return;
+	if (AllocationAction != DeallocateObject && AllocationAction != DeallocateObjectKeepRegisters) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_BAD_ARGUMENT,
+				 static_cast<uptr>(AllocationAction), 2, 0, routine,
+				 "AllocationAction must be DeallocateObject or DeallocateObjectKeepRegisters", caller);
+		return;
+	}
+	bool held;
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		held = a->channel;
+	}
+	if (!held) {
+		violation(MMSHIM_DMA_TOO_MANY_CHANNELS_FREED, 1, reinterpret_cast<uptr>(DmaAdapter), 0, routine,
+			  "the adapter object is not allocated (freed twice, or its execution routine already "
+			  "returned an IO_ALLOCATION_ACTION)",
+			  caller);
+		return;
+	}
+	apply_action(a, AllocationAction, routine, caller);
+}
+
+NTSTATUS configure_adapter_channel(PDMA_ADAPTER DmaAdapter, ULONG FunctionNumber, PVOID Context)
+{
+	(void)Context;
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "ConfigureAdapterChannel";
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a)
+		return STATUS_INVALID_PARAMETER;
+	refuse(MMSHIM_FAIL_UNSUPPORTED, FunctionNumber, 0, routine,
+	       "a bus-master adapter has no DMA controller functions to configure", caller);
+	return STATUS_NOT_SUPPORTED;
+}
+
+BOOLEAN cancel_adapter_channel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PVOID DmaTransferContext)
+{
+	(void)DeviceObject;
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "CancelAdapterChannel";
+	if (!irql_at_most_dispatch(routine, caller))
+		return FALSE;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a || !context_ok(a, DmaTransferContext, routine, caller))
+		return FALSE;
+	return FALSE; // nothing is ever pending: the allocation already completed
+}
+
+NTSTATUS cancel_mapped_transfer(PDMA_ADAPTER DmaAdapter, PVOID DmaTransferContext)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "CancelMappedTransfer";
+	if (!irql_at_most_dispatch(routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a || !context_ok(a, DmaTransferContext, routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	return STATUS_NOT_SUPPORTED; // system DMA only: a bus master's transfer is the device's to stop
+}
+
+NTSTATUS map_transfer_ex(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase, ULONGLONG Offset,
+			 ULONG DeviceOffset, PULONG Length, BOOLEAN WriteToDevice,
+			 PSCATTER_GATHER_LIST ScatterGatherBuffer, ULONG ScatterGatherBufferLength,
+			 PDMA_COMPLETION_ROUTINE DmaCompletionRoutine, PVOID CompletionContext)
+{
+	(void)DeviceOffset; // system DMA only
+	(void)CompletionContext;
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "MapTransferEx";
+	if (!Length || !Mdl || !ScatterGatherBuffer) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT,
+				 !Mdl ? 2 : !Length ? 6 : 8, 0, 0, routine,
+				 !Mdl ? "Mdl is NULL" : !Length ? "Length is NULL" : "ScatterGatherBuffer is NULL", caller);
+		if (Length)
+			*Length = 0;
+		return STATUS_INVALID_PARAMETER;
+	}
+	const ULONG want = *Length;
+	*Length = 0;
+	if (!irql_at_most_dispatch(routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a || !regs_of(a, MapRegisterBase, routine, caller) || !ex_args_ok(0, DmaCompletionRoutine, routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	if (!want) {
+		refuse(MMSHIM_FAIL_ZERO_LENGTH, reinterpret_cast<uptr>(Mdl), 0, routine, "a transfer of 0 bytes", caller);
+		return STATUS_INVALID_PARAMETER;
+	}
+	if (want > a->max_length) {
+		violation(MMSHIM_DMA_TRANSFER_OVER_MAXIMUM, reinterpret_cast<uptr>(DmaAdapter), want, a->max_length,
+			  routine, "the transfer is longer than DEVICE_DESCRIPTION.MaximumLength", caller);
+		return STATUS_INVALID_PARAMETER;
+	}
+	const uptr room = ScatterGatherBufferLength < sizeof(SCATTER_GATHER_LIST)
+				  ? 0
+				  : (ScatterGatherBufferLength - sizeof(SCATTER_GATHER_LIST)) / sizeof(SCATTER_GATHER_ELEMENT);
+	if (!room)
+		return STATUS_BUFFER_TOO_SMALL;
+	PMDL m;
+	PVOID va;
+	uptr frags = 0;
+	if (!at_offset(Mdl, Offset, &m, &va, routine, caller) ||
+	    !NT_SUCCESS(walk(m, va, want, nullptr, 0, &frags, routine, caller)))
+		return STATUS_INVALID_PARAMETER;
+	const bool to_device = WriteToDevice != FALSE;
+	ULONG done = 0, n = 0;
+	if (!a->sg) {
+		ULONG len = 0;
+		const PHYSICAL_ADDRESS p = map_bounce(a, m, va, want, frags, to_device, &len, routine, caller);
+		if (!len)
+			return STATUS_INSUFFICIENT_RESOURCES;
+		ScatterGatherBuffer->Elements[n].Address = p;
+		ScatterGatherBuffer->Elements[n].Length = len;
+		ScatterGatherBuffer->Elements[n++].Reserved = 0;
+		done = len;
+	}
+	// Scatter/gather: one element per physically contiguous run, as far as
+	// the buffer's elements and the map registers left reach (*Length says).
+	for (uptr depth = 0; a->sg && done < want && n < room && depth < kMaxChain;) {
+		const uptr start = reinterpret_cast<uptr>(MmGetMdlVirtualAddress(m));
+		if (reinterpret_cast<uptr>(va) - start >= m->ByteCount) { // on into the next MDL
+			m = m->Next;
+			depth++;
+			if (!m)
+				break;
+			va = MmGetMdlVirtualAddress(m);
+			continue;
+		}
+		uptr left;
+		{
+			LockGuard guard(MMSHIM_LOCK_DMA);
+			left = a->regs.count > a->regs.used ? a->regs.count - a->regs.used : 0;
+		}
+		uptr len_i = want - done;
+		const uptr reach = left * kPageSize - (reinterpret_cast<uptr>(va) & kPageMask);
+		if (n && !left)
+			break; // the registers are used up: a shorter transfer, as Windows
+		if (n && reach < len_i)
+			len_i = reach;
+		ULONG len = 0;
+		const PHYSICAL_ADDRESS p = map_run(a, m, va, static_cast<ULONG>(len_i), to_device, &len, routine, caller);
+		if (!len) {
+			if (!n)
+				return STATUS_INSUFFICIENT_RESOURCES;
+			break;
+		}
+		ScatterGatherBuffer->Elements[n].Address = p;
+		ScatterGatherBuffer->Elements[n].Length = len;
+		ScatterGatherBuffer->Elements[n++].Reserved = 0;
+		done += len;
+		va = static_cast<char *>(va) + len;
+	}
+	ScatterGatherBuffer->NumberOfElements = n;
+	ScatterGatherBuffer->Reserved = 0;
+	*Length = done;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS flush_adapter_buffers_ex(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBase, ULONGLONG Offset,
+				  ULONG Length, BOOLEAN WriteToDevice)
+{
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "FlushAdapterBuffersEx";
+	if (!Mdl) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 2, 0, 0, routine,
+				 "Mdl is NULL", caller);
+		return STATUS_INVALID_PARAMETER;
+	}
+	PMDL m;
+	PVOID va;
+	if (!at_offset(Mdl, Offset, &m, &va, routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	return flush(DmaAdapter, m, MapRegisterBase, va, Length, WriteToDevice, routine, caller)
+		       ? STATUS_SUCCESS
+		       : STATUS_INVALID_PARAMETER;
+}
+
+// GetScatterGatherListEx and BuildScatterGatherListEx (buffer != nullptr).
+NTSTATUS list_ex(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PVOID ctx, PMDL Mdl, ULONGLONG Offset,
+		 ULONG Length, ULONG Flags, PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context,
+		 BOOLEAN WriteToDevice, PVOID buffer, ULONG buffer_length, PDMA_COMPLETION_ROUTINE completion,
+		 SCATTER_GATHER_LIST **out, const char *routine, void *caller)
+{
+	if (!irql_at_most_dispatch(routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	Adapter *a = adapter_of(DmaAdapter, routine, caller);
+	if (!a || !context_ok(a, ctx, routine, caller) || !ex_args_ok(Flags, completion, routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	const bool sync = Flags & DMA_SYNCHRONOUS_CALLBACK;
+	if (!Mdl || (!ExecutionRoutine && (!sync || !out))) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, Mdl ? 8 : 4, 0, 0, routine,
+				 !Mdl  ? "Mdl is NULL"
+				 : sync ? "neither ExecutionRoutine nor ScatterGatherList"
+					: "ExecutionRoutine is NULL without DMA_SYNCHRONOUS_CALLBACK",
+				 caller);
+		return STATUS_INVALID_PARAMETER;
+	}
+	PMDL m;
+	PVOID va;
+	if (!at_offset(Mdl, Offset, &m, &va, routine, caller))
+		return STATUS_INVALID_PARAMETER;
+	// Without an execution routine the driver uses the list after the call
+	// returns, holding the adapter object until FreeAdapterObject (as
+	// Windows); a second such call meanwhile finds it taken.
+	const bool hold = !ExecutionRoutine;
+	if (hold && take_channel(a, ~0U))
+		return STATUS_INSUFFICIENT_RESOURCES;
+	const NTSTATUS st = map_list(a, DeviceObject, m, va, Length, ExecutionRoutine, Context, WriteToDevice, buffer,
+				     buffer_length, out, routine, caller);
+	if (!NT_SUCCESS(st) && hold) {
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		a->channel = false;
+	}
+	return st;
+}
+
+NTSTATUS get_scatter_gather_list_ex(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PVOID DmaTransferContext,
+				    PMDL Mdl, ULONGLONG Offset, ULONG Length, ULONG Flags,
+				    PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context, BOOLEAN WriteToDevice,
+				    PDMA_COMPLETION_ROUTINE DmaCompletionRoutine, PVOID CompletionContext,
+				    PSCATTER_GATHER_LIST *ScatterGatherList)
+{
+	(void)CompletionContext;
+	return list_ex(DmaAdapter, DeviceObject, DmaTransferContext, Mdl, Offset, Length, Flags, ExecutionRoutine,
+		       Context, WriteToDevice, nullptr, 0, DmaCompletionRoutine, ScatterGatherList,
+		       "GetScatterGatherListEx", MMSHIM_CALLER());
+}
+
+NTSTATUS build_scatter_gather_list_ex(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject,
+				      PVOID DmaTransferContext, PMDL Mdl, ULONGLONG Offset, ULONG Length, ULONG Flags,
+				      PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context, BOOLEAN WriteToDevice,
+				      PVOID ScatterGatherBuffer, ULONG ScatterGatherLength,
+				      PDMA_COMPLETION_ROUTINE DmaCompletionRoutine, PVOID CompletionContext,
+				      PVOID ScatterGatherList)
+{
+	(void)CompletionContext;
+	void *caller = MMSHIM_CALLER();
+	const char *routine = "BuildScatterGatherListEx";
+	if (!ScatterGatherBuffer) {
+		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT, 11, 0, 0, routine,
+				 "ScatterGatherBuffer is NULL", caller);
+		return STATUS_INVALID_PARAMETER;
+	}
+	return list_ex(DmaAdapter, DeviceObject, DmaTransferContext, Mdl, Offset, Length, Flags, ExecutionRoutine,
+		       Context, WriteToDevice, ScatterGatherBuffer, ScatterGatherLength, DmaCompletionRoutine,
+		       static_cast<SCATTER_GATHER_LIST **>(ScatterGatherList), routine, caller);
+}
+
 constinit DMA_OPERATIONS g_ops = {
 	.Size = __builtin_offsetof(DMA_OPERATIONS, BuildMdlFromScatterGatherList),
 	.PutDmaAdapter = put_dma_adapter,
@@ -1260,6 +1785,39 @@ constinit DMA_OPERATIONS g_ops = {
 	.PutScatterGatherList = put_scatter_gather_list,
 	.CalculateScatterGatherList = calculate_scatter_gather_list,
 	.BuildScatterGatherList = build_scatter_gather_list,
+};
+
+// DEVICE_DESCRIPTION_VERSION3: Windows 8's version-3 table.
+constinit DMA_OPERATIONS g_ops_v3 = {
+	.Size = __builtin_offsetof(DMA_OPERATIONS, AllocateDomainCommonBuffer),
+	.PutDmaAdapter = put_dma_adapter,
+	.AllocateCommonBuffer = allocate_common_buffer,
+	.FreeCommonBuffer = free_common_buffer,
+	.AllocateAdapterChannel = allocate_adapter_channel,
+	.FlushAdapterBuffers = flush_adapter_buffers,
+	.FreeAdapterChannel = free_adapter_channel,
+	.FreeMapRegisters = free_map_registers,
+	.MapTransfer = map_transfer,
+	.GetDmaAlignment = get_dma_alignment,
+	.ReadDmaCounter = nullptr,
+	.GetScatterGatherList = get_scatter_gather_list,
+	.PutScatterGatherList = put_scatter_gather_list,
+	.CalculateScatterGatherList = calculate_scatter_gather_list,
+	.BuildScatterGatherList = build_scatter_gather_list,
+	.BuildMdlFromScatterGatherList = nullptr,
+	.GetDmaAdapterInfo = get_dma_adapter_info,
+	.GetDmaTransferInfo = get_dma_transfer_info,
+	.InitializeDmaTransferContext = initialize_dma_transfer_context,
+	.AllocateCommonBufferEx = allocate_common_buffer_ex,
+	.AllocateAdapterChannelEx = allocate_adapter_channel_ex,
+	.ConfigureAdapterChannel = configure_adapter_channel,
+	.CancelAdapterChannel = cancel_adapter_channel,
+	.MapTransferEx = map_transfer_ex,
+	.GetScatterGatherListEx = get_scatter_gather_list_ex,
+	.BuildScatterGatherListEx = build_scatter_gather_list_ex,
+	.FlushAdapterBuffersEx = flush_adapter_buffers_ex,
+	.FreeAdapterObject = free_adapter_object,
+	.CancelMappedTransfer = cancel_mapped_transfer,
 };
 
 } // namespace
@@ -1377,7 +1935,8 @@ extern "C" PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject,
 	auto *a = reinterpret_cast<Adapter *>(mem);
 	a->pub.Version = 1;
 	a->pub.Size = sizeof(DMA_ADAPTER);
-	a->pub.DmaOperations = &g_ops;
+	a->pub.DmaOperations = dd.Version >= DEVICE_DESCRIPTION_VERSION3 ? &g_ops_v3 : &g_ops;
+	a->bits = bits;
 	a->dev = dev;
 	a->pdo = pdo;
 	a->max_length = dd.MaximumLength;

@@ -53,11 +53,20 @@ void mmshim_plat_dma_put_device(void *dev)
  *
  * Return: 0 or a negative errno.
  */
+/* Serialises mask changes: IoGetDmaAdapter's, and the coherent mask that
+ * mmshim_plat_dma_alloc_coherent_below() narrows for one allocation. */
+static DEFINE_MUTEX(mmshim_dma_mask_lock);
+
 int mmshim_plat_dma_set_mask(void *dev, unsigned int bits)
 {
+	int ret;
+
 	if (bits < 24 || bits > 64)
 		return -EINVAL;
-	return dma_set_mask_and_coherent(dev, DMA_BIT_MASK(bits));
+	mutex_lock(&mmshim_dma_mask_lock);
+	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(bits));
+	mutex_unlock(&mmshim_dma_mask_lock);
+	return ret;
 }
 
 /**
@@ -83,6 +92,40 @@ void *mmshim_plat_dma_alloc_coherent(void *dev, mmshim_size size, unsigned long 
 	dma_addr_t handle = 0;
 	void *va = dma_alloc_coherent(dev, size, &handle, GFP_KERNEL | __GFP_NOWARN);
 
+	*bus = handle;
+	return va;
+}
+
+/**
+ * mmshim_plat_dma_alloc_coherent_below() - dma_alloc_coherent() with the
+ * coherent mask narrowed to @bits for this allocation. May sleep.
+ * @dev: the device.
+ * @size: bytes.
+ * @bits: address width of the memory wanted.
+ * @bus: receives the bus address.
+ *
+ * The device's coherent mask is restored before returning. Streaming
+ * mappings (dma_map_*) use the other mask and are not affected.
+ *
+ * Return: the CPU address, or NULL (also when the platform refuses the mask).
+ */
+void *mmshim_plat_dma_alloc_coherent_below(void *dev, mmshim_size size, unsigned int bits,
+					   unsigned long long *bus)
+{
+	struct device *d = dev;
+	dma_addr_t handle = 0;
+	u64 saved;
+	void *va = NULL;
+
+	if (bits < 24 || bits > 64)
+		return NULL;
+	mutex_lock(&mmshim_dma_mask_lock);
+	saved = d->coherent_dma_mask;
+	if (!dma_set_coherent_mask(d, DMA_BIT_MASK(bits)))
+		va = dma_alloc_coherent(d, size, &handle, GFP_KERNEL | __GFP_NOWARN);
+	if (dma_set_coherent_mask(d, saved))
+		d->coherent_dma_mask = saved;
+	mutex_unlock(&mmshim_dma_mask_lock);
 	*bus = handle;
 	return va;
 }

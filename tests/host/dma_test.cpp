@@ -134,6 +134,7 @@ TEST_F(DmaTest, DeviceObjectIsOnePerDevice)
 TEST_F(DmaTest, AdapterFromADescription)
 {
 	DEVICE_DESCRIPTION d = Desc(0x10000);
+	d.Version = DEVICE_DESCRIPTION_VERSION2; // version 3's table: V3Test
 	ULONG regs = 0;
 	PDMA_ADAPTER a;
 	EXPECT_NO_REPORT(a = IoGetDmaAdapter(pdo_, &d, &regs));
@@ -1329,6 +1330,492 @@ TEST_F(PacketTest, PoolBlockHoldingADmaMappedMdlStaysAllocated)
 	EXPECT_NO_REPORT(MmUnlockPages(m));
 	EXPECT_NO_REPORT(ExFreePool(block));
 	PutClean(a);
+}
+
+
+// ---- version 3: adapter/transfer information, transfer contexts, Ex -----
+
+// A SCATTER_GATHER_LIST with room for N elements (h), and its elements (e).
+template <unsigned N> struct SgBuffer {
+	alignas(8) unsigned char raw[sizeof(SCATTER_GATHER_LIST) + N * sizeof(SCATTER_GATHER_ELEMENT)] = {};
+	SCATTER_GATHER_LIST &h = *reinterpret_cast<SCATTER_GATHER_LIST *>(raw);
+	SCATTER_GATHER_ELEMENT *e = h.Elements;
+};
+
+class V3Test : public PacketTest {
+protected:
+	// An initialized transfer context for adapter a.
+	static void Init(PDMA_ADAPTER a, void *ctx)
+	{
+		EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->InitializeDmaTransferContext(a, ctx), STATUS_SUCCESS));
+	}
+	alignas(8) unsigned char ctx_[DMA_TRANSFER_CONTEXT_SIZE_V1] = {};
+};
+
+TEST_F(V3Test, TheTableFollowsTheDescriptionVersion)
+{
+	PDMA_ADAPTER a = Adapter(); // DEVICE_DESCRIPTION_VERSION3
+	DMA_OPERATIONS *o = Ops(a);
+	EXPECT_EQ(o->Size, offsetof(DMA_OPERATIONS, AllocateDomainCommonBuffer));
+	const void *const v3[] = {
+		reinterpret_cast<void *>(o->GetDmaAdapterInfo),	       reinterpret_cast<void *>(o->GetDmaTransferInfo),
+		reinterpret_cast<void *>(o->InitializeDmaTransferContext), reinterpret_cast<void *>(o->AllocateCommonBufferEx),
+		reinterpret_cast<void *>(o->AllocateAdapterChannelEx),   reinterpret_cast<void *>(o->ConfigureAdapterChannel),
+		reinterpret_cast<void *>(o->CancelAdapterChannel),	       reinterpret_cast<void *>(o->MapTransferEx),
+		reinterpret_cast<void *>(o->GetScatterGatherListEx),     reinterpret_cast<void *>(o->BuildScatterGatherListEx),
+		reinterpret_cast<void *>(o->FlushAdapterBuffersEx),      reinterpret_cast<void *>(o->FreeAdapterObject),
+		reinterpret_cast<void *>(o->CancelMappedTransfer)};
+	for (const void *slot : v3)
+		EXPECT_NE(slot, nullptr);
+	EXPECT_EQ(o->AllocateDomainCommonBuffer, nullptr);
+	EXPECT_EQ(o->BuildMdlFromScatterGatherList, nullptr);
+	PutClean(a);
+	// Version 2: no version-3 slot, and Size stops before them.
+	DEVICE_DESCRIPTION d = Desc();
+	d.Version = DEVICE_DESCRIPTION_VERSION2;
+	ULONG regs = 0;
+	PDMA_ADAPTER v2 = IoGetDmaAdapter(pdo_, &d, &regs);
+	ASSERT_NE(v2, nullptr);
+	EXPECT_EQ(Ops(v2)->Size, offsetof(DMA_OPERATIONS, BuildMdlFromScatterGatherList));
+	EXPECT_EQ(Ops(v2)->GetDmaAdapterInfo, nullptr);
+	EXPECT_EQ(Ops(v2)->GetScatterGatherListEx, nullptr);
+	EXPECT_NE(Ops(v2)->GetScatterGatherList, nullptr);
+	PutClean(v2);
+}
+
+TEST_F(V3Test, AdapterAndTransferInformation)
+{
+	DEVICE_DESCRIPTION d = Desc(0x10000);
+	d.DmaAddressWidth = 40;
+	ULONG regs = 0;
+	PDMA_ADAPTER a = IoGetDmaAdapter(pdo_, &d, &regs);
+	ASSERT_NE(a, nullptr);
+	DMA_ADAPTER_INFO info;
+	std::memset(&info, 0xAB, sizeof(info));
+	info.Version = DMA_ADAPTER_INFO_VERSION1;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->GetDmaAdapterInfo(a, &info), STATUS_SUCCESS));
+	EXPECT_EQ(info.V1.DmaAddressWidth, 40u);
+	EXPECT_EQ(info.V1.ScatterGatherLimit, regs);
+	EXPECT_EQ(info.V1.ReadDmaCounterAvailable, 0u);
+	EXPECT_EQ(info.V1.Flags, ULONG{ADAPTER_INFO_SYNCHRONOUS_CALLBACK});
+	EXPECT_EQ(info.V1.MinimumTransferUnit, 0u);
+	info.Version = 2;
+	EXPECT_REPORT(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
+		      EXPECT_EQ(Ops(a)->GetDmaAdapterInfo(a, &info), STATUS_NOT_SUPPORTED));
+	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT,
+		      EXPECT_EQ(Ops(a)->GetDmaAdapterInfo(a, nullptr), STATUS_INVALID_PARAMETER));
+
+	// 2 pages from 0x100 into a 4-page scattered MDL: 3 fragments.
+	PMDL m = Locked(kVmalloc, 4 * 4096);
+	DMA_TRANSFER_INFO t;
+	std::memset(&t, 0xAB, sizeof(t));
+	t.Version = DMA_TRANSFER_INFO_VERSION2;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->GetDmaTransferInfo(a, m, 0x100, 2 * 4096, TRUE, &t), STATUS_SUCCESS));
+	EXPECT_EQ(t.V2.MapRegisterCount, 3u);
+	EXPECT_EQ(t.V2.ScatterGatherElementCount, 3u);
+	EXPECT_EQ(t.V2.LogicalPageCount, 3u);
+	ULONG size = 0, calc_regs = 0;
+	const PVOID cur = static_cast<char *>(MmGetMdlVirtualAddress(m)) + 0x100;
+	ASSERT_EQ(Ops(a)->CalculateScatterGatherList(a, m, cur, 2 * 4096, &size, &calc_regs), STATUS_SUCCESS);
+	EXPECT_EQ(t.V2.ScatterGatherListSize, size);
+	EXPECT_EQ(calc_regs, 3u);
+	// Beyond the MDL, and unknown versions.
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_BAD_CURRENT_VA,
+		      EXPECT_EQ(Ops(a)->GetDmaTransferInfo(a, m, 4 * 4096, 1, TRUE, &t), STATUS_INVALID_PARAMETER));
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TRANSFER_TOO_LONG,
+		      Ops(a)->GetDmaTransferInfo(a, m, 0x100, 4 * 4096, TRUE, &t));
+	t.Version = 3;
+	EXPECT_REPORT(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
+		      EXPECT_EQ(Ops(a)->GetDmaTransferInfo(a, m, 0, 4096, TRUE, &t), STATUS_NOT_SUPPORTED));
+	Release(m);
+	PutClean(a);
+}
+
+TEST_F(V3Test, TransferContextsAreChecked)
+{
+	PDMA_ADAPTER a = Adapter();
+	PDMA_ADAPTER b = Adapter();
+	PMDL m = Locked(kKernel, 4096);
+	Seen seen;
+	auto get = [&](PDMA_ADAPTER on, PVOID ctx) {
+		return Ops(on)->GetScatterGatherListEx(on, pdo_, ctx, m, 0, 4096, 0, Record, &seen, TRUE, nullptr,
+						       nullptr, nullptr);
+	};
+	// Never initialized (zeroes), NULL, and another adapter's.
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_BAD_TRANSFER_CONTEXT,
+		      EXPECT_EQ(get(a, ctx_), STATUS_INVALID_PARAMETER));
+	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT,
+		      EXPECT_EQ(get(a, nullptr), STATUS_INVALID_PARAMETER));
+	Init(b, ctx_);
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_BAD_TRANSFER_CONTEXT,
+		      EXPECT_EQ(get(a, ctx_), STATUS_INVALID_PARAMETER));
+	EXPECT_EQ(seen.calls, 0);
+	EXPECT_TRUE(fake::dma_mappings().empty());
+	// Initialized for a: works, and any alignment is fine.
+	unsigned char odd[DMA_TRANSFER_CONTEXT_SIZE_V1 + 1];
+	Init(a, odd + 1);
+	EXPECT_NO_REPORT(EXPECT_EQ(get(a, odd + 1), STATUS_SUCCESS));
+	ASSERT_EQ(seen.calls, 1);
+	Ops(a)->PutScatterGatherList(a, seen.sgl, TRUE);
+	// Cancelling finds nothing pending; CancelMappedTransfer and
+	// ConfigureAdapterChannel are system-DMA routines.
+	EXPECT_NO_REPORT(EXPECT_FALSE(Ops(a)->CancelAdapterChannel(a, pdo_, odd + 1)));
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_BAD_TRANSFER_CONTEXT,
+		      EXPECT_FALSE(Ops(a)->CancelAdapterChannel(a, pdo_, ctx_)));
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->CancelMappedTransfer(a, odd + 1), STATUS_NOT_SUPPORTED));
+	EXPECT_REPORT(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
+		      EXPECT_EQ(Ops(a)->ConfigureAdapterChannel(a, 1, nullptr), STATUS_NOT_SUPPORTED));
+	Release(m);
+	PutClean(a);
+	PutClean(b);
+}
+
+TEST_F(V3Test, GetScatterGatherListExFromAnOffsetThroughAChain)
+{
+	PDMA_ADAPTER a = Adapter();
+	Init(a, ctx_);
+	PMDL m1 = Locked(kKernel + 0x800, 0x1000);         // frames kPfn, kPfn+1
+	PMDL m2 = Locked(kKernel + 10 * 4096 + 0x10, 0x100); // frame kPfn+10
+	m1->Next = m2;
+	Seen seen;
+	PSCATTER_GATHER_LIST out = nullptr;
+	// Offset 0x400: as GetScatterGatherList from MDL start + 0x400.
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->GetScatterGatherListEx(a, pdo_, ctx_, m1, 0x400, 0xC00 + 0x80, 0, Record,
+								  &seen, FALSE, nullptr, nullptr, &out),
+				   STATUS_SUCCESS));
+	ASSERT_EQ(seen.calls, 1);
+	EXPECT_EQ(out, seen.sgl);
+	ASSERT_EQ(seen.elements.size(), 3u);
+	EXPECT_EQ(seen.elements[0].first, fake::iova(kPfn, 0xC00));
+	EXPECT_EQ(seen.elements[1].first, fake::iova(kPfn + 1, 0));
+	EXPECT_EQ(seen.elements[2].first, fake::iova(kPfn + 10, 0x10));
+	EXPECT_EQ(seen.elements[2].second, 0x80u);
+	EXPECT_FALSE(fake::dma_mappings()[0].to_device);
+	EXPECT_NO_REPORT(Ops(a)->PutScatterGatherList(a, out, FALSE));
+	// An offset in the second MDL starts there.
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->GetScatterGatherListEx(a, pdo_, ctx_, m1, 0x1000 + 0x20, 0x40, 0, Record,
+								  &seen, TRUE, nullptr, nullptr, nullptr),
+				   STATUS_SUCCESS));
+	ASSERT_EQ(seen.elements.size(), 1u);
+	EXPECT_EQ(seen.elements[0].first, fake::iova(kPfn + 10, 0x30));
+	EXPECT_EQ(seen.elements[0].second, 0x40u);
+	Ops(a)->PutScatterGatherList(a, seen.sgl, TRUE);
+	// Past the chain, or longer than it.
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_BAD_CURRENT_VA,
+		      EXPECT_EQ(Ops(a)->GetScatterGatherListEx(a, pdo_, ctx_, m1, 0x1100, 1, 0, Record, &seen, TRUE,
+							       nullptr, nullptr, nullptr),
+				STATUS_INVALID_PARAMETER));
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TRANSFER_TOO_LONG,
+		      EXPECT_EQ(Ops(a)->GetScatterGatherListEx(a, pdo_, ctx_, m1, 0x400, 0xC00 + 0x101, 0, Record,
+							       &seen, TRUE, nullptr, nullptr, nullptr),
+				STATUS_BUFFER_TOO_SMALL));
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_BAD_CURRENT_VA,
+		      Ops(a)->GetScatterGatherListEx(a, pdo_, ctx_, m1, ~0ULL, 1, 0, Record, &seen, TRUE, nullptr,
+						     nullptr, nullptr));
+	EXPECT_TRUE(fake::dma_mappings().empty());
+	m1->Next = nullptr;
+	Release(m1);
+	Release(m2);
+	PutClean(a);
+}
+
+VOID DmaDone(PDMA_ADAPTER, PDEVICE_OBJECT, PVOID, DMA_COMPLETION_STATUS) {}
+
+TEST_F(V3Test, SynchronousListWithoutARoutineHoldsTheAdapterObject)
+{
+	PDMA_ADAPTER a = Adapter();
+	Init(a, ctx_);
+	PMDL m = Locked(kKernel, 2 * 4096);
+	PSCATTER_GATHER_LIST l1 = nullptr, l2 = nullptr;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->GetScatterGatherListEx(a, pdo_, ctx_, m, 0, 4096, DMA_SYNCHRONOUS_CALLBACK,
+								  nullptr, nullptr, TRUE, nullptr, nullptr, &l1),
+				   STATUS_SUCCESS));
+	ASSERT_NE(l1, nullptr);
+	EXPECT_EQ(l1->NumberOfElements, 1u);
+	EXPECT_EQ(static_cast<unsigned long long>(l1->Elements[0].Address.QuadPart), fake::iova(kPfn, 0));
+	EXPECT_EQ(Usage(0), 1u); // the adapter object (channel) is the driver's now
+	// A second one finds it taken: synchronous means fail now, no report.
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->GetScatterGatherListEx(a, pdo_, ctx_, m, 4096, 4096,
+								  DMA_SYNCHRONOUS_CALLBACK, nullptr, nullptr, TRUE,
+								  nullptr, nullptr, &l2),
+				   STATUS_INSUFFICIENT_RESOURCES));
+	EXPECT_EQ(l2, nullptr);
+	EXPECT_NO_REPORT(Ops(a)->FreeAdapterObject(a, DeallocateObject));
+	EXPECT_EQ(Usage(0), 0u);
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->GetScatterGatherListEx(a, pdo_, ctx_, m, 4096, 4096,
+								  DMA_SYNCHRONOUS_CALLBACK, nullptr, nullptr, TRUE,
+								  nullptr, nullptr, &l2),
+				   STATUS_SUCCESS));
+	EXPECT_EQ(static_cast<unsigned long long>(l2->Elements[0].Address.QuadPart), fake::iova(kPfn + 1, 0));
+	EXPECT_NO_REPORT(Ops(a)->FreeAdapterObject(a, DeallocateObject));
+	EXPECT_NO_REPORT(Ops(a)->PutScatterGatherList(a, l1, TRUE));
+	EXPECT_NO_REPORT(Ops(a)->PutScatterGatherList(a, l2, TRUE));
+	// Freed once too often; a KeepObject action; bad argument mixes.
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TOO_MANY_CHANNELS_FREED,
+		      Ops(a)->FreeAdapterObject(a, DeallocateObject));
+	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_BAD_ARGUMENT,
+		      Ops(a)->FreeAdapterObject(a, KeepObject));
+	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT,
+		      EXPECT_EQ(Ops(a)->GetScatterGatherListEx(a, pdo_, ctx_, m, 0, 4096, 0, nullptr, nullptr, TRUE,
+							       nullptr, nullptr, &l1),
+				STATUS_INVALID_PARAMETER));
+	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT,
+		      EXPECT_EQ(Ops(a)->GetScatterGatherListEx(a, pdo_, ctx_, m, 0, 4096, DMA_SYNCHRONOUS_CALLBACK,
+							       nullptr, nullptr, TRUE, nullptr, nullptr, nullptr),
+				STATUS_INVALID_PARAMETER));
+	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_BAD_ARGUMENT,
+		      EXPECT_EQ(Ops(a)->GetScatterGatherListEx(a, pdo_, ctx_, m, 0, 4096, 0x80, Record, nullptr, TRUE,
+							       nullptr, nullptr, nullptr),
+				STATUS_INVALID_PARAMETER));
+	EXPECT_REPORT(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
+		      EXPECT_EQ(Ops(a)->GetScatterGatherListEx(a, pdo_, ctx_, m, 0, 4096, 0, Record, nullptr, TRUE,
+							       DmaDone, nullptr, nullptr),
+				STATUS_INVALID_PARAMETER));
+	EXPECT_EQ(Usage(0), 0u);
+	EXPECT_TRUE(fake::dma_mappings().empty());
+	Release(m);
+	PutClean(a);
+}
+
+TEST_F(V3Test, BuildScatterGatherListExUsesTheCallersBuffer)
+{
+	PDMA_ADAPTER a = Adapter();
+	Init(a, ctx_);
+	PMDL m = Locked(kVmalloc, 4 * 4096); // frames 0x900 0x700 0x701 0x500
+	DMA_TRANSFER_INFO t{};
+	t.Version = DMA_TRANSFER_INFO_VERSION1;
+	ASSERT_EQ(Ops(a)->GetDmaTransferInfo(a, m, 0, 4 * 4096, FALSE, &t), STATUS_SUCCESS);
+	std::vector<unsigned long long> buf(t.V1.ScatterGatherListSize / 8 + 1);
+	PSCATTER_GATHER_LIST out = nullptr;
+	EXPECT_EQ(Ops(a)->BuildScatterGatherListEx(a, pdo_, ctx_, m, 0, 4 * 4096, DMA_SYNCHRONOUS_CALLBACK, nullptr,
+						   nullptr, FALSE, buf.data(), t.V1.ScatterGatherListSize - 8, nullptr,
+						   nullptr, &out),
+		  STATUS_BUFFER_TOO_SMALL);
+	EXPECT_EQ(out, nullptr);
+	EXPECT_EQ(Usage(0), 0u); // a failed call gives the adapter object back
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->BuildScatterGatherListEx(a, pdo_, ctx_, m, 0, 4 * 4096,
+								    DMA_SYNCHRONOUS_CALLBACK, nullptr, nullptr, FALSE,
+								    buf.data(), t.V1.ScatterGatherListSize, nullptr,
+								    nullptr, &out),
+				   STATUS_SUCCESS));
+	EXPECT_EQ(static_cast<void *>(out), static_cast<void *>(buf.data()));
+	ASSERT_EQ(out->NumberOfElements, 4u);
+	EXPECT_EQ(static_cast<unsigned long long>(out->Elements[3].Address.QuadPart), fake::iova(0x500, 0));
+	Ops(a)->FreeAdapterObject(a, DeallocateObject);
+	EXPECT_NO_REPORT(Ops(a)->PutScatterGatherList(a, out, FALSE));
+	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT,
+		      Ops(a)->BuildScatterGatherListEx(a, pdo_, ctx_, m, 0, 4096, 0, Record, nullptr, FALSE, nullptr,
+						       0, nullptr, nullptr, nullptr));
+	Release(m);
+	PutClean(a);
+}
+
+TEST_F(V3Test, AdapterChannelExAndMapTransferEx)
+{
+	PDMA_ADAPTER a = Adapter();
+	Init(a, ctx_);
+	PMDL m = Locked(kVmalloc, 4 * 4096); // frames 0x900 0x700 0x701 0x500
+	PVOID base = nullptr;
+	// Synchronous, no routine: the registers come back in MapRegisterBase.
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->AllocateAdapterChannelEx(a, pdo_, ctx_, 5, DMA_SYNCHRONOUS_CALLBACK, nullptr,
+								    nullptr, &base),
+				   STATUS_SUCCESS));
+	ASSERT_NE(base, nullptr);
+	EXPECT_EQ(Usage(0), 1u);
+	EXPECT_EQ(Usage(1), 1u);
+	// Taken: a second synchronous request fails at once.
+	PVOID other = nullptr;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->AllocateAdapterChannelEx(a, pdo_, ctx_, 1, DMA_SYNCHRONOUS_CALLBACK,
+								    nullptr, nullptr, &other),
+				   STATUS_INSUFFICIENT_RESOURCES));
+	// The whole MDL from 0x100 in one call: one element per run.
+	SgBuffer<4> sg;
+	ULONG len = 4 * 4096 - 0x100;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->MapTransferEx(a, m, base, 0x100, 0, &len, TRUE, &sg.h, sizeof(sg.raw), nullptr,
+							 nullptr),
+				   STATUS_SUCCESS));
+	EXPECT_EQ(len, 4 * 4096u - 0x100);
+	ASSERT_EQ(sg.h.NumberOfElements, 3u);
+	EXPECT_EQ(static_cast<unsigned long long>(sg.e[0].Address.QuadPart), fake::iova(0x900, 0x100));
+	EXPECT_EQ(sg.e[0].Length, 0x1000u - 0x100);
+	EXPECT_EQ(static_cast<unsigned long long>(sg.e[1].Address.QuadPart), fake::iova(0x700, 0));
+	EXPECT_EQ(sg.e[1].Length, 0x2000u);
+	EXPECT_EQ(sg.e[2].Length, 0x1000u);
+	EXPECT_EQ(fake::dma_ranges().size(), 3u);
+	EXPECT_TRUE(fake::dma_ranges()[0].to_device);
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->FlushAdapterBuffersEx(a, m, base, 0x100, len, TRUE), STATUS_SUCCESS));
+	EXPECT_TRUE(fake::dma_ranges().empty());
+	// Room for two elements: *Length says how far it got.
+	len = 4 * 4096;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->MapTransferEx(a, m, base, 0, 0, &len, FALSE, &sg.h,
+							 sizeof(SCATTER_GATHER_LIST) + 2 * sizeof(SCATTER_GATHER_ELEMENT),
+							 nullptr, nullptr),
+				   STATUS_SUCCESS));
+	EXPECT_EQ(sg.h.NumberOfElements, 2u);
+	EXPECT_EQ(len, 3 * 4096u);
+	EXPECT_NO_REPORT(Ops(a)->FlushAdapterBuffersEx(a, m, base, 0, len, FALSE));
+	// No room at all.
+	len = 4096;
+	EXPECT_EQ(Ops(a)->MapTransferEx(a, m, base, 0, 0, &len, FALSE, &sg.h, sizeof(SCATTER_GATHER_LIST), nullptr,
+					nullptr),
+		  STATUS_BUFFER_TOO_SMALL);
+	EXPECT_EQ(len, 0u);
+	EXPECT_NO_REPORT(Ops(a)->FreeAdapterObject(a, DeallocateObject));
+	EXPECT_EQ(Usage(0), 0u);
+	EXPECT_EQ(Usage(1), 0u);
+
+	// Two registers for four pages: the first run (one page) and one page
+	// of the second, no report; a third MapTransferEx finds none left.
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->AllocateAdapterChannelEx(a, pdo_, ctx_, 2, DMA_SYNCHRONOUS_CALLBACK,
+								    nullptr, nullptr, &base),
+				   STATUS_SUCCESS));
+	len = 4 * 4096;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->MapTransferEx(a, m, base, 0, 0, &len, TRUE, &sg.h, sizeof(sg.raw), nullptr,
+							 nullptr),
+				   STATUS_SUCCESS));
+	EXPECT_EQ(sg.h.NumberOfElements, 2u);
+	EXPECT_EQ(len, 2 * 4096u);
+	len = 4096;
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TOO_MANY_MAP_REGISTERS,
+		      EXPECT_EQ(Ops(a)->MapTransferEx(a, m, base, 2 * 4096, 0, &len, TRUE, &sg.h, sizeof(sg.raw), nullptr,
+						      nullptr),
+				STATUS_INSUFFICIENT_RESOURCES));
+	// FreeAdapterObject keeping the registers: FreeMapRegisters later.
+	EXPECT_NO_REPORT(Ops(a)->FlushAdapterBuffersEx(a, m, base, 0, 2 * 4096, TRUE));
+	EXPECT_NO_REPORT(Ops(a)->FreeAdapterObject(a, DeallocateObjectKeepRegisters));
+	EXPECT_EQ(Usage(0), 0u);
+	EXPECT_EQ(Usage(1), 1u);
+	EXPECT_NO_REPORT(Ops(a)->FreeMapRegisters(a, base, 2));
+	EXPECT_EQ(Usage(1), 0u);
+
+	// With a routine: as AllocateAdapterChannel.
+	Control c;
+	c.action = DeallocateObject;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->AllocateAdapterChannelEx(a, pdo_, ctx_, 1, 0, Controlled, &c, nullptr),
+				   STATUS_SUCCESS));
+	EXPECT_EQ(c.calls, 1);
+	EXPECT_NE(c.base, nullptr);
+	EXPECT_EQ(Usage(0), 0u);
+	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_NULL_ARGUMENT,
+		      EXPECT_EQ(Ops(a)->AllocateAdapterChannelEx(a, pdo_, ctx_, 1, 0, nullptr, nullptr, &base),
+				STATUS_INVALID_PARAMETER));
+	// A system-DMA completion routine is refused.
+	ASSERT_EQ(Ops(a)->AllocateAdapterChannelEx(a, pdo_, ctx_, 1, DMA_SYNCHRONOUS_CALLBACK, nullptr, nullptr, &base),
+		  STATUS_SUCCESS);
+	len = 4096;
+	EXPECT_REPORT(MMSHIM_CALL_FAILED, MMSHIM_FAIL_UNSUPPORTED,
+		      EXPECT_EQ(Ops(a)->MapTransferEx(a, m, base, 0, 0, &len, TRUE, &sg.h, sizeof(sg.raw), DmaDone,
+						      nullptr),
+				STATUS_INVALID_PARAMETER));
+	EXPECT_EQ(len, 0u);
+	EXPECT_TRUE(fake::dma_ranges().empty());
+	EXPECT_NO_REPORT(Ops(a)->FreeAdapterObject(a, DeallocateObject));
+	Release(m);
+	PutClean(a);
+}
+
+TEST_F(V3Test, MapTransferExOnANonScatterGatherAdapterBounces)
+{
+	ULONG granted = 0;
+	PDMA_ADAPTER a = NonSg(0x10000, &granted);
+	Init(a, ctx_);
+	PMDL m = Locked(kVmalloc, 4 * 4096);
+	FillFrame(0x700, 9);
+	PVOID base = nullptr;
+	ASSERT_EQ(Ops(a)->AllocateAdapterChannelEx(a, pdo_, ctx_, 5, DMA_SYNCHRONOUS_CALLBACK, nullptr, nullptr, &base),
+		  STATUS_SUCCESS);
+	SgBuffer<1> sg;
+	ULONG len = 2 * 4096;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->MapTransferEx(a, m, base, 4096, 0, &len, TRUE, &sg.h, sizeof(sg.raw), nullptr,
+							 nullptr),
+				   STATUS_SUCCESS));
+	EXPECT_EQ(len, 2 * 4096u);
+	ASSERT_EQ(sg.h.NumberOfElements, 1u);
+	EXPECT_EQ(sg.e[0].Length, 2 * 4096u);
+	unsigned char *bounce = fake::dma_coherent_at(static_cast<unsigned long long>(sg.e[0].Address.QuadPart));
+	ASSERT_NE(bounce, nullptr);
+	EXPECT_EQ(std::memcmp(bounce, fake::dma_frame(0x700), 4096), 0); // copied in for the device
+	EXPECT_NO_REPORT(Ops(a)->FlushAdapterBuffersEx(a, m, base, 4096, len, TRUE));
+	EXPECT_NO_REPORT(Ops(a)->FreeAdapterObject(a, DeallocateObject));
+	Release(m);
+	PutClean(a);
+}
+
+TEST_F(V3Test, CommonBufferBelowAMaximumAddress)
+{
+	PDMA_ADAPTER a = Adapter();
+	PHYSICAL_ADDRESS la{}, max{};
+	// No maximum: as AllocateCommonBuffer.
+	PVOID v0 = nullptr;
+	EXPECT_NO_REPORT(v0 = Ops(a)->AllocateCommonBufferEx(a, nullptr, 8192, &la, TRUE, MM_ANY_NODE_OK));
+	ASSERT_NE(v0, nullptr);
+	const PHYSICAL_ADDRESS la0 = la;
+	// 1 GiB - 1: a 30-bit coherent mask for this one allocation.
+	max.QuadPart = 0x3FFFFFFF;
+	PVOID v1 = Ops(a)->AllocateCommonBufferEx(a, &max, 8192, &la, TRUE, 0);
+	ASSERT_NE(v1, nullptr);
+	EXPECT_EQ(fake::dma_coherent_below_bits(), 30u);
+	EXPECT_LE(static_cast<unsigned long long>(la.QuadPart) + 8191, 0x3FFFFFFFULL);
+	const PHYSICAL_ADDRESS la1 = la;
+	// Not a power of two: the widest mask under it.
+	max.QuadPart = 0x12345678;
+	PVOID v2 = Ops(a)->AllocateCommonBufferEx(a, &max, 4096, &la, FALSE, 0);
+	ASSERT_NE(v2, nullptr);
+	EXPECT_EQ(fake::dma_coherent_below_bits(), 28u);
+	EXPECT_LE(static_cast<unsigned long long>(la.QuadPart) + 4095, 0x12345678ULL);
+	const PHYSICAL_ADDRESS la2 = la;
+	// A platform that gives memory above the mask: caught, nothing leaks.
+	fake::dma_coherent_below_ignores_mask(true);
+	max.QuadPart = 0xFFFFFFFF;
+	EXPECT_EQ(Ops(a)->AllocateCommonBufferEx(a, &max, 4096, &la, TRUE, 0), nullptr);
+	fake::dma_coherent_below_ignores_mask(false);
+	// Too low for any DMA mask.
+	max.QuadPart = 0xFFFF;
+	EXPECT_EQ(Ops(a)->AllocateCommonBufferEx(a, &max, 4096, &la, TRUE, 0), nullptr);
+	EXPECT_EQ(fake::dma_live_coherent(), 3u);
+	SIZE_T buffers = 0;
+	MmshimDmaUsage(nullptr, nullptr, &buffers);
+	EXPECT_EQ(buffers, 3u);
+	EXPECT_NO_REPORT(Ops(a)->FreeCommonBuffer(a, 8192, la0, v0, TRUE));
+	EXPECT_NO_REPORT(Ops(a)->FreeCommonBuffer(a, 8192, la1, v1, TRUE));
+	EXPECT_NO_REPORT(Ops(a)->FreeCommonBuffer(a, 4096, la2, v2, FALSE));
+	EXPECT_EQ(fake::dma_live_coherent(), 0u);
+	PutClean(a);
+}
+
+TEST_F(PacketTest, FreeMapRegistersChecksTheCount)
+{
+	PDMA_ADAPTER a = Adapter();
+	PVOID base = Channel(a, 3, DeallocateObjectKeepRegisters);
+	fake::Report r;
+	EXPECT_REPORT_OUT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MAP_REGISTER_COUNT_MISMATCH, &r,
+			  Ops(a)->FreeMapRegisters(a, base, 2));
+	EXPECT_EQ(r.params[1], 2u);
+	EXPECT_EQ(r.params[2], 3u);
+	EXPECT_EQ(Usage(1), 0u); // all three freed all the same
+	base = Channel(a, 3, DeallocateObjectKeepRegisters);
+	EXPECT_NO_REPORT(Ops(a)->FreeMapRegisters(a, base, 3));
+	PutClean(a);
+}
+
+TEST_F(V3Test, UnloadReleasesAnAdapterObjectHeldByAnExList)
+{
+	PDMA_ADAPTER a = Adapter();
+	Init(a, ctx_);
+	PMDL m = Locked(kKernel, 4096);
+	PSCATTER_GATHER_LIST l = nullptr;
+	ASSERT_EQ(Ops(a)->GetScatterGatherListEx(a, pdo_, ctx_, m, 0, 4096, DMA_SYNCHRONOUS_CALLBACK, nullptr, nullptr,
+						 TRUE, nullptr, nullptr, &l),
+		  STATUS_SUCCESS);
+	// Put with the list and the adapter object still held: both reported and released.
+	const size_t first = fake::reports().size();
+	Ops(a)->PutDmaAdapter(a);
+	EXPECT_EQ(fake::reports().size(), first + 2);
+	EXPECT_EQ(CountSince(first, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_ADAPTER_CHANNEL_OUTSTANDING), 1u);
+	EXPECT_EQ(CountSince(first, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_ADAPTER_LISTS_OUTSTANDING), 1u);
+	EXPECT_EQ(Usage(0), 0u);
+	EXPECT_TRUE(fake::dma_mappings().empty());
+	Release(m);
 }
 
 } // namespace

@@ -36,7 +36,18 @@ struct Dma {
 	unsigned fail_ranges = 0;
 	std::map<unsigned long long, std::vector<unsigned char>> frames;
 	unsigned long copies = 0;
+	std::map<void *, unsigned long long> low_bus; // alloc_coherent_below: va -> bus
+	unsigned below_bits = 0;                     // the last mask width asked for
+	bool below_ignores_mask = false;
 };
+
+unsigned long long bus_of(Dma &d, void *va)
+{
+	auto it = d.low_bus.find(va);
+	if (it != d.low_bus.end())
+		return it->second;
+	return kIovaBase + 0x100000000ULL + reinterpret_cast<std::uintptr_t>(va) % 0x100000000ULL;
+}
 
 Dma &dma()
 {
@@ -68,6 +79,8 @@ void dma_fail_coherent(unsigned count) { dma().fail_coherent = count; }
 const std::vector<DmaMapping> &dma_mappings() { return dma().maps; }
 std::size_t dma_live_coherent() { return dma().coherent.size(); }
 unsigned long dma_unmaps() { return dma().unmaps; }
+unsigned dma_coherent_below_bits() { return dma().below_bits; }
+void dma_coherent_below_ignores_mask(bool ignore) { dma().below_ignores_mask = ignore; }
 const std::vector<DmaRange> &dma_ranges() { return dma().ranges; }
 void dma_fail_ranges(unsigned count) { dma().fail_ranges = count; }
 unsigned long dma_frame_copies() { return dma().copies; }
@@ -81,8 +94,7 @@ unsigned char *dma_frame(unsigned long long pfn)
 unsigned char *dma_coherent_at(unsigned long long bus)
 {
 	for (auto &[va, ds] : dma().coherent) {
-		const unsigned long long base =
-			kIovaBase + 0x100000000ULL + reinterpret_cast<std::uintptr_t>(va) % 0x100000000ULL;
+		const unsigned long long base = bus_of(dma(), va);
 		if (bus >= base && bus < base + ds.second)
 			return static_cast<unsigned char *>(va) + (bus - base);
 	}
@@ -137,6 +149,27 @@ void *mmshim_plat_dma_alloc_coherent(void *dev, mmshim_size size, unsigned long 
 	return va;
 }
 
+void *mmshim_plat_dma_alloc_coherent_below(void *dev, mmshim_size size, unsigned int bits, unsigned long long *bus)
+{
+	auto &d = fake::dma();
+	fake::rule(bits >= 1 && bits <= 64, "coherent mask width out of range");
+	d.below_bits = bits;
+	if (bits < 24 || bits < d.refuse_below)
+		return nullptr;
+	void *va = mmshim_plat_dma_alloc_coherent(dev, size, bus);
+	if (!va)
+		return nullptr;
+	// Low memory under the mask: page-aligned, at the top of the window
+	// (or, to test the core's own check, above it).
+	const unsigned long long top = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
+	unsigned long long low = ((top - size) & ~0xfffULL) - 0x1000ULL * d.low_bus.size();
+	if (d.below_ignores_mask)
+		low = top + 1;
+	d.low_bus[va] = low;
+	*bus = low;
+	return va;
+}
+
 void mmshim_plat_dma_free_coherent(void *dev, mmshim_size size, void *va, unsigned long long bus)
 {
 	auto &d = fake::dma();
@@ -146,11 +179,11 @@ void mmshim_plat_dma_free_coherent(void *dev, mmshim_size size, void *va, unsign
 	fake::rule(it != d.coherent.end(), "dma_free_coherent of an unknown buffer");
 	if (it == d.coherent.end())
 		return;
-	fake::rule(it->second.first == dev && it->second.second == size &&
-			   bus == fake::kIovaBase + 0x100000000ULL + reinterpret_cast<std::uintptr_t>(va) % 0x100000000ULL,
+	fake::rule(it->second.first == dev && it->second.second == size && bus == fake::bus_of(d, va),
 		   "dma_free_coherent with another device, size or bus address than allocated");
 	std::free(va);
 	d.coherent.erase(it);
+	d.low_bus.erase(va);
 }
 
 mmshim_size mmshim_plat_dma_sg_size(mmshim_size count) { return count * sizeof(fake::Sg); }

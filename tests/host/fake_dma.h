@@ -32,6 +32,10 @@ void dma_fail_maps(unsigned count);
 void dma_merge(bool merge);
 // The next `count` dma_alloc_coherent calls fail.
 void dma_fail_coherent(unsigned count);
+// The mask width the last alloc_coherent_below was called with; and
+// whether it returns memory above it (a broken platform).
+unsigned dma_coherent_below_bits();
+void dma_coherent_below_ignores_mask(bool ignore);
 
 struct DmaMapping {
 	void *dev;
