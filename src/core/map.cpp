@@ -17,6 +17,7 @@
 // recorded there (that type wins over the CacheType argument, as on
 // Windows; any other alias would break x86 PAT). Device frames
 // (MDL_IO_SPACE) are mapped with ioremap in the CacheType asked.
+#include "dmause.h"
 #include "map.h"
 #include "mdl.h"
 #include "pagealloc.h"
@@ -741,6 +742,10 @@ extern "C" VOID IoBuildPartialMdl(PMDL SourceMdl, PMDL TargetMdl, PVOID VirtualA
 		target_mapped = map::g_mapped.find(map::key_of(TargetMdl)) != nullptr;
 	}
 	target_mapped = target_mapped || map::linear_base(TargetMdl);
+	// A target a DMA mapping still covers keeps its frames: retargeting it
+	// would leave the device on pages the MDL no longer names.
+	if (dmause::refuse_if_mapped(TargetMdl, routine, caller))
+		return;
 	if (target_mapped) {
 		map::report(MMSHIM_VRF_MDL_ALREADY_MAPPED, reinterpret_cast<uptr>(TargetMdl), 0, 0, routine,
 			    "the target still has its own mapping: call MmPrepareMdlForReuse first", caller);

@@ -1229,6 +1229,12 @@ TEST_F(PacketTest, MdlMappedByAListIsNotReleased)
 		  STATUS_SUCCESS);
 	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, MmUnlockPages(src));
 	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, IoFreeMdl(part));
+	// Nor may it be rebuilt onto other pages meanwhile.
+	const PFN_NUMBER before = MmGetMdlPfnArray(part)[0];
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED,
+		      IoBuildPartialMdl(src, part, reinterpret_cast<PVOID>(kKernel + 3 * 4096), 0x1000));
+	EXPECT_EQ(MmGetMdlPfnArray(part)[0], before);
+	EXPECT_EQ(MmGetMdlVirtualAddress(part), reinterpret_cast<PVOID>(kKernel + 4096));
 	Ops(a)->PutScatterGatherList(a, seen.sgl, TRUE);
 	// The same through MapTransfer.
 	PVOID base = Channel(a, 1);
