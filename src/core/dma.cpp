@@ -520,7 +520,9 @@ VOID put_dma_adapter(PDMA_ADAPTER DmaAdapter)
 	}
 	if (channel)
 		violation(MMSHIM_DMA_ADAPTER_CHANNEL_OUTSTANDING, reinterpret_cast<uptr>(DmaAdapter), 1, 0, routine,
-			  "the adapter channel is still held: FreeAdapterChannel first (mmshim frees it now)", caller);
+			  "the adapter channel is still held: FreeAdapterChannel or FreeAdapterObject first "
+			  "(mmshim frees it now)",
+			  caller);
 	if (regs)
 		violation(MMSHIM_DMA_ADAPTER_MAP_REGISTERS_OUTSTANDING, reinterpret_cast<uptr>(DmaAdapter),
 			  a->regs.count, 0, routine,
