@@ -874,7 +874,9 @@ static void dma_v3_lists_round_trip(struct kunit *test)
 	spin_unlock_irqrestore(&dma_test_lock, flags);
 	KUNIT_ASSERT_EQ(test, st, STATUS_SUCCESS);
 	KUNIT_ASSERT_NOT_NULL(test, sgl);
-	KUNIT_EXPECT_EQ(test, (int)sgl->NumberOfElements <= phys_runs(v.va + 0x900, 4000), true);
+	/* Two pages: one element each, or one if an IOMMU merged them. */
+	KUNIT_EXPECT_GE(test, sgl->NumberOfElements, 1U);
+	KUNIT_EXPECT_LE(test, sgl->NumberOfElements, 2U);
 	edu_dma_list(test, sgl, false);
 	spin_lock_irqsave(&dma_test_lock, flags);
 	ops->PutScatterGatherList(a, sgl, TRUE);
