@@ -1771,56 +1771,46 @@ NTSTATUS build_scatter_gather_list_ex(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT De
 		       static_cast<SCATTER_GATHER_LIST **>(ScatterGatherList), routine, caller);
 }
 
-constinit DMA_OPERATIONS g_ops = {
-	.Size = __builtin_offsetof(DMA_OPERATIONS, BuildMdlFromScatterGatherList),
-	.PutDmaAdapter = put_dma_adapter,
-	.AllocateCommonBuffer = allocate_common_buffer,
-	.FreeCommonBuffer = free_common_buffer,
-	.AllocateAdapterChannel = allocate_adapter_channel,
-	.FlushAdapterBuffers = flush_adapter_buffers,
-	.FreeAdapterChannel = free_adapter_channel,
-	.FreeMapRegisters = free_map_registers,
-	.MapTransfer = map_transfer,
-	.GetDmaAlignment = get_dma_alignment,
-	.ReadDmaCounter = nullptr,
-	.GetScatterGatherList = get_scatter_gather_list,
-	.PutScatterGatherList = put_scatter_gather_list,
-	.CalculateScatterGatherList = calculate_scatter_gather_list,
-	.BuildScatterGatherList = build_scatter_gather_list,
-};
+// The table for versions 0 to 2, and with the version-3 slots (Windows 8's
+// version-3 table) for DEVICE_DESCRIPTION_VERSION3.
+constexpr DMA_OPERATIONS make_ops(bool v3)
+{
+	DMA_OPERATIONS o{};
+	o.Size = v3 ? __builtin_offsetof(DMA_OPERATIONS, AllocateDomainCommonBuffer)
+		    : __builtin_offsetof(DMA_OPERATIONS, BuildMdlFromScatterGatherList);
+	o.PutDmaAdapter = put_dma_adapter;
+	o.AllocateCommonBuffer = allocate_common_buffer;
+	o.FreeCommonBuffer = free_common_buffer;
+	o.AllocateAdapterChannel = allocate_adapter_channel;
+	o.FlushAdapterBuffers = flush_adapter_buffers;
+	o.FreeAdapterChannel = free_adapter_channel;
+	o.FreeMapRegisters = free_map_registers;
+	o.MapTransfer = map_transfer;
+	o.GetDmaAlignment = get_dma_alignment;
+	o.GetScatterGatherList = get_scatter_gather_list;
+	o.PutScatterGatherList = put_scatter_gather_list;
+	o.CalculateScatterGatherList = calculate_scatter_gather_list;
+	o.BuildScatterGatherList = build_scatter_gather_list;
+	if (!v3)
+		return o;
+	o.GetDmaAdapterInfo = get_dma_adapter_info;
+	o.GetDmaTransferInfo = get_dma_transfer_info;
+	o.InitializeDmaTransferContext = initialize_dma_transfer_context;
+	o.AllocateCommonBufferEx = allocate_common_buffer_ex;
+	o.AllocateAdapterChannelEx = allocate_adapter_channel_ex;
+	o.ConfigureAdapterChannel = configure_adapter_channel;
+	o.CancelAdapterChannel = cancel_adapter_channel;
+	o.MapTransferEx = map_transfer_ex;
+	o.GetScatterGatherListEx = get_scatter_gather_list_ex;
+	o.BuildScatterGatherListEx = build_scatter_gather_list_ex;
+	o.FlushAdapterBuffersEx = flush_adapter_buffers_ex;
+	o.FreeAdapterObject = free_adapter_object;
+	o.CancelMappedTransfer = cancel_mapped_transfer;
+	return o;
+}
 
-// DEVICE_DESCRIPTION_VERSION3: Windows 8's version-3 table.
-constinit DMA_OPERATIONS g_ops_v3 = {
-	.Size = __builtin_offsetof(DMA_OPERATIONS, AllocateDomainCommonBuffer),
-	.PutDmaAdapter = put_dma_adapter,
-	.AllocateCommonBuffer = allocate_common_buffer,
-	.FreeCommonBuffer = free_common_buffer,
-	.AllocateAdapterChannel = allocate_adapter_channel,
-	.FlushAdapterBuffers = flush_adapter_buffers,
-	.FreeAdapterChannel = free_adapter_channel,
-	.FreeMapRegisters = free_map_registers,
-	.MapTransfer = map_transfer,
-	.GetDmaAlignment = get_dma_alignment,
-	.ReadDmaCounter = nullptr,
-	.GetScatterGatherList = get_scatter_gather_list,
-	.PutScatterGatherList = put_scatter_gather_list,
-	.CalculateScatterGatherList = calculate_scatter_gather_list,
-	.BuildScatterGatherList = build_scatter_gather_list,
-	.BuildMdlFromScatterGatherList = nullptr,
-	.GetDmaAdapterInfo = get_dma_adapter_info,
-	.GetDmaTransferInfo = get_dma_transfer_info,
-	.InitializeDmaTransferContext = initialize_dma_transfer_context,
-	.AllocateCommonBufferEx = allocate_common_buffer_ex,
-	.AllocateAdapterChannelEx = allocate_adapter_channel_ex,
-	.ConfigureAdapterChannel = configure_adapter_channel,
-	.CancelAdapterChannel = cancel_adapter_channel,
-	.MapTransferEx = map_transfer_ex,
-	.GetScatterGatherListEx = get_scatter_gather_list_ex,
-	.BuildScatterGatherListEx = build_scatter_gather_list_ex,
-	.FlushAdapterBuffersEx = flush_adapter_buffers_ex,
-	.FreeAdapterObject = free_adapter_object,
-	.CancelMappedTransfer = cancel_mapped_transfer,
-};
+constinit DMA_OPERATIONS g_ops = make_ops(false);
+constinit DMA_OPERATIONS g_ops_v3 = make_ops(true);
 
 } // namespace
 
