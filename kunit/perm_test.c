@@ -23,6 +23,7 @@
 #include <linux/sched/mm.h>
 #include <linux/uaccess.h>
 #include <linux/kthread.h>
+#include <linux/vmalloc.h>
 #include <asm/pgtable.h>
 #include "mmshim_kunit.h"
 
@@ -352,12 +353,96 @@ static void perm_lock_holds_process(struct kunit *test)
 	detach();
 }
 
+/*
+ * Issue 14: the linear-map check walks the page tables once per leaf (a
+ * frame inside a writable 2 MiB / 1 GiB block a previous frame was found in
+ * is not walked again). A read-only frame after writable ones, whatever
+ * leaf they share, still makes the mapping read-only: module .rodata, its
+ * neighbouring frame, the zero page. A hand-built MDL (no lock record), so
+ * only the frames decide.
+ */
+static PVOID perm_map_frames(struct kunit *test, PMDL m, const unsigned long *pfns, unsigned int n)
+{
+	unsigned int i;
+
+	MmInitializeMdl(m, (PVOID)0xffff888000000000UL, n * PAGE_SIZE); /* StartVa only describes */
+	for (i = 0; i < n; i++)
+		MmGetMdlPfnArray(m)[i] = pfns[i];
+	m->MdlFlags |= MDL_PAGES_LOCKED;
+	return MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, NULL, FALSE, NormalPagePriority);
+}
+
+static void perm_unmap_frames(PMDL m, PVOID va)
+{
+	if (va)
+		MmUnmapLockedPages(va, m);
+	m->MdlFlags &= ~MDL_PAGES_LOCKED;
+}
+
+static void perm_read_only_frame_after_writable_ones(struct kunit *test)
+{
+	unsigned long w = __get_free_pages(GFP_KERNEL, 2); /* 4 contiguous writable pages */
+	unsigned long ro = vmalloc_to_pfn(perm_rodata), wpfn;
+	unsigned long pfns[6];
+	PMDL m = kunit_kzalloc(test, sizeof(MDL) + 6 * sizeof(PFN_NUMBER), GFP_KERNEL);
+	PVOID va;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_NE(test, w, 0UL);
+	wpfn = page_to_pfn(virt_to_page((void *)w));
+
+	/* All writable (one leaf or several): a writable mapping. */
+	pfns[0] = wpfn + 3;
+	pfns[1] = wpfn;
+	pfns[2] = wpfn + 2;
+	pfns[3] = wpfn + 1;
+	va = perm_map_frames(test, m, pfns, 4);
+	KUNIT_EXPECT_NOT_NULL(test, va);
+	if (va)
+		KUNIT_EXPECT_TRUE(test, kva_writable(va));
+	perm_unmap_frames(m, va);
+
+	/* The zero page last, after frames of one writable leaf. */
+	pfns[4] = my_zero_pfn(0);
+	va = perm_map_frames(test, m, pfns, 5);
+	KUNIT_EXPECT_NOT_NULL(test, va);
+	if (va)
+		KUNIT_EXPECT_FALSE(test, kva_writable(va));
+	perm_unmap_frames(m, va);
+
+	if (kva_writable(perm_rodata) || !ro) {
+		free_pages(w, 2);
+		kunit_skip(test, "module .rodata is writable on this kernel (no STRICT_MODULE_RWX)");
+		return;
+	}
+	/* Module .rodata last, after writable frames and, if it is writable RAM
+	 * in the linear map, the frame right before it. */
+	pfns[4] = ro;
+	va = perm_map_frames(test, m, pfns, 5);
+	KUNIT_EXPECT_NOT_NULL(test, va);
+	if (va)
+		KUNIT_EXPECT_FALSE(test, kva_writable(va));
+	perm_unmap_frames(m, va);
+	if (pfn_valid(ro - 1) && kva_writable(pfn_to_kaddr(ro - 1))) {
+		pfns[4] = ro - 1;
+		pfns[5] = ro;
+		va = perm_map_frames(test, m, pfns, 6);
+		KUNIT_EXPECT_NOT_NULL(test, va);
+		if (va)
+			KUNIT_EXPECT_FALSE(test, kva_writable(va));
+		perm_unmap_frames(m, va);
+	}
+	KUNIT_EXPECT_EQ(test, perm_rodata[0], 0x5A);
+	free_pages(w, 2);
+}
+
 static struct kunit_case perm_cases[] = {
 	KUNIT_CASE(perm_read_lock_gives_own_page),
 	KUNIT_CASE(perm_untouched_read_only_memory),
 	KUNIT_CASE(perm_read_only_file),
 	KUNIT_CASE(perm_kernel_rodata),
 	KUNIT_CASE(perm_lock_holds_process),
+	KUNIT_CASE(perm_read_only_frame_after_writable_ones),
 	{}
 };
 

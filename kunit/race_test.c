@@ -397,12 +397,148 @@ static void race_unmap_leaves_a_replacement_alone(struct kunit *test)
 	vfree(buf);
 }
 
+/*
+ * Issue 14: lock records and mapping records are recycled through spare
+ * slots taken and filled with atomic exchanges (no lock), and an MDL's
+ * capacity is found through a slot table without the MDL lock. Two CPUs
+ * each lock, map, check and unmap, and unlock their own MDL (and allocate
+ * and free one now and then) as fast as they can, some rounds with a spin
+ * lock held (the VA pool, the unpin worker): every round must see exactly
+ * its own frames through its own mapping, and nothing may be left over.
+ */
+#define SPARE_PAGES 5
+
+struct spare_race {
+	u8 *buf[2];             /* vmalloc: scattered frames, one buffer per CPU */
+	unsigned int rounds;
+	atomic_t running;
+	struct completion done[2];
+	unsigned int bad[2], rounds_done[2];
+};
+
+struct spare_arg {
+	struct spare_race *r;
+	unsigned int id;
+};
+
+static bool spare_round(u8 *buf, unsigned int id, unsigned int i, PMDL *mp)
+{
+	static DEFINE_SPINLOCK(spare_lock);
+	const bool atomic = (i % 5) == 4;
+	const u8 mark = (u8)(id * 0x40 + (i & 0x3f));
+	unsigned long flags = 0;
+	bool ok = true;
+	PMDL m = *mp;
+	unsigned int p;
+	u8 *va;
+
+	if (!m || (i % 16) == 15) { /* a new MDL now and then: new slot, new record */
+		if (m)
+			IoFreeMdl(m);
+		m = *mp = IoAllocateMdl(buf, SPARE_PAGES * PAGE_SIZE, FALSE, FALSE, NULL);
+		if (!m)
+			return false;
+	}
+	for (p = 0; p < SPARE_PAGES; p++)
+		buf[p * PAGE_SIZE] = mark + p;
+	if (MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess) != STATUS_SUCCESS)
+		return false;
+	for (p = 0; p < SPARE_PAGES; p++)
+		if (MmGetMdlPfnArray(m)[p] != vmalloc_to_pfn(buf + p * PAGE_SIZE))
+			ok = false;
+	if (atomic)
+		spin_lock_irqsave(&spare_lock, flags);
+	va = MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, NULL, FALSE, NormalPagePriority);
+	if (!va) {
+		ok = false;
+	} else {
+		for (p = 0; p < SPARE_PAGES; p++)
+			if (va[p * PAGE_SIZE] != (u8)(mark + p))
+				ok = false;
+		va[1] = mark; /* written through the mapping: seen in the buffer */
+		MmUnmapLockedPages(va, m);
+	}
+	MmUnlockPages(m);
+	if (atomic)
+		spin_unlock_irqrestore(&spare_lock, flags);
+	return ok && buf[1] == mark && !(m->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA));
+}
+
+static int spare_race_fn(void *data)
+{
+	struct spare_arg *a = data;
+	struct spare_race *r = a->r;
+	PMDL m = NULL;
+	unsigned int i;
+
+	atomic_inc(&r->running);
+	while (atomic_read(&r->running) < 2)
+		cpu_relax();
+	for (i = 0; i < r->rounds; i++) {
+		if (!spare_round(r->buf[a->id], a->id, i, &m))
+			r->bad[a->id]++;
+		r->rounds_done[a->id]++;
+		if (!(i & 63))
+			cond_resched();
+	}
+	if (m)
+		IoFreeMdl(m);
+	complete(&r->done[a->id]);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void race_spare_records_two_cpus(struct kunit *test)
+{
+	struct spare_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct spare_arg args[2];
+	SIZE_T locked = MmshimLockedMdlCount(), mapped = MmshimMappedMdlCount();
+	MMSHIM_VERIFIER_REPORT rep;
+	ULONG seq0 = MmshimVerifierLastReport(&rep) ? rep.Sequence : 0;
+	struct task_struct *t[2];
+	unsigned int i, cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	r->rounds = 400;
+	atomic_set(&r->running, 0);
+	cpu = cpumask_first(cpu_online_mask);
+	for (i = 0; i < 2; i++) {
+		r->buf[i] = vmalloc(SPARE_PAGES * PAGE_SIZE);
+		KUNIT_ASSERT_NOT_NULL(test, r->buf[i]);
+		init_completion(&r->done[i]);
+		args[i].r = r;
+		args[i].id = i;
+		t[i] = kthread_create(spare_race_fn, &args[i], "mmshim_spare%u", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+		kthread_bind(t[i], cpu);
+		cpu = cpumask_next(cpu, cpu_online_mask);
+	}
+	wake_up_process(t[0]);
+	wake_up_process(t[1]);
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(&r->done[i]);
+		kthread_stop(t[i]);
+	}
+	for (i = 0; i < 2; i++) {
+		KUNIT_EXPECT_EQ(test, r->rounds_done[i], r->rounds);
+		KUNIT_EXPECT_EQ_MSG(test, r->bad[i], 0U, "CPU %u saw frames or a mapping not its own", i);
+		vfree(r->buf[i]);
+	}
+	KUNIT_EXPECT_EQ(test, MmshimLockedMdlCount(), locked);
+	KUNIT_EXPECT_EQ(test, MmshimMappedMdlCount(), mapped);
+	KUNIT_EXPECT_EQ(test, MmshimVerifierLastReport(&rep) ? rep.Sequence : 0U, seq0); /* no report */
+}
+
 static struct kunit_case race_cases[] = {
 	KUNIT_CASE(race_unlock_vs_user_map),
 	KUNIT_CASE(race_unlock_vs_reserved_map),
 	KUNIT_CASE(race_unlock_vs_system_map),
 	KUNIT_CASE(race_atomic_free_waits_for_tlb_flush),
 	KUNIT_CASE(race_unmap_leaves_a_replacement_alone),
+	KUNIT_CASE(race_spare_records_two_cpus),
 	{}
 };
 

@@ -71,6 +71,15 @@ void mmshim_plat_free_shareable(void *block);
  * freed in atomic context is handed to a worker. */
 void mmshim_plat_free(void *block);
 
+/*
+ * The aligned 8-byte word at @p, read without sanitizer checks (KASAN):
+ * @p may lie outside any object the reader owns (just before an MDL the
+ * driver embedded in its own structure), but must be in a mapped page, as
+ * the word before an MDL is when it lies in the MDL's own page. The value
+ * is only compared, never trusted. Atomic-safe.
+ */
+unsigned long long mmshim_plat_peek_word(const void *p);
+
 /* Fixed-size object cache for small MDLs. create/destroy sleep. */
 int mmshim_plat_mdl_cache_create(mmshim_size object_size);
 void mmshim_plat_mdl_cache_destroy(void);
@@ -171,10 +180,15 @@ struct mmshim_map_state {
 /*
  * Map @count RAM frames at contiguous kernel addresses, never executable,
  * read-only if @read_only, with cache type @cache, recording what to undo in
- * @state. Returns the page-aligned address, or NULL. May sleep.
+ * @state. @scratch is NULL or room for @count pointers, which the platform
+ * may use for the duration of the call (its page array, for more than
+ * MMSHIM_MAP_STACK_FRAMES frames) instead of allocating one. Returns the
+ * page-aligned address, or NULL. May sleep.
  */
+#define MMSHIM_MAP_STACK_FRAMES 16
 void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count,
-			     unsigned int cache, int read_only, struct mmshim_map_state *state);
+			     unsigned int cache, int read_only, struct mmshim_map_state *state,
+			     void *scratch);
 
 /* Remove a mapping. Returns 1 when done; in atomic context the unmap is
  * handed to a worker and 0 is returned: @state stays in use until the

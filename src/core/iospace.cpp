@@ -88,7 +88,7 @@ uptr map_ram(Mapping *mp, bool read_only, const char *routine, void *caller)
 		return 0;
 	for (uptr i = 0; i < mp->pages; i++)
 		pfns[i] = first + i;
-	void *va = mmshim_plat_map_frames(pfns, mp->pages, mp->cache, 1, &mp->frames.state);
+	void *va = mmshim_plat_map_frames(pfns, mp->pages, mp->cache, 1, &mp->frames.state, nullptr);
 	mp->frames.done = [](map::FramesMapping *fm) {
 		mmshim_plat_free(reinterpret_cast<Mapping *>(reinterpret_cast<uptr>(fm) -
 							     __builtin_offsetof(Mapping, frames)));

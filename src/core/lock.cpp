@@ -28,6 +28,7 @@ struct Record {
 	bool write;    // pinned writable: dirty on unpin
 	bool owner_ro; // kUser: the process could not write the frames (pinned read-only)
 	bool ready;    // the MDL's PFNs and flags are written: MmUnlockPages may take it
+	bool cached;   // of the small size (kCachedPages): goes back to g_spare
 	uptr pages;
 	void *process; // kUser: the locking process, held until the record goes
 	// After the record: kUser, the platform's pin storage; kKernel, the
@@ -41,6 +42,63 @@ static_assert(sizeof(Record) % 8 == 0, "the pin storage after a record is 8-byte
 constinit KeyedTable<1024> g_locked;
 // Records in g_locked with owner_ro, under MMSHIM_LOCK_PAGES.
 constinit uptr g_read_only = 0;
+
+// Spare records for locks of up to kCachedPages pages (the common small
+// I/O), so a lock and unlock allocate nothing once warm. Each slot holds one
+// record or nullptr and is taken and filled with single atomic exchanges:
+// no lock, usable in any context, and a record is owned by exactly one
+// thread at a time (whoever took it out of its slot). A record is only put
+// back once nothing refers to it any more (released, or never entered).
+constexpr uptr kCachedPages = 16;
+constexpr unsigned kSpareSlots = 8;
+constinit Record *g_spare[kSpareSlots] = {};
+
+// Bytes after a small record: room for the pin of kCachedPages user pages
+// or the frames of kCachedPages kernel pages, whichever is larger.
+uptr cached_tail()
+{
+	const uptr pin = mmshim_plat_pin_size(kCachedPages);
+	const uptr frames = kCachedPages * sizeof(PFN_NUMBER);
+	return pin > frames ? pin : frames;
+}
+
+// A record with room for `tail` bytes after it, from a slot when the
+// request fits a small record, else newly allocated. flags: as
+// mmshim_plat_alloc.
+Record *alloc_record(uptr tail, unsigned flags)
+{
+	const uptr small = cached_tail();
+	if (tail && tail <= small) {
+		for (auto &slot : g_spare) {
+			if (!__atomic_load_n(&slot, __ATOMIC_RELAXED))
+				continue;
+			if (Record *r = __atomic_exchange_n(&slot, nullptr, __ATOMIC_ACQUIRE))
+				return r;
+		}
+		auto *r = static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + small, flags));
+		if (r)
+			r->cached = true;
+		return r;
+	}
+	auto *r = static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + tail, flags));
+	if (r)
+		r->cached = false;
+	return r;
+}
+
+// Give back a record nothing refers to any more.
+void free_record(Record *r)
+{
+	if (r->cached) {
+		for (auto &slot : g_spare) {
+			Record *empty = nullptr;
+			if (__atomic_compare_exchange_n(&slot, &empty, r, false, __ATOMIC_RELEASE,
+							__ATOMIC_RELAXED))
+				return;
+		}
+	}
+	mmshim_plat_free(r);
+}
 
 uptr key_of(const MDL *mdl) { return reinterpret_cast<uptr>(mdl); }
 
@@ -75,7 +133,7 @@ void release(Record *r)
 			if (r->frames()[i] & kReferenced)
 				mmshim_plat_put_page(r->frames()[i] & ~kReferenced);
 	}
-	mmshim_plat_free(r);
+	free_record(r);
 }
 
 // One allocation holds the record and the pin; the frames go into the MDL
@@ -89,7 +147,7 @@ Outcome lock_user(MDL *m, uptr pages, bool write, Record **out, const char *rout
 		return raise_status(STATUS_ACCESS_VIOLATION);
 	}
 	const uptr pin_bytes = mmshim_plat_pin_size(pages);
-	auto *r = pin_bytes ? static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + pin_bytes, 0)) : nullptr;
+	Record *r = pin_bytes ? alloc_record(pin_bytes, 0) : nullptr;
 	if (!r)
 		return raise_status(STATUS_INSUFFICIENT_RESOURCES);
 	// A read lock of memory the process could write itself is pinned for
@@ -106,7 +164,7 @@ Outcome lock_user(MDL *m, uptr pages, bool write, Record **out, const char *rout
 		r->write = false;
 	}
 	if (error) {
-		mmshim_plat_free(r);
+		free_record(r);
 		return raise_status(error == -MMSHIM_ENOMEM ? STATUS_INSUFFICIENT_RESOURCES
 							    : STATUS_ACCESS_VIOLATION);
 	}
@@ -119,9 +177,8 @@ Outcome lock_user(MDL *m, uptr pages, bool write, Record **out, const char *rout
 
 Outcome lock_kernel(MDL *m, uptr pages, bool write, Record **out)
 {
-	const uptr bytes = sizeof(Record) + pages * sizeof(PFN_NUMBER); // pages <= 2^20 + 1
-	auto *r = static_cast<Record *>(
-		mmshim_plat_alloc(bytes, mmshim_plat_may_sleep() ? 0 : MMSHIM_ALLOC_ATOMIC));
+	// pages <= 2^20 + 1: no overflow
+	Record *r = alloc_record(pages * sizeof(PFN_NUMBER), mmshim_plat_may_sleep() ? 0 : MMSHIM_ALLOC_ATOMIC);
 	if (!r)
 		return raise_status(STATUS_INSUFFICIENT_RESOURCES);
 	const uptr start = reinterpret_cast<uptr>(m->StartVa);
@@ -131,7 +188,7 @@ Outcome lock_kernel(MDL *m, uptr pages, bool write, Record **out)
 		// Stack buffers are fine here: locking them is a normal pattern.
 		if (mmshim_plat_kva_to_pfn(page, &pfn) == MMSHIM_KVA_INVALID ||
 		    (write && !mmshim_plat_kva_writable(page))) {
-			mmshim_plat_free(r);
+			free_record(r);
 			return raise_status(STATUS_ACCESS_VIOLATION);
 		}
 		r->frames()[i] = static_cast<PFN_NUMBER>(pfn);
@@ -361,6 +418,9 @@ void release_all_at_unload()
 		LockGuard guard(MMSHIM_LOCK_PAGES);
 		g_read_only = 0;
 	}
+	for (auto &slot : g_spare)
+		if (Record *r = __atomic_exchange_n(&slot, nullptr, __ATOMIC_ACQUIRE))
+			mmshim_plat_free(r);
 	if (leaked)
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_LOCKS_LEAKED_AT_UNLOAD, 0,
 				 leaked, 0, "mmshim unload",
@@ -420,6 +480,9 @@ extern "C" void mmshim_core_unpin_done(void *pin)
 {
 	auto *r = lock::Record::of_pin(pin);
 	mmshim_plat_process_release(r->process); // in the worker: may free the mm_struct
+	// Not back to a spare slot: the worker may run after the unload
+	// emptied them (mmshim_exit flushes the queue once more after
+	// mmshim_core_exit).
 	mmshim_plat_free(r);
 }
 

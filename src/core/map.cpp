@@ -52,7 +52,45 @@ struct Mapping {
 	// MmAdvanceMdl: whole pages the MDL's start moved past since it was
 	// mapped (MappedSystemVa moved with it). Under MMSHIM_LOCK_MAP.
 	uptr advanced;
+	// kPlatform: room for `scratch_pages` page pointers the platform uses
+	// for vmaps of more than MMSHIM_MAP_STACK_FRAMES frames, kept with the
+	// record across recycling so that a steady stream of such maps
+	// allocates nothing. nullptr when none yet.
+	void *scratch;
+	uptr scratch_pages;
 };
+
+// Scratch arrays are kept for up to this many pages (8 KiB); larger maps
+// pass none and the platform allocates for the call.
+constexpr uptr kScratchKeepPages = 1024;
+
+void free_mapping(Mapping *mp)
+{
+	if (mp->scratch)
+		mmshim_plat_free(mp->scratch);
+	mmshim_plat_free(mp);
+}
+
+// The record's scratch for a platform map of `pages` frames, grown if
+// needed (the caller may sleep); nullptr when the platform needs none or
+// should allocate its own.
+void *scratch_for(Mapping *mp, uptr pages)
+{
+	if (pages <= MMSHIM_MAP_STACK_FRAMES || pages > kScratchKeepPages)
+		return nullptr;
+	if (mp->scratch_pages < pages) {
+		if (mp->scratch)
+			mmshim_plat_free(mp->scratch);
+		mp->scratch_pages = 0;
+		// Rounded up, so that maps of slowly growing size do not
+		// reallocate each time.
+		const uptr want = align_up(pages, 64) < kScratchKeepPages ? align_up(pages, 64) : kScratchKeepPages;
+		mp->scratch = mmshim_plat_alloc(want * sizeof(void *), 0);
+		if (mp->scratch)
+			mp->scratch_pages = want;
+	}
+	return mp->scratch;
+}
 
 // A record is entered in the table before its mapping is made (so a second
 // map of the MDL is refused) and is not unmappable until it is complete. An
@@ -73,8 +111,22 @@ void report(uptr p1, uptr p2, uptr p3, uptr p4, const char *routine, const char 
 	verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, p1, p2, p3, p4, routine, what, caller);
 }
 
+// One more spare, outside the lock: an unmap gives its record back here
+// with one atomic exchange instead of taking MMSHIM_LOCK_MAP again, and the
+// next map takes it with another. Whoever takes the pointer out owns it.
+constinit Mapping *g_spare_fast = nullptr;
+
+Mapping *take_spare_fast()
+{
+	if (!__atomic_load_n(&g_spare_fast, __ATOMIC_RELAXED))
+		return nullptr;
+	return __atomic_exchange_n(&g_spare_fast, nullptr, __ATOMIC_ACQUIRE);
+}
+
 Mapping *pop_spare_locked()
 {
+	if (Mapping *mp = take_spare_fast())
+		return mp;
 	if (!g_spare)
 		return nullptr;
 	auto *mp = from_link<Mapping>(g_spare);
@@ -86,6 +138,9 @@ Mapping *pop_spare_locked()
 // Keep a record for reuse, or free it. Call without MMSHIM_LOCK_MAP.
 void recycle(Mapping *mp)
 {
+	Mapping *empty = nullptr;
+	if (__atomic_compare_exchange_n(&g_spare_fast, &empty, mp, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return;
 	{
 		LockGuard guard(MMSHIM_LOCK_MAP);
 		if (g_spare_count < kSpareMax) {
@@ -95,7 +150,7 @@ void recycle(Mapping *mp)
 			return;
 		}
 	}
-	mmshim_plat_free(mp);
+	free_mapping(mp);
 }
 
 void release(Mapping *mp)
@@ -173,6 +228,8 @@ Mapping *claim(MDL *m, bool may_sleep, bool *conflict, bool *gone)
 	mp = static_cast<Mapping *>(mmshim_plat_alloc(sizeof(Mapping), may_sleep ? 0 : MMSHIM_ALLOC_ATOMIC));
 	if (!mp)
 		return nullptr;
+	mp->scratch = nullptr;
+	mp->scratch_pages = 0;
 	{
 		LockGuard guard(MMSHIM_LOCK_MAP);
 		if (!g_mapped.find(key_of(m))) {
@@ -308,7 +365,8 @@ PVOID map_system(MDL *m, MEMORY_CACHING_TYPE cache, ULONG bugcheck, ULONG priori
 			// CacheType: an alias of another type breaks x86 PAT rules.
 			mp->kind = Kind::kPlatform;
 			mp->base = reinterpret_cast<uptr>(
-				mmshim_plat_map_frames(frames, pages, type, read_only, &mp->frames.state));
+				mmshim_plat_map_frames(frames, pages, type, read_only, &mp->frames.state,
+						       scratch_for(mp, pages)));
 			mp->frames.done = [](FramesMapping *fm) {
 				recycle(reinterpret_cast<Mapping *>(reinterpret_cast<uptr>(fm) -
 								    __builtin_offsetof(Mapping, frames)));
@@ -647,7 +705,7 @@ void release_all_at_unload()
 		}
 		if (!mp)
 			break;
-		mmshim_plat_free(mp);
+		free_mapping(mp);
 	}
 }
 

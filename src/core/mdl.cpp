@@ -27,12 +27,74 @@ struct Header {
 	RegistryLink link;
 	uptr capacity; // PFN entries after the MDL
 	Source source;
+	ULONG slot;    // index in g_owner while live, or kNoSlot
 };
 static_assert(sizeof(Header) == 24);
+static_assert(__builtin_offsetof(Header, source) == sizeof(Header) - 8 &&
+		      __builtin_offsetof(Header, slot) == sizeof(Header) - 4,
+	      "source and slot are the aligned word right before the MDL");
 
 constexpr uptr kCacheObjectSize = sizeof(Header) + sizeof(MDL) + kFixedPages * sizeof(PFN_NUMBER);
 
 constinit AddressRegistry<1024> g_live;
+
+// The capacity of an MDL from IoAllocateMdl without MMSHIM_LOCK_MDL: each
+// live MDL owns a slot whose entry holds the MDL's address (set before
+// IoAllocateMdl returns it, cleared under the lock before IoFreeMdl releases
+// it), and its header names the slot. capacity_pages() reads the slot
+// number from the word before the MDL, whatever memory that is (a driver's
+// own MDL has anything there), and believes the header only if that slot's
+// entry is this very address, which is true exactly while this address is a
+// live MDL from IoAllocateMdl. Anything else (no slot left, the word before
+// the MDL in another page, a misaligned MDL) takes the registry under the
+// lock, as every MDL did before.
+constexpr ULONG kSlots = 2048;
+constexpr ULONG kNoSlot = ~0u;
+constinit uptr g_owner[kSlots] = {};
+// Under MMSHIM_LOCK_MDL: slots given back, and the first never used.
+constinit ULONG g_free_slots[kSlots] = {};
+constinit ULONG g_free_count = 0;
+constinit ULONG g_unused = 0;
+
+// Under MMSHIM_LOCK_MDL.
+ULONG take_slot()
+{
+	if (g_free_count)
+		return g_free_slots[--g_free_count];
+	return g_unused < kSlots ? g_unused++ : kNoSlot;
+}
+
+// Under MMSHIM_LOCK_MDL.
+void give_slot(Header *h)
+{
+	if (h->slot >= kSlots)
+		return;
+	__atomic_store_n(&g_owner[h->slot], uptr(0), __ATOMIC_RELEASE);
+	g_free_slots[g_free_count++] = h->slot;
+	h->slot = kNoSlot;
+}
+
+// The capacity recorded for `mdl` if it is a live MDL from IoAllocateMdl
+// with a slot; false otherwise (then ask the registry). No lock.
+bool slot_capacity(const MDL *mdl, uptr *capacity)
+{
+	const uptr a = reinterpret_cast<uptr>(mdl);
+	// The word before the MDL must be in the MDL's own page (mapped).
+	if ((a & 7) != 0 || (a & kPageMask) < sizeof(Header))
+		return false;
+	const unsigned long long word = mmshim_plat_peek_word(reinterpret_cast<const void *>(a - 8));
+	struct {
+		Source source;
+		ULONG slot;
+	} tail;
+	static_assert(sizeof(tail) == sizeof(word));
+	__builtin_memcpy(&tail, &word, sizeof(word));
+	if (tail.slot >= kSlots || __atomic_load_n(&g_owner[tail.slot], __ATOMIC_ACQUIRE) != a)
+		return false;
+	// A live MDL of mmshim's: its header is mmshim's too.
+	*capacity = reinterpret_cast<const Header *>(a - sizeof(Header))->capacity;
+	return true;
+}
 
 Header *header_of(const MDL *mdl)
 {
@@ -64,6 +126,9 @@ void report_null(const char *routine, void *caller)
 
 uptr capacity_pages(const MDL *mdl)
 {
+	uptr owned;
+	if (slot_capacity(mdl, &owned))
+		return owned;
 	{
 		LockGuard guard(MMSHIM_LOCK_MDL);
 		const Header *h = header_of(mdl);
@@ -110,8 +175,14 @@ int init()
 
 void release_all_at_unload()
 {
-	const uptr leaked = drain(g_live, MMSHIM_LOCK_MDL,
-				  [](RegistryLink *l) { release_storage(from_link<Header>(l)); });
+	const uptr leaked = drain(g_live, MMSHIM_LOCK_MDL, [](RegistryLink *l) {
+		Header *h = from_link<Header>(l);
+		{
+			LockGuard guard(MMSHIM_LOCK_MDL);
+			give_slot(h);
+		}
+		release_storage(h);
+	});
 	if (leaked)
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_LEAKED_AT_UNLOAD, 0,
 				 leaked, 0, "mmshim unload",
@@ -279,6 +350,9 @@ extern "C" PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN Second
 	{
 		LockGuard guard(MMSHIM_LOCK_MDL);
 		mdl::g_live.insert(&h->link);
+		h->slot = mdl::take_slot();
+		if (h->slot != mdl::kNoSlot) // the header is complete: publish
+			__atomic_store_n(&mdl::g_owner[h->slot], reinterpret_cast<uptr>(m), __ATOMIC_RELEASE);
 	}
 	return m;
 }
@@ -317,6 +391,8 @@ extern "C" VOID IoFreeMdl(PMDL Mdl)
 					 "freeing an MDL that is still mapped; mmshim unmaps it first", caller);
 		LockGuard guard(MMSHIM_LOCK_MDL);
 		registered = mdl::g_live.remove(&h->link);
+		if (registered)
+			mdl::give_slot(h);
 	}
 	if (!registered) {
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_ALLOCATED,

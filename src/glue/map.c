@@ -17,6 +17,7 @@
 
 /* vm_map_ram's per-CPU blocks serve small mappings fastest. */
 #define MMSHIM_VM_MAP_RAM_MAX 16
+static_assert(MMSHIM_MAP_STACK_FRAMES == MMSHIM_VM_MAP_RAM_MAX);
 
 enum { MMSHIM_MAPPING_VM_MAP_RAM = 1, MMSHIM_MAPPING_VMAP = 2 };
 
@@ -108,13 +109,16 @@ static pgprot_t mmshim_map_prot(unsigned int cache, int read_only)
  * @cache: MMSHIM_CACHE_*
  * @read_only: map without write permission
  * @state: where to keep what mmshim_plat_unmap_frames() undoes
+ * @scratch: NULL, or room for @count page pointers (the core's, reused)
  *
  * vm_map_ram() for small cached writable mappings, vmap() otherwise. The
  * mappings are never executable. Returns the page-aligned address or NULL.
- * Allocates only a page array for mappings of more than 16 pages. May sleep.
+ * Mappings of more than 16 pages need a page array: @scratch if given, else
+ * one allocated for the call. May sleep.
  */
 void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count,
-			     unsigned int cache, int read_only, struct mmshim_map_state *state)
+			     unsigned int cache, int read_only, struct mmshim_map_state *state,
+			     void *scratch)
 {
 	struct mmshim_mapping *m = (struct mmshim_mapping *)state;
 	struct page *small[MMSHIM_VM_MAP_RAM_MAX];
@@ -125,7 +129,7 @@ void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count,
 		return NULL;
 	/* Small mappings (the common case) need no array allocation. */
 	if (count > ARRAY_SIZE(small)) {
-		pages = kvmalloc_array(count, sizeof(*pages), MMSHIM_GFP_NO_OOM);
+		pages = scratch ? scratch : kvmalloc_array(count, sizeof(*pages), MMSHIM_GFP_NO_OOM);
 		if (!pages)
 			return NULL;
 	}
@@ -139,7 +143,7 @@ void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count,
 		m->kind = MMSHIM_MAPPING_VMAP;
 		m->va = vmap(pages, count, VM_MAP, mmshim_map_prot(cache, read_only));
 	}
-	if (pages != small)
+	if (pages != small && pages != scratch)
 		kvfree(pages);
 	return m->va;
 }

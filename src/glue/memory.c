@@ -42,6 +42,18 @@ int mmshim_plat_may_sleep(void)
 	return preemptible();
 }
 
+/**
+ * mmshim_plat_peek_word() - the aligned word at @p, unchecked by KASAN.
+ *
+ * For a comparison of the word before an MDL with what mmshim would have
+ * put there (mdl.cpp): the caller makes sure the page is mapped (it is the
+ * MDL's own page). Atomic-safe.
+ */
+unsigned long long mmshim_plat_peek_word(const void *p)
+{
+	return READ_ONCE_NOCHECK(*(const unsigned long *)p);
+}
+
 /** mmshim_plat_kernel_space_start() - first address above user space. */
 mmshim_uptr mmshim_plat_kernel_space_start(void)
 {

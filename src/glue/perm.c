@@ -9,23 +9,43 @@
 #include <linux/pgtable.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/log2.h>
+#include <linux/mmzone.h>
 #include <asm/pgtable.h>
 #include "platform.h"
 #include "glue.h"
 #include "kpte.h"
 
 /*
+ * pfn_valid() gives one answer for a whole memory subsection (map.c asks it
+ * once per subsection for the same reason).
+ */
+#if defined(CONFIG_SPARSEMEM) && defined(PAGES_PER_SUBSECTION)
+#define MMSHIM_PERM_VALID_SHIFT (ilog2(PAGES_PER_SUBSECTION))
+#else
+#define MMSHIM_PERM_VALID_SHIFT 0
+#endif
+
+/*
  * Read-only in the kernel's own linear map, or not there at all. On x86,
  * set_memory_ro() of kernel or module read-only data changes the linear
  * alias of the same frames too (cpa_process_alias()), so the linear-map
- * entry says whether the kernel itself may write the frame.
+ * entry says whether the kernel itself may write the frame. When the entry
+ * is writable, *@lo and *@hi get the linear-map range its leaf maps (one
+ * page, or a whole 2 MiB / 1 GiB block): every frame whose linear address
+ * lies in it has that same entry, so it needs no walk of its own.
  */
-static bool mmshim_linear_read_only(unsigned long long pfn)
+static bool mmshim_linear_read_only(unsigned long long pfn, unsigned long *lo, unsigned long *hi)
 {
+	unsigned long va = (unsigned long)__va(PFN_PHYS(pfn));
 	unsigned int level;
-	pte_t *pte = lookup_address((unsigned long)__va(PFN_PHYS(pfn)), &level);
+	pte_t *pte = lookup_address(va, &level);
 
-	return !pte || !mmshim_kpte_present(*pte) || !pte_write(*pte);
+	if (!pte || !mmshim_kpte_present(*pte) || !pte_write(*pte))
+		return true;
+	*lo = va & page_level_mask(level);
+	*hi = *lo + ~page_level_mask(level) + 1;
+	return false;
 }
 
 /**
@@ -39,18 +59,35 @@ static bool mmshim_linear_read_only(unsigned long long pfn)
  * unmapped from the linear map). Device frames (no struct page) are not
  * looked at. The huge zero page is not recognised here (not exported to
  * modules): it is only ever pinned read-only, which the lock record marks.
- * Atomic-safe.
+ *
+ * Every frame is judged, but the page tables are walked once per linear-map
+ * leaf, not once per frame: a frame inside the writable leaf a previous walk
+ * found (the linear map is mostly 2 MiB and 1 GiB blocks, so neighbouring
+ * and contiguous frames usually are) has that leaf's answer. A frame in a
+ * 4 KiB leaf is walked itself, as before. pfn_valid() likewise is asked
+ * once per memory subsection. Atomic-safe.
  */
 int mmshim_plat_frames_read_only(const unsigned long long *pfns, mmshim_size count)
 {
+	unsigned long long valid = ~0ULL; /* subsection known to be valid */
+	unsigned long lo = 1, hi = 0;     /* writable leaf found last: empty */
 	mmshim_size i;
 
 	for (i = 0; i < count; i++) {
 		unsigned long long pfn = pfns[i];
+		unsigned long va;
 
-		if (!pfn_valid(pfn))
-			continue;
-		if (is_zero_pfn(pfn) || mmshim_linear_read_only(pfn))
+		if (pfn >> MMSHIM_PERM_VALID_SHIFT != valid) {
+			if (!pfn_valid(pfn))
+				continue;
+			valid = pfn >> MMSHIM_PERM_VALID_SHIFT;
+		}
+		if (is_zero_pfn(pfn))
+			return 1;
+		va = (unsigned long)__va(PFN_PHYS(pfn));
+		if (va >= lo && va < hi)
+			continue; /* same writable leaf as a frame walked before */
+		if (mmshim_linear_read_only(pfn, &lo, &hi))
 			return 1;
 	}
 	return 0;

@@ -80,6 +80,7 @@ struct State {
 	};
 	std::unordered_map<void *, Mapping> mappings; // handle (== va) -> mapping
 	unsigned map_fail = 0;
+	unsigned long scratch_maps = 0; // mmshim_plat_map_frames calls given a scratch array
 	uptr next_vmap = 0;
 	bool vapool = false;
 	std::vector<unsigned long long> vapool_ptes; // 0 = empty
@@ -221,6 +222,7 @@ std::vector<unsigned long long> mapping_pfns(const void *va)
 	return it == state().mappings.end() ? std::vector<unsigned long long>{} : it->second.pfns;
 }
 void fail_next_maps(unsigned count) { state().map_fail = count; }
+unsigned long scratch_maps() { return state().scratch_maps; }
 unsigned long long vapool_pte(std::size_t index) { return state().vapool_ptes.at(index); }
 unsigned long vapool_flush_requests() { return state().vapool_flush_requests; }
 void set_vapool_sync_flush(bool allowed) { state().vapool_sync_flush = allowed; }
@@ -326,6 +328,14 @@ extern "C" {
 int mmshim_plat_may_sleep(void)
 {
 	return fake::can_sleep_now();
+}
+
+// The word before a driver's MDL may be outside any heap block (a malloc
+// header, another block's redzone): read it as the kernel's READ_ONCE_NOCHECK
+// does, unseen by ASan.
+__attribute__((no_sanitize("address"))) unsigned long long mmshim_plat_peek_word(const void *p)
+{
+	return *static_cast<const volatile unsigned long long *>(p);
 }
 
 mmshim_uptr mmshim_plat_kernel_space_start(void)
@@ -674,11 +684,19 @@ mmshim_size mmshim_plat_frames_ram(const unsigned long long *pfns, mmshim_size c
 }
 
 void *mmshim_plat_map_frames(const unsigned long long *pfns, mmshim_size count, unsigned int cache,
-			     int read_only, struct mmshim_map_state *state)
+			     int read_only, struct mmshim_map_state *state, void *scratch)
 {
 	fake::State &s = fake::state();
 	if (!s.may_sleep)
 		fake::violation("mmshim_plat_map_frames in atomic context");
+	if (scratch) {
+		// The core's page-array scratch: a live block with room for
+		// every frame, written as the kernel's glue would.
+		if (!fake::heap_readable(scratch, count * sizeof(void *)))
+			fake::violation("mmshim_plat_map_frames scratch is not a live block of count pointers");
+		std::memset(scratch, 0xA5, count * sizeof(void *));
+		s.scratch_maps++;
+	}
 	if (s.map_fail) {
 		s.map_fail--;
 		return nullptr;

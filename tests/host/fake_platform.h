@@ -91,6 +91,8 @@ std::size_t live_mappings();
 bool mapping_read_only(const void *va);
 std::vector<unsigned long long> mapping_pfns(const void *va);
 void fail_next_maps(unsigned count);
+// mmshim_plat_map_frames calls the core gave a page-array scratch block.
+unsigned long scratch_maps();
 // The atomic-context VA pool: entries are pfn (bit 63 = read-only), 0 = empty.
 constexpr unsigned long long kVapoolBase = 0xffffc900c0000000ULL;
 unsigned long long vapool_pte(std::size_t index);

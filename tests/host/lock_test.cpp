@@ -65,7 +65,14 @@ TEST_F(LockTest, ReadLockIsNotDirtyAndClearsWriteOperation)
 
 TEST_F(LockTest, FailuresLeaveNothingLocked)
 {
-	PMDL m = Mdl(kUserRo, 4096);
+	// First, while no spare lock record exists yet (a lock that fails
+	// later leaves one behind for the next lock to take).
+	PMDL m = Mdl(kKernel, 4096);
+	ASSERT_NE(m, nullptr);
+	fake::fail_next_allocs(1); // the lock record
+	EXPECT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoReadAccess), STATUS_INSUFFICIENT_RESOURCES);
+	IoFreeMdl(m);
+	m = Mdl(kUserRo, 4096);
 	EXPECT_EQ(MmshimProbeAndLockPages(m, UserMode, IoWriteAccess), STATUS_ACCESS_VIOLATION);
 	IoFreeMdl(m);
 	m = Mdl(kUser + 7 * 4096, 2 * 4096); // runs off the end of the mapping
@@ -80,11 +87,6 @@ TEST_F(LockTest, FailuresLeaveNothingLocked)
 	IoFreeMdl(m);
 	m = Mdl(kKernel + 15 * 4096, 2 * 4096); // second page unmapped
 	EXPECT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoReadAccess), STATUS_ACCESS_VIOLATION);
-	IoFreeMdl(m);
-	m = Mdl(kKernel, 4096);
-	ASSERT_NE(m, nullptr);
-	fake::fail_next_allocs(1); // the lock record
-	EXPECT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoReadAccess), STATUS_INSUFFICIENT_RESOURCES);
 	IoFreeMdl(m);
 	EXPECT_EQ(fake::live_pins(), 0u);
 	EXPECT_EQ(fake::page_refs(kKernelPfn), 0);
@@ -176,6 +178,59 @@ TEST_F(LockTest, OneAllocationPerUserLock)
 	MmUnlockPages(m);
 	EXPECT_EQ(fake::live_pins(), 0u);
 	IoFreeMdl(m);
+}
+
+// Issue 14: small locks take their record from a spare slot once warm, so a
+// lock and unlock allocate nothing; a record serves user and kernel locks in
+// turn and each releases exactly what it took.
+TEST_F(LockTest, SmallLocksAllocateNothingOnceWarm)
+{
+	PMDL u = Mdl(kUser + 0x10, 3 * 4096);
+	PMDL k = Mdl(kKernel, 4 * 4096);
+	ASSERT_TRUE(u && k);
+	ASSERT_EQ(MmshimProbeAndLockPages(u, UserMode, IoWriteAccess), STATUS_SUCCESS);
+	MmUnlockPages(u);
+	const auto calls = fake::alloc_calls();
+	const auto blocks = fake::live_allocs();
+	for (int round = 0; round < 3; round++) {
+		ASSERT_EQ(MmshimProbeAndLockPages(k, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+		for (int i = 0; i < 4; i++) {
+			EXPECT_EQ(MmGetMdlPfnArray(k)[i], kKernelPfn + i);
+			EXPECT_EQ(fake::page_refs(kKernelPfn + i), 1);
+		}
+		MmUnlockPages(k);
+		for (int i = 0; i < 4; i++)
+			EXPECT_EQ(fake::page_refs(kKernelPfn + i), 0);
+		ASSERT_EQ(MmshimProbeAndLockPages(u, UserMode, IoWriteAccess), STATUS_SUCCESS);
+		EXPECT_EQ(fake::live_pins(), 1u);
+		for (int i = 0; i < 4; i++)
+			EXPECT_EQ(MmGetMdlPfnArray(u)[i], fake::kUserPfnBase + (kUser >> 12) + i);
+		MmUnlockPages(u);
+		EXPECT_EQ(fake::live_pins(), 0u);
+	}
+	EXPECT_EQ(fake::alloc_calls(), calls);
+	EXPECT_EQ(fake::live_allocs(), blocks);
+	// Two locks at once: the second cannot share the first's record.
+	ASSERT_EQ(MmshimProbeAndLockPages(u, UserMode, IoWriteAccess), STATUS_SUCCESS);
+	ASSERT_EQ(MmshimProbeAndLockPages(k, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	EXPECT_EQ(fake::alloc_calls(), calls + 1);
+	MmUnlockPages(u);
+	EXPECT_EQ(fake::live_pins(), 0u);
+	EXPECT_EQ(fake::page_refs(kKernelPfn), 1);
+	MmUnlockPages(k);
+	EXPECT_EQ(fake::page_refs(kKernelPfn), 0);
+	IoFreeMdl(u);
+	IoFreeMdl(k);
+	// Up to 16 pages fit a spare record.
+	PMDL big = Mdl(kKernel, 16 * 4096);
+	ASSERT_NE(big, nullptr);
+	const auto before = fake::alloc_calls();
+	ASSERT_EQ(MmshimProbeAndLockPages(big, KernelMode, IoReadAccess), STATUS_SUCCESS);
+	EXPECT_EQ(fake::alloc_calls(), before);
+	EXPECT_EQ(fake::page_refs(kKernelPfn + 15), 1);
+	MmUnlockPages(big);
+	EXPECT_EQ(fake::page_refs(kKernelPfn + 15), 0);
+	IoFreeMdl(big);
 }
 
 TEST_F(LockTest, UnlockInAtomicContextFinishesInTheWorker)

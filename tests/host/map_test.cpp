@@ -314,6 +314,42 @@ TEST_F(MapTest, RecordsAreReusedSoRemappingAllocatesNothing)
 	IoFreeMdl(m);
 }
 
+// Issue 14: a vmap of more than 16 frames gets its page array from the
+// record's scratch, kept across recycling: once warm, a steady stream of
+// such maps allocates nothing.
+TEST_F(MapTest, LargeMapsReuseTheRecordsPageArray)
+{
+	constexpr uptr kBig = 0xffffc90000400000ULL;
+	std::vector<unsigned long long> pfns;
+	for (unsigned i = 0; i < 40; i++)
+		pfns.push_back(0x2000 + 2 * (40 - i)); // scattered
+	fake::map_vmalloc(kBig, pfns);
+	PMDL m = Locked(kBig, 40 * 4096);
+	const auto scratch = fake::scratch_maps();
+	PVOID va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	ASSERT_NE(va, nullptr);
+	MmUnmapLockedPages(va, m);
+	const auto before = fake::alloc_calls();
+	for (int i = 0; i < 3; i++) {
+		va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+		ASSERT_NE(va, nullptr);
+		MmUnmapLockedPages(va, m);
+	}
+	EXPECT_EQ(fake::alloc_calls(), before);
+	EXPECT_EQ(fake::scratch_maps(), scratch + 4);
+	// Up to 16 frames need none.
+	PMDL small = Locked(kVmalloc, 3 * 4096);
+	va = MmGetSystemAddressForMdlSafe(small, NormalPagePriority);
+	ASSERT_NE(va, nullptr);
+	MmUnmapLockedPages(va, small);
+	EXPECT_EQ(fake::scratch_maps(), scratch + 4);
+	MmUnlockPages(small);
+	IoFreeMdl(small);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+	EXPECT_EQ(fake::live_mappings(), 0u);
+}
+
 TEST_F(MapTest, LinearMappingsHoldNoRecord)
 {
 	PMDL m = Locked(kKernel, 2 * 4096);

@@ -417,3 +417,97 @@ TEST_F(MdlTest, SizeOfMdlMatchesWhatIoAllocateMdlBuilds)
 }
 
 } // namespace
+
+// ---- issue 14: the capacity of an MDL from IoAllocateMdl without the lock ----
+
+namespace {
+
+class MdlCapacityTest : public CoreTest {
+protected:
+	void SetUp() override
+	{
+		CoreTest::SetUp();
+		fake::set_kernel_space_start(0x0000800000000000ULL);
+		fake::map_direct(kK, 24 * 4096, 0x100);
+	}
+	static constexpr ULONG_PTR kK = 0xffff888000100000ULL;
+
+	// A kernel lock of `pages` pages on `m` (its Size rewritten by the driver
+	// to one entry), which the real capacity allows or refuses.
+	static void ExpectCapacity(PMDL m, ULONG_PTR capacity)
+	{
+		m->Size = HeaderSize(1);
+		m->ByteCount = static_cast<ULONG>(capacity * 4096);
+		EXPECT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoReadAccess), STATUS_SUCCESS);
+		EXPECT_NO_REPORT(MmUnlockPages(m));
+		m->ByteCount = static_cast<ULONG>((capacity + 1) * 4096);
+		fake::Report r{};
+		EXPECT_REPORT_OUT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_TOO_SMALL, &r,
+				  MmshimProbeAndLockPages(m, KernelMode, IoReadAccess));
+		EXPECT_EQ(r.params[3], capacity);
+		m->ByteCount = 4096;
+	}
+};
+
+// More live MDLs than the slot table has entries: those without a slot are
+// found in the registry, and every one keeps its real capacity whatever
+// the driver writes into Size; slots are reused after frees.
+TEST_F(MdlCapacityTest, EveryLiveMdlKeepsItsRealCapacity)
+{
+	std::vector<PMDL> v;
+	for (int i = 0; i < 2100; i++) {
+		v.push_back(IoAllocateMdl(reinterpret_cast<PVOID>(kK), 4096, FALSE, FALSE, nullptr));
+		ASSERT_NE(v.back(), nullptr);
+	}
+	for (int i : {0, 1, 1000, 2046, 2047, 2048, 2099})
+		ExpectCapacity(v[i], 23);
+	for (int i = 0; i < 2100; i += 2)
+		IoFreeMdl(v[i]);
+	for (int i = 0; i < 2100; i += 2)
+		v[i] = IoAllocateMdl(reinterpret_cast<PVOID>(kK), 4096, FALSE, FALSE, nullptr);
+	for (int i : {0, 1, 2, 1000, 2048, 2098, 2099})
+		ExpectCapacity(v[i], 23);
+	PMDL large = IoAllocateMdl(reinterpret_cast<PVOID>(kK), 24 * 4096, FALSE, FALSE, nullptr);
+	ASSERT_NE(large, nullptr);
+	ExpectCapacity(large, 24);
+	IoFreeMdl(large);
+	for (PMDL m : v)
+		EXPECT_NO_REPORT(IoFreeMdl(m));
+}
+
+// A driver's own MDL right after a copy of a live or freed mmshim MDL's
+// header (what a careless driver could leave in its memory) gets the
+// capacity its Size says, never the header's.
+TEST_F(MdlCapacityTest, AHeaderCopiedBeforeADriverMdlIsNotBelieved)
+{
+	alignas(4096) static unsigned char buf[4096 + 512];
+	PMDL live = IoAllocateMdl(reinterpret_cast<PVOID>(kK), 4096, FALSE, FALSE, nullptr);
+	PMDL freed = IoAllocateMdl(reinterpret_cast<PVOID>(kK), 4096, FALSE, FALSE, nullptr);
+	ASSERT_TRUE(live && freed);
+	for (PMDL source : {live, freed}) {
+		std::memset(buf, 0, sizeof(buf));
+		std::memcpy(buf + 256 - 24, reinterpret_cast<unsigned char *>(source) - 24, 24);
+		if (source == freed)
+			IoFreeMdl(freed);
+		auto *d = reinterpret_cast<PMDL>(buf + 256);
+		MmInitializeMdl(d, reinterpret_cast<PVOID>(kK), 4096);
+		d->ByteCount = 2 * 4096;
+		fake::Report r{};
+		EXPECT_REPORT_OUT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_TOO_SMALL, &r,
+				  MmshimProbeAndLockPages(d, KernelMode, IoReadAccess));
+		EXPECT_EQ(r.params[3], 1u);
+		EXPECT_EQ(MmshimLockedMdlCount(), 0u);
+	}
+	// The live one is still its own.
+	ExpectCapacity(live, 23);
+	// A driver MDL at the very start of a page: the word before it is in
+	// another page and is never read.
+	auto *d = reinterpret_cast<PMDL>(buf + 4096);
+	MmInitializeMdl(d, reinterpret_cast<PVOID>(kK), 4096);
+	d->ByteCount = 2 * 4096;
+	EXPECT_REPORT(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_TOO_SMALL,
+		      MmshimProbeAndLockPages(d, KernelMode, IoReadAccess));
+	IoFreeMdl(live);
+}
+
+} // namespace
