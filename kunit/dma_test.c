@@ -989,7 +989,9 @@ static void dma_v3_common_buffer_below(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, first_mismatch(b, 3000, (u8)(0x20 + i)), (size_t)3000);
 		EXPECT_NO_REPORT(test, ops->FreeCommonBuffer(a, 3000, la, b, TRUE));
 	}
-	KUNIT_EXPECT_GE(test, got, 2); /* the VM's 2 GiB are all below 2^31 */
+	/* At least the adapter's own 32-bit reach; lower maxima depend on where
+	 * the platform's RAM is (x86 VMs: all below 2 GiB; arm64 virt: from 1 GiB). */
+	KUNIT_EXPECT_GE(test, got, 1);
 	ops->FreeCommonBuffer(a, 3000, src_la, src, TRUE);
 	EXPECT_NO_REPORT(test, ops->PutDmaAdapter(a));
 }

@@ -403,7 +403,7 @@ static void perm_read_only_frame_after_writable_ones(struct kunit *test)
 	perm_unmap_frames(m, va);
 
 	/* The zero page last, after frames of one writable leaf. */
-	pfns[4] = my_zero_pfn(0);
+	pfns[4] = page_to_pfn(ZERO_PAGE(0));
 	va = perm_map_frames(test, m, pfns, 5);
 	KUNIT_EXPECT_NOT_NULL(test, va);
 	if (va)
