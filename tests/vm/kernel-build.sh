@@ -131,6 +131,13 @@ missing=$(cat "${checked[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=y' | while read -r l
 if [ -n "$missing" ]; then
 	echo "kernel-build: options dropped by olddefconfig: $missing" >&2; exit 1
 fi
+# And every "is not set" of any fragment must hold: an option some other
+# option selects would otherwise come back silently and cost build time.
+forced=$(cat "${fragments[@]}" | sed -n 's/^# *\(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' | while read -r o; do
+	grep -qx "$o=y" "$out/.config" && echo "$o" || true; done)
+if [ -n "$forced" ]; then
+	echo "kernel-build: options switched on again by olddefconfig: $forced" >&2; exit 1
+fi
 make -C "$src" O="$out" "${kmake[@]}" -j"$jobs" "$image" modules >> "$log" 2>&1 ||
 	{ tail -40 "$log" >&2; exit 1; }
 echo "$arch-$series_arg" > "$out/.mmshim-slot"
