@@ -62,6 +62,7 @@ if [ "${MMSHIM_PREBUILD:-1}" = 1 ] && [ ${#prebuild[@]} -gt 0 ]; then
 		for k in "${prebuild[@]}"; do
 			# shellcheck disable=SC2086
 			nice -n 5 tests/vm/kernel-build.sh ${k%,} > /dev/null || echo "prebuild: ${k%,} failed (its layer retries)"
+			echo "prebuild: ${k%,} finished at $(( $(date +%s) - start ))s"
 		done
 	) > "$logs/prebuild.log" 2>&1 &
 	prebuild_pid=$!
@@ -71,6 +72,7 @@ if [ "${MMSHIM_PREBUILD:-1}" = 1 ] && [ ${#prebuild[@]} -gt 0 ]; then
 		for k in "${prebuild[@]}"; do
 			# shellcheck disable=SC2086
 			nice -n 5 tests/vm/kernel-build.sh --unpack ${k%,} || true
+			echo "prebuild: ${k%,} unpacked at $(( $(date +%s) - start ))s"
 		done
 	) > "$logs/prebuild-unpack.log" 2>&1 &
 	unpack_pid=$!
