@@ -672,17 +672,28 @@ mmshim_size mmshim_plat_dma_sg_size(mmshim_size count);
 /*
  * Map @count fragments for @dev with dma_map_sg (DMA_TO_DEVICE if
  * @to_device, else DMA_FROM_DEVICE), building the scatterlist in @state
- * (mmshim_plat_dma_sg_size(@count) bytes). Returns the number of bus
- * address ranges (1 .. @count: an IOMMU may merge), read with
- * mmshim_plat_dma_sg_element(); 0 on failure with nothing mapped.
+ * (mmshim_plat_dma_sg_size(@count) bytes). Every fragment's frame is
+ * checked to be RAM with a struct page (mmshim_plat_pfn_is_ram) first: if
+ * one is not, *@not_ram receives its index and 0 is returned with nothing
+ * mapped. Returns the number of bus address ranges (1 .. @count: an IOMMU
+ * may merge), read with mmshim_plat_dma_sg_elements(); 0 on failure with
+ * nothing mapped (*@not_ram = @count unless a frame was refused).
  * Allocates nothing of its own (the DMA layer may, with GFP_ATOMIC).
  * Atomic-safe.
  */
 mmshim_size mmshim_plat_dma_map_sg(void *dev, void *state, const struct mmshim_dma_frag *frags,
-				   mmshim_size count, int to_device);
-/* Bus address and length of mapped range @index of @state. Atomic-safe. */
-void mmshim_plat_dma_sg_element(const void *state, mmshim_size index, unsigned long long *bus,
-				unsigned int *length);
+				   mmshim_size count, int to_device, mmshim_size *not_ram);
+/* One mapped range, laid out as Windows' SCATTER_GATHER_ELEMENT (the core
+ * checks that), so the glue fills a driver's list in one pass. */
+struct mmshim_dma_element {
+	unsigned long long bus;
+	unsigned int length;
+	unsigned int pad;
+	unsigned long long reserved;
+};
+/* Bus address and length of the first @count mapped ranges of @state into
+ * @out (pad and reserved zeroed). Atomic-safe. */
+void mmshim_plat_dma_sg_elements(const void *state, mmshim_size count, struct mmshim_dma_element *out);
 /* dma_unmap_sg of a mapping of @count fragments (bounce buffers are copied
  * back for DMA_FROM_DEVICE). Atomic-safe. */
 void mmshim_plat_dma_unmap_sg(void *dev, void *state, mmshim_size count, int to_device);

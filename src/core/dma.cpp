@@ -133,6 +133,12 @@ constinit uptr g_runs = 0;
 
 constexpr uptr align8(uptr v) { return (v + 7) & ~uptr{7}; }
 
+// The glue writes a list's elements directly (mmshim_plat_dma_sg_elements).
+static_assert(sizeof(mmshim_dma_element) == sizeof(SCATTER_GATHER_ELEMENT));
+static_assert(__builtin_offsetof(mmshim_dma_element, bus) == __builtin_offsetof(SCATTER_GATHER_ELEMENT, Address));
+static_assert(__builtin_offsetof(mmshim_dma_element, length) == __builtin_offsetof(SCATTER_GATHER_ELEMENT, Length));
+static_assert(__builtin_offsetof(mmshim_dma_element, reserved) == __builtin_offsetof(SCATTER_GATHER_ELEMENT, Reserved));
+
 uptr sgl_bytes(uptr n) { return sizeof(SCATTER_GATHER_LIST) + n * sizeof(SCATTER_GATHER_ELEMENT); }
 
 // Bytes of a list block for n fragments.
@@ -679,7 +685,6 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 	// every field, and a block too small for what the driver changed
 	// meanwhile fails the call, never overruns.)
 	uptr n = 0;
-	bool counted = false;
 	{
 		const uptr start = reinterpret_cast<uptr>(MmGetMdlVirtualAddress(Mdl));
 		const uptr va = reinterpret_cast<uptr>(CurrentVa);
@@ -692,7 +697,6 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 		st = walk(Mdl, CurrentVa, Length, nullptr, 0, &n, routine, caller);
 		if (!NT_SUCCESS(st))
 			return st;
-		counted = true;
 	}
 
 	List *l = nullptr;
@@ -736,8 +740,10 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 		uptr count = 0, uses = 0;
 		bool overflow = false;
 		const MDL *last = nullptr;
+		// Frames are checked to be RAM by the map below, in the same pass
+		// that builds the scatterlist.
 		st = walk_each(
-			Mdl, CurrentVa, Length, !counted,
+			Mdl, CurrentVa, Length, false,
 			[&](const MDL *m, const mmshim_dma_frag &f) {
 				if (count == l->capacity) {
 					overflow = true;
@@ -762,7 +768,16 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 		l->uses = uses;
 	}
 	l->frags = n;
-	const uptr mapped = NT_SUCCESS(st) ? mmshim_plat_dma_map_sg(a->dev, l->sg_state, l->frag, n, l->to_device) : 0;
+	mmshim_size not_ram = n;
+	const uptr mapped =
+		NT_SUCCESS(st) ? mmshim_plat_dma_map_sg(a->dev, l->sg_state, l->frag, n, l->to_device, &not_ram) : 0;
+	if (NT_SUCCESS(st) && not_ram < n) {
+		violation(MMSHIM_DMA_NOT_RAM, reinterpret_cast<uptr>(Mdl), l->frag[not_ram].pfn, 0, routine,
+			  "a frame of the MDL is not RAM with a struct page (I/O space): "
+			  "the Linux DMA API cannot map it",
+			  caller);
+		st = STATUS_INVALID_PARAMETER;
+	}
 	if (!mapped || mapped > n) {
 		if (mapped)
 			mmshim_plat_dma_unmap_sg(a->dev, l->sg_state, n, l->to_device);
@@ -778,14 +793,7 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 	SCATTER_GATHER_LIST *sgl = sgl_of(l);
 	sgl->NumberOfElements = static_cast<ULONG>(mapped);
 	sgl->Reserved = 0;
-	for (uptr i = 0; i < mapped; i++) {
-		unsigned long long bus = 0;
-		unsigned len = 0;
-		mmshim_plat_dma_sg_element(l->sg_state, i, &bus, &len);
-		sgl->Elements[i].Address.QuadPart = static_cast<LONGLONG>(bus);
-		sgl->Elements[i].Length = len;
-		sgl->Elements[i].Reserved = 0;
-	}
+	mmshim_plat_dma_sg_elements(l->sg_state, mapped, reinterpret_cast<mmshim_dma_element *>(sgl->Elements));
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
 		g_lists.insert(&l->link, reinterpret_cast<uptr>(sgl));

@@ -62,6 +62,21 @@ uptr cached_tail()
 	return pin > frames ? pin : frames;
 }
 
+// A record's fields as a new one has them (a spare one keeps nothing of its
+// last use); `cached` says where it goes back.
+Record *fresh(Record *r, bool cached)
+{
+	if (r) {
+		r->link = KeyedLink{};
+		r->kind = Kind{};
+		r->write = r->owner_ro = r->ready = false;
+		r->cached = cached;
+		r->pages = 0;
+		r->process = nullptr;
+	}
+	return r;
+}
+
 // A record with room for `tail` bytes after it, from a slot when the
 // request fits a small record, else newly allocated. flags: as
 // mmshim_plat_alloc.
@@ -73,17 +88,11 @@ Record *alloc_record(uptr tail, unsigned flags)
 			if (!__atomic_load_n(&slot, __ATOMIC_RELAXED))
 				continue;
 			if (Record *r = __atomic_exchange_n(&slot, nullptr, __ATOMIC_ACQUIRE))
-				return r;
+				return fresh(r, true);
 		}
-		auto *r = static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + small, flags));
-		if (r)
-			r->cached = true;
-		return r;
+		return fresh(static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + small, flags)), true);
 	}
-	auto *r = static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + tail, flags));
-	if (r)
-		r->cached = false;
-	return r;
+	return fresh(static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + tail, flags)), false);
 }
 
 // Give back a record nothing refers to any more.

@@ -74,6 +74,19 @@ static inline void vm_flags_mod(struct vm_area_struct *vma, vm_flags_t set, vm_f
 #define kunmap_local(va) kunmap_atomic(va)
 #endif
 
+/* --- KASAN pointer tags -------------------------------------------------------
+ * kasan_reset_tag() (a tagged pointer with the match-all tag) is inline from
+ * 5.11 on; 5.10 declares it only for software tags, out of line and not
+ * exported. 5.10 has no hardware tags, and software tags are only checked by
+ * instrumentation, which READ_ONCE_NOCHECK already skips: the pointer as is.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)
+#define mmshim_untagged(p) (p)
+#else
+#include <linux/kasan.h>
+#define mmshim_untagged(p) kasan_reset_tag(p)
+#endif
+
 /* --- VMA lookup --------------------------------------------------------------
  * vma_lookup() (the VMA that contains an address, or NULL) is 5.14.
  */

@@ -162,42 +162,53 @@ static enum dma_data_direction mmshim_dir(int to_device)
  * mmshim_plat_dma_map_sg() - dma_map_sg() of @count page fragments. Atomic-safe.
  * @dev: the device.
  * @state: mmshim_plat_dma_sg_size(@count) bytes for the scatterlist.
- * @frags: the fragments (frames with a struct page).
+ * @frags: the fragments.
  * @count: how many, at least 1.
  * @to_device: DMA_TO_DEVICE if non-zero, else DMA_FROM_DEVICE.
+ * @not_ram: receives the index of the first fragment whose frame has no
+ *           struct page (nothing mapped then), else @count.
  *
  * Return: the number of mapped ranges, or 0 with nothing mapped.
  */
 mmshim_size mmshim_plat_dma_map_sg(void *dev, void *state, const struct mmshim_dma_frag *frags,
-				   mmshim_size count, int to_device)
+				   mmshim_size count, int to_device, mmshim_size *not_ram)
 {
 	struct scatterlist *sgl = state;
 	mmshim_size i;
 	int n;
 
+	*not_ram = count;
 	if (!count || count > INT_MAX)
 		return 0;
 	sg_init_table(sgl, count);
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
+		if (!pfn_valid(frags[i].pfn)) {
+			*not_ram = i;
+			return 0;
+		}
 		sg_set_page(&sgl[i], pfn_to_page(frags[i].pfn), frags[i].length, frags[i].offset);
+	}
 	n = dma_map_sg_attrs(dev, sgl, count, mmshim_dir(to_device), DMA_ATTR_NO_WARN);
 	return n > 0 ? n : 0;
 }
 
 /**
- * mmshim_plat_dma_sg_element() - one mapped range of a scatterlist. Atomic-safe.
+ * mmshim_plat_dma_sg_elements() - the mapped ranges of a scatterlist. Atomic-safe.
  * @state: the scatterlist mapped by mmshim_plat_dma_map_sg().
- * @index: below the count it returned.
- * @bus: receives sg_dma_address().
- * @length: receives sg_dma_len().
+ * @count: at most the count it returned.
+ * @out: receives sg_dma_address() and sg_dma_len() of each.
  */
-void mmshim_plat_dma_sg_element(const void *state, mmshim_size index, unsigned long long *bus,
-				unsigned int *length)
+void mmshim_plat_dma_sg_elements(const void *state, mmshim_size count, struct mmshim_dma_element *out)
 {
-	const struct scatterlist *sg = (const struct scatterlist *)state + index;
+	const struct scatterlist *sg = state;
+	mmshim_size i;
 
-	*bus = sg_dma_address(sg);
-	*length = sg_dma_len(sg);
+	for (i = 0; i < count; i++) {
+		out[i].bus = sg_dma_address(&sg[i]);
+		out[i].length = sg_dma_len(&sg[i]);
+		out[i].pad = 0;
+		out[i].reserved = 0;
+	}
 }
 
 /**

@@ -51,7 +51,11 @@ int mmshim_plat_may_sleep(void)
  */
 unsigned long long mmshim_plat_peek_word(const void *p)
 {
-	return READ_ONCE_NOCHECK(*(const unsigned long *)p);
+	/* The word may belong to another allocation: with tag-based KASAN
+	 * (arm64 MTE, CONFIG_KASAN_HW_TAGS) even an uninstrumented load
+	 * through the MDL's tagged pointer would fault on a tag mismatch;
+	 * the match-all tag reads it unchecked. */
+	return READ_ONCE_NOCHECK(*(const unsigned long *)mmshim_untagged(p));
 }
 
 /** mmshim_plat_kernel_space_start() - first address above user space. */

@@ -189,9 +189,16 @@ void mmshim_plat_dma_free_coherent(void *dev, mmshim_size size, void *va, unsign
 mmshim_size mmshim_plat_dma_sg_size(mmshim_size count) { return count * sizeof(fake::Sg); }
 
 mmshim_size mmshim_plat_dma_map_sg(void *dev, void *state, const struct mmshim_dma_frag *frags,
-				   mmshim_size count, int to_device)
+				   mmshim_size count, int to_device, mmshim_size *not_ram)
 {
 	auto &d = fake::dma();
+	*not_ram = count;
+	for (mmshim_size i = 0; i < count; i++) {
+		if (!mmshim_plat_pfn_is_ram(frags[i].pfn)) {
+			*not_ram = i;
+			return 0;
+		}
+	}
 	fake::rule(fake::locks_held() == 0, "dma_map_sg under a core lock");
 	fake::rule(d.refs[dev] > 0, "dma_map_sg for a device nobody holds");
 	fake::rule(count > 0, "dma_map_sg of nothing");
@@ -217,12 +224,11 @@ mmshim_size mmshim_plat_dma_map_sg(void *dev, void *state, const struct mmshim_d
 	return n;
 }
 
-void mmshim_plat_dma_sg_element(const void *state, mmshim_size index, unsigned long long *bus,
-				unsigned int *length)
+void mmshim_plat_dma_sg_elements(const void *state, mmshim_size count, struct mmshim_dma_element *out)
 {
-	const auto *sg = static_cast<const fake::Sg *>(state) + index;
-	*bus = sg->bus;
-	*length = sg->length;
+	const auto *sg = static_cast<const fake::Sg *>(state);
+	for (mmshim_size i = 0; i < count; i++)
+		out[i] = {sg[i].bus, sg[i].length, 0, 0};
 }
 
 void mmshim_plat_dma_unmap_sg(void *dev, void *state, mmshim_size count, int to_device)

@@ -19,7 +19,11 @@
 # lines "# absent: CONFIG_FOO" name options of kunit.config that the series
 # does not have (renamed/removed), exempt from the "dropped by olddefconfig"
 # check.
+# "--unpack SERIES [ARCH]" only unpacks the source (under the same lock) and
+# prints nothing: tests/check.sh unpacks the next series while one builds.
 set -euo pipefail
+unpack_only=
+if [ "${1:-}" = --unpack ]; then unpack_only=1; shift; fi
 ver=$1
 arch=${2:-x86_64}
 series_arg=$1 # 5.10, 6.1, 6.12 or sid: the slot a build fills in the cache
@@ -84,11 +88,16 @@ esac
 out=$cache/$name-$pkgver-$key
 log=$cache/$name.log
 mkdir -p "$cache/src"
-if [ -f "$out/.mmshim-done" ]; then echo "$out"; exit 0; fi
+if [ -f "$out/.mmshim-done" ]; then [ -n "$unpack_only" ] || echo "$out"; exit 0; fi
+if [ -n "$unpack_only" ] && [ -f "$src/.mmshim-unpacked" ]; then exit 0; fi
 
-exec 9>"$cache/.lock-$ver"; flock 9  # one lock per source tree, both arches
-# Whoever held the lock may have just built it: never rebuild a finished kernel.
-if [ -f "$out/.mmshim-done" ]; then echo "$out"; exit 0; fi
+if [ -z "$unpack_only" ]; then
+	exec 9>"$cache/.lock-$ver"; flock 9  # one build lock per source tree, both arches
+	# Whoever held the lock may have just built it: never rebuild a finished kernel.
+	if [ -f "$out/.mmshim-done" ]; then echo "$out"; exit 0; fi
+fi
+# Unpacking has a lock of its own, so "--unpack" never waits for a build.
+exec 8>"$cache/.lock-src-$ver"; flock 8
 if [ ! -f "$src/.mmshim-unpacked" ]; then
 	echo "kernel-build: unpacking $pkg $pkgver" >&2
 	ustart=$(date +%s)
@@ -109,13 +118,17 @@ if [ ! -f "$src/.mmshim-unpacked" ]; then
 	echo "src-$series_arg" > "$src.tmp/.mmshim-slot"
 	touch "$src.tmp/.mmshim-unpacked"; mv "$src.tmp" "$src"
 fi
+flock -u 8
+[ -z "$unpack_only" ] || exit 0
 rm -rf "$out"; mkdir -p "$out"
 if [ "$arch" = arm64 ]; then
 	echo "$neutral" > "$out/kunit-neutral.config"
 	fragments=("$out/kunit-neutral.config" "$here/kunit-arm64.config")
 	checked=("${fragments[@]}")
 fi
-jobs=$(( $(nproc) + 1 ))
+# Two more jobs than CPUs: the layers beside a background build (a VM under
+# TCG, mostly one busy vCPU) leave gaps a deeper queue fills.
+jobs=$(( $(nproc) + 2 ))
 echo "kernel-build: building $pkg $pkgver $arch debug kernel in $out (log: $log)" >&2
 start=$(date +%s)
 {
@@ -130,6 +143,13 @@ missing=$(cat "${checked[@]}" | grep -E '^CONFIG_[A-Z0-9_]+=y' | while read -r l
 	grep -qx "$l" "$out/.config" || echo "${l%=y}"; done)
 if [ -n "$missing" ]; then
 	echo "kernel-build: options dropped by olddefconfig: $missing" >&2; exit 1
+fi
+# And every "is not set" of any fragment must hold: an option some other
+# option selects would otherwise come back silently and cost build time.
+forced=$(cat "${fragments[@]}" | sed -n 's/^# *\(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' | while read -r o; do
+	grep -qx "$o=y" "$out/.config" && echo "$o" || true; done)
+if [ -n "$forced" ]; then
+	echo "kernel-build: options switched on again by olddefconfig: $forced" >&2; exit 1
 fi
 make -C "$src" O="$out" "${kmake[@]}" -j"$jobs" "$image" modules >> "$log" 2>&1 ||
 	{ tail -40 "$log" >&2; exit 1; }
