@@ -541,6 +541,7 @@ struct control {
 	PDEVICE_OBJECT pdo;
 	IO_ALLOCATION_ACTION action;
 	bool atomic;
+	KIRQL irql;
 };
 
 static IO_ALLOCATION_ACTION controlled(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID MapRegisterBase, PVOID Context)
@@ -551,6 +552,7 @@ static IO_ALLOCATION_ACTION controlled(PDEVICE_OBJECT DeviceObject, PIRP Irp, PV
 	c->base = MapRegisterBase;
 	c->pdo = DeviceObject;
 	c->atomic = !preemptible();
+	c->irql = KeGetCurrentIrql();
 	return c->action;
 }
 
@@ -739,7 +741,19 @@ static void dma_packet_misuse(struct kunit *test)
 		      ops->FreeAdapterChannel(a));
 	c.action = DeallocateObjectKeepRegisters;
 	KUNIT_ASSERT_EQ(test, ops->AllocateAdapterChannel(a, pdo, 1, controlled, &c), STATUS_SUCCESS);
+	/* A request for the kept register waits; FreeMapRegisters (here at
+	 * PASSIVE_LEVEL) runs its routine at DISPATCH_LEVEL, which gives
+	 * everything back (DeallocateObject). */
+	c2.action = DeallocateObject;
+	EXPECT_NO_REPORT(test, KUNIT_EXPECT_EQ(test, ops->AllocateAdapterChannel(a, pdo, 1, controlled, &c2),
+					       STATUS_SUCCESS));
+	KUNIT_EXPECT_EQ(test, c2.calls, 0);
 	EXPECT_NO_REPORT(test, ops->FreeMapRegisters(a, c.base, 1));
+	KUNIT_EXPECT_EQ(test, c2.calls, 1);
+	KUNIT_EXPECT_PTR_EQ(test, c2.base, c.base);
+	KUNIT_EXPECT_EQ(test, c2.irql, (KIRQL)DISPATCH_LEVEL);
+	KUNIT_EXPECT_TRUE(test, c2.atomic);
+	KUNIT_EXPECT_EQ(test, KeGetCurrentIrql(), (KIRQL)PASSIVE_LEVEL);
 	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TOO_MANY_MAP_REGISTERS_FREED,
 		      ops->FreeMapRegisters(a, c.base, 1));
 	c.action = KeepObject;

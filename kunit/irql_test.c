@@ -464,46 +464,30 @@ static int irql_contention_thread(void *arg)
 		if ((i & 255) == 0)
 			cond_resched();
 	}
-	complete(&c->done[w->index]);
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop())
-			schedule();
-		__set_current_state(TASK_RUNNING);
-	}
-	return 0;
+	return mmshim_thread_done(&c->done[w->index]);
 }
 
 static void irql_contend(struct kunit *test, int queued)
 {
 	struct irql_contention *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	struct irql_worker w[2];
-	struct task_struct *t[2];
-	int i, cpu, cpus[2], n = 0;
+	int (*const fn[2])(void *) = { irql_contention_thread, irql_contention_thread };
+	void *const arg[2] = { &w[0], &w[1] };
+	struct completion *done[2];
+	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	for_each_online_cpu(cpu)
-		if (n < 2)
-			cpus[n++] = cpu;
-	if (n < 2) {
+	if (num_online_cpus() < 2) {
 		kunit_skip(test, "needs two CPUs");
 		return;
 	}
 	c->queued = queued;
 	for (i = 0; i < 2; i++) {
-		init_completion(&c->done[i]);
 		w[i].c = c;
 		w[i].index = i;
-		t[i] = kthread_create(irql_contention_thread, &w[i], "mmshim_irql/%d", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
-		kthread_bind(t[i], cpus[i]);
+		done[i] = &c->done[i];
 	}
-	for (i = 0; i < 2; i++)
-		wake_up_process(t[i]);
-	for (i = 0; i < 2; i++)
-		KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&c->done[i], 120 * HZ), 0UL);
-	for (i = 0; i < 2; i++)
-		kthread_stop(t[i]);
+	mmshim_run_on_two_cpus(test, fn, arg, done, "mmshim_irql");
 	KUNIT_EXPECT_EQ(test, c->counter, 2UL * IRQL_CONTENTION_ROUNDS);
 	KUNIT_EXPECT_EQ(test, c->lock, (KSPIN_LOCK)0);
 	kunit_info(test, "lock seen busy %lu + %lu times\n", c->busy_seen[0], c->busy_seen[1]);

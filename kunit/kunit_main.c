@@ -3,6 +3,8 @@
  * helpers the suites share. */
 #include <linux/module.h>
 #include <linux/kthread.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/sched/mm.h>
 #include <linux/fs.h>
 #include <linux/string.h>
@@ -185,6 +187,37 @@ void release_mdl(PMDL m)
 {
 	MmUnlockPages(m);
 	IoFreeMdl(m);
+}
+
+void mmshim_run_on_two_cpus(struct kunit *test, int (*const fn[2])(void *), void *const arg[2],
+			    struct completion *const done[2], const char *name)
+{
+	struct task_struct *t[2];
+	unsigned int i, cpu = cpumask_first(cpu_online_mask);
+
+	for (i = 0; i < 2; i++) {
+		init_completion(done[i]);
+		t[i] = kthread_create(fn[i], arg[i], "%s%u", name, i);
+		if (IS_ERR(t[i]) && i) /* never woken: fn[0] does not run */
+			kthread_stop(t[0]);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
+		kthread_bind(t[i], cpu);
+		cpu = cpumask_next(cpu, cpu_online_mask);
+	}
+	wake_up_process(t[0]);
+	wake_up_process(t[1]);
+	for (i = 0; i < 2; i++) {
+		wait_for_completion(done[i]);
+		kthread_stop(t[i]);
+	}
+}
+
+int mmshim_thread_done(struct completion *done)
+{
+	complete(done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
 }
 
 PHYSICAL_ADDRESS pa(u64 v)

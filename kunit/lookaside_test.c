@@ -215,10 +215,7 @@ static int lookaside_cpu_fn(void *arg, int me)
 		if ((i & 255) == 0)
 			cond_resched();
 	}
-	complete(&c->done[me]);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return mmshim_thread_done(&c->done[me]);
 }
 
 static int lookaside_cpu0(void *arg) { return lookaside_cpu_fn(arg, 0); }
@@ -227,9 +224,10 @@ static int lookaside_cpu1(void *arg) { return lookaside_cpu_fn(arg, 1); }
 static void lookaside_two_cpus(struct kunit *test)
 {
 	struct cpu_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
-	int (*fn[2])(void *) = { lookaside_cpu0, lookaside_cpu1 };
-	struct task_struct *t[2];
-	unsigned int i, cpu;
+	int (*const fn[2])(void *) = { lookaside_cpu0, lookaside_cpu1 };
+	void *arg[2];
+	struct completion *done[2];
+	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	if (num_online_cpus() < 2)
@@ -239,20 +237,11 @@ static void lookaside_two_cpus(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ExInitializeLookasideListEx(c->list, NULL, NULL, NonPagedPoolNx, 0, 64, LTAG, 0),
 			STATUS_SUCCESS);
 	atomic_set(&c->arrived, 0);
-	cpu = cpumask_first(cpu_online_mask);
 	for (i = 0; i < 2; i++) {
-		init_completion(&c->done[i]);
-		t[i] = kthread_create(fn[i], c, "mmshim_la%u", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
-		kthread_bind(t[i], cpu);
-		cpu = cpumask_next(cpu, cpu_online_mask);
+		arg[i] = c;
+		done[i] = &c->done[i];
 	}
-	wake_up_process(t[0]);
-	wake_up_process(t[1]);
-	for (i = 0; i < 2; i++) {
-		wait_for_completion(&c->done[i]);
-		kthread_stop(t[i]);
-	}
+	mmshim_run_on_two_cpus(test, fn, arg, done, "mmshim_la");
 	kunit_info(test, "%u allocations, %u misses, depth %u\n", c->list->L.TotalAllocates,
 		   c->list->L.AllocateMisses, c->list->L.Depth);
 	KUNIT_EXPECT_EQ(test, c->failed[0] + c->failed[1], 0);

@@ -95,6 +95,20 @@ int pte_attr(const void *va); /* arm64 MAIR index (MT_*) of the entry, -1 none *
 void mmshim_test_exit(struct kunit *test);
 
 /*
+ * Two-CPU tests (kunit_main.c). mmshim_run_on_two_cpus runs fn[i](arg[i]),
+ * i = 0 and 1, in kthreads "<name>0" and "<name>1" bound to the first two
+ * online CPUs, wakes both together and waits until each has signalled
+ * *done[i] (initialised here), then stops them; if the second thread cannot
+ * be created the first is stopped before it ran and the test fails. A thread
+ * function ends with return mmshim_thread_done(done): it signals and waits
+ * to be stopped.
+ */
+struct completion;
+void mmshim_run_on_two_cpus(struct kunit *test, int (*const fn[2])(void *), void *const arg[2],
+			    struct completion *const done[2], const char *name);
+int mmshim_thread_done(struct completion *done);
+
+/*
  * The address space of the process that loaded the test module, for tests
  * that need user memory. A suite's suite_init takes it with
  * mmshim_user_mm_get() (NULL when no user process loaded the module) and its

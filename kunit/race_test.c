@@ -183,10 +183,7 @@ static int race_mapper_fn(void *data)
 	}
 	if (r->kind == RACE_USER)
 		kthread_unuse_mm(r->mm);
-	complete(&r->done[0]);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return mmshim_thread_done(&r->done[0]);
 }
 
 /* CPU B: locks each round's MDL, unlocks it after a varying delay, frees it. */
@@ -217,10 +214,7 @@ static int race_unlocker_fn(void *data)
 		}
 		IoFreeMdl(m);
 	}
-	complete(&r->done[1]);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return mmshim_thread_done(&r->done[1]);
 }
 
 static void race_run(struct kunit *test, enum race_kind kind, unsigned int rounds, unsigned int window_ns)
@@ -228,9 +222,10 @@ static void race_run(struct kunit *test, enum race_kind kind, unsigned int round
 	struct race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
 	SIZE_T locked = MmshimLockedMdlCount(), mapped = MmshimMappedMdlCount();
 	SIZE_T user = MmshimUserMappingCount(), reserved = MmshimReservedMappingCount();
-	int (*fn[2])(void *) = { race_mapper_fn, race_unlocker_fn };
-	struct task_struct *t[2];
-	unsigned int i, cpu;
+	int (*const fn[2])(void *) = { race_mapper_fn, race_unlocker_fn };
+	void *arg[2];
+	struct completion *done[2];
+	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	if (num_online_cpus() < 2)
@@ -249,20 +244,10 @@ static void race_run(struct kunit *test, enum race_kind kind, unsigned int round
 		r->reservation = MmAllocateMappingAddress(RACE_PAGES * PAGE_SIZE, RACE_TAG);
 		KUNIT_ASSERT_NOT_NULL(test, r->reservation);
 	}
-	cpu = cpumask_first(cpu_online_mask);
-	for (i = 0; i < 2; i++) {
-		init_completion(&r->done[i]);
-		t[i] = kthread_create(fn[i], r, "mmshim_race%u", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
-		kthread_bind(t[i], cpu);
-		cpu = cpumask_next(cpu, cpu_online_mask);
-	}
-	wake_up_process(t[0]);
-	wake_up_process(t[1]);
-	for (i = 0; i < 2; i++) {
-		wait_for_completion(&r->done[i]);
-		kthread_stop(t[i]);
-	}
+	arg[0] = arg[1] = r;
+	done[0] = &r->done[0];
+	done[1] = &r->done[1];
+	mmshim_run_on_two_cpus(test, fn, arg, done, "mmshim_race");
 	kunit_info(test, "%u rounds: %u mapped before the unlock, %u refused or abandoned\n", rounds,
 		   r->mapped, r->refused);
 	KUNIT_EXPECT_EQ(test, r->timeouts, 0U);
@@ -483,10 +468,7 @@ static int spare_race_fn(void *data)
 	}
 	if (m)
 		IoFreeMdl(m);
-	complete(&r->done[a->id]);
-	while (!kthread_should_stop())
-		schedule_timeout_interruptible(1);
-	return 0;
+	return mmshim_thread_done(&r->done[a->id]);
 }
 
 static void race_spare_records_two_cpus(struct kunit *test)
@@ -496,32 +478,25 @@ static void race_spare_records_two_cpus(struct kunit *test)
 	SIZE_T locked = MmshimLockedMdlCount(), mapped = MmshimMappedMdlCount();
 	MMSHIM_VERIFIER_REPORT rep;
 	ULONG seq0 = MmshimVerifierLastReport(&rep) ? rep.Sequence : 0;
-	struct task_struct *t[2];
-	unsigned int i, cpu;
+	int (*const fn[2])(void *) = { spare_race_fn, spare_race_fn };
+	void *const arg[2] = { &args[0], &args[1] };
+	struct completion *done[2];
+	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs two CPUs");
 	r->rounds = 400;
 	atomic_set(&r->running, 0);
-	cpu = cpumask_first(cpu_online_mask);
 	for (i = 0; i < 2; i++) {
 		r->buf[i] = vmalloc(SPARE_PAGES * PAGE_SIZE);
 		KUNIT_ASSERT_NOT_NULL(test, r->buf[i]);
-		init_completion(&r->done[i]);
 		args[i].r = r;
 		args[i].id = i;
-		t[i] = kthread_create(spare_race_fn, &args[i], "mmshim_spare%u", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
-		kthread_bind(t[i], cpu);
-		cpu = cpumask_next(cpu, cpu_online_mask);
 	}
-	wake_up_process(t[0]);
-	wake_up_process(t[1]);
-	for (i = 0; i < 2; i++) {
-		wait_for_completion(&r->done[i]);
-		kthread_stop(t[i]);
-	}
+	done[0] = &r->done[0];
+	done[1] = &r->done[1];
+	mmshim_run_on_two_cpus(test, fn, arg, done, "mmshim_spare");
 	for (i = 0; i < 2; i++) {
 		KUNIT_EXPECT_EQ(test, r->rounds_done[i], r->rounds);
 		KUNIT_EXPECT_EQ_MSG(test, r->bad[i], 0U, "CPU %u saw frames or a mapping not its own", i);

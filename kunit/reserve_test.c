@@ -437,21 +437,16 @@ static int reserve_worker_fn(void *data)
 		if (!(i % 32))
 			cond_resched();
 	}
-	complete(&w->done);
-	while (!kthread_should_stop()) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (!kthread_should_stop())
-			schedule();
-		__set_current_state(TASK_RUNNING);
-	}
-	return 0;
+	return mmshim_thread_done(&w->done);
 }
 
 /* Two CPUs, each mapping into its own reservation at the same time. */
 static void reserve_two_cpus_concurrently(struct kunit *test)
 {
 	struct reserve_worker *w = kunit_kcalloc(test, 2, sizeof(*w), GFP_KERNEL);
-	struct task_struct *t[2];
+	int (*const fn[2])(void *) = { reserve_worker_fn, reserve_worker_fn };
+	void *arg[2];
+	struct completion *done[2];
 	unsigned int i, cpu;
 
 	KUNIT_ASSERT_NOT_NULL(test, w);
@@ -459,7 +454,6 @@ static void reserve_two_cpus_concurrently(struct kunit *test)
 		kunit_skip(test, "needs two CPUs");
 	cpu = cpumask_first(cpu_online_mask);
 	for (i = 0; i < 2; i++) {
-		init_completion(&w[i].done);
 		spin_lock_init(&w[i].lock);
 		w[i].cpu = cpu;
 		w[i].buf = vmalloc(2 * PAGE_SIZE);
@@ -467,17 +461,11 @@ static void reserve_two_cpus_concurrently(struct kunit *test)
 		w[i].base = MmAllocateMappingAddress(2 * PAGE_SIZE, RSV_TAG);
 		KUNIT_ASSERT_NOT_NULL(test, w[i].base);
 		w[i].mdl = locked_mdl(test, w[i].buf, 2 * PAGE_SIZE);
-		t[i] = kthread_create(reserve_worker_fn, &w[i], "mmshim_rsv%u", i);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t[i]));
-		kthread_bind(t[i], cpu);
+		arg[i] = &w[i];
+		done[i] = &w[i].done;
 		cpu = cpumask_next(cpu, cpu_online_mask);
 	}
-	wake_up_process(t[0]);
-	wake_up_process(t[1]);
-	for (i = 0; i < 2; i++) {
-		wait_for_completion(&w[i].done);
-		kthread_stop(t[i]);
-	}
+	mmshim_run_on_two_cpus(test, fn, arg, done, "mmshim_rsv");
 	for (i = 0; i < 2; i++) {
 		KUNIT_EXPECT_EQ(test, w[i].ok, 300U);
 		KUNIT_EXPECT_EQ(test, w[i].wrong_cpu, 0U);

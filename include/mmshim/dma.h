@@ -416,9 +416,12 @@ MMSHIM_STATIC_ASSERT(sizeof(DMA_OPERATIONS) == 0x140, "DMA_OPERATIONS is 0x140 b
 #define MMSHIM_DMA_FLUSH_TOO_LONG 0x00                /* Windows' "misc" code, parameter 2 = 1: flushed more than mapped */
 #define MMSHIM_DMA_TOO_MANY_CHANNELS_FREED 0x04       /* FreeAdapterChannel without a channel held */
 #define MMSHIM_DMA_TOO_MANY_MAP_REGISTERS_FREED 0x05  /* FreeMapRegisters of registers not held that way */
-#define MMSHIM_DMA_ADAPTER_CHANNEL_OUTSTANDING 0x08   /* PutDmaAdapter with the adapter channel held */
+#define MMSHIM_DMA_ADAPTER_CHANNEL_OUTSTANDING 0x08   /* PutDmaAdapter with the adapter channel held (parameter
+							 3 = 1) or requests waiting for map registers (2) */
 #define MMSHIM_DMA_ADAPTER_MAP_REGISTERS_OUTSTANDING 0x09 /* PutDmaAdapter with map registers held */
-#define MMSHIM_DMA_TOO_MANY_CHANNELS 0x0B             /* AllocateAdapterChannel while the channel is held */
+#define MMSHIM_DMA_TOO_MANY_CHANNELS 0x0B             /* AllocateAdapterChannel while the channel is held
+							 (parameter 2 = 1), or a second request of one
+							 device object waiting for map registers (2) */
 #define MMSHIM_DMA_TOO_MANY_MAP_REGISTERS 0x0C        /* more map registers than granted or allocated */
 #define MMSHIM_DMA_BUFFERS_NOT_FLUSHED 0x0D           /* registers freed with MapTransfer mappings not flushed */
 #define MMSHIM_DMA_BAD_MAP_REGISTER_BASE 0x4D5300D8   /* MapRegisterBase not this adapter's held registers */

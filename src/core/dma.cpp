@@ -101,6 +101,20 @@ struct MapRegs {
 	Run *run; // capacity: the adapter's map_registers
 };
 
+// An AllocateAdapterChannel(Ex) request waiting for the map registers a
+// DeallocateObjectKeepRegisters kept (Windows queues it the same way; its
+// execution routine runs when FreeMapRegisters gives them back).
+struct Waiter {
+	PDEVICE_OBJECT device;
+	PVOID transfer; // AllocateAdapterChannelEx's DmaTransferContext, or null
+	ULONG regs;
+	PDRIVER_CONTROL routine;
+	PVOID context;
+};
+// Requests one adapter queues (Windows: one per device object, in its wait
+// context block); more fail with STATUS_INSUFFICIENT_RESOURCES.
+constexpr uptr kMaxWaiters = 8;
+
 struct Adapter {
 	KeyedLink link; // key: &pub
 	DMA_ADAPTER pub;
@@ -116,6 +130,9 @@ struct Adapter {
 	List *free;   // preallocated blocks not in use
 	List *spare;  // the last large block given back, kept for the next large list
 	MapRegs regs;
+	Waiter waiting[kMaxWaiters]; // in arrival order
+	uptr waiters;
+	bool dispatching; // run_waiters is calling a queued execution routine
 	void *bounce_va; // non-SG: map_registers pages of coherent memory
 	unsigned long long bounce_bus;
 };
@@ -450,10 +467,20 @@ bool release_regs(Adapter *a, bool report, const char *routine, void *caller)
 	return true;
 }
 
+// Requests still waiting, dropped (their routines never run); how many.
+uptr drop_waiters(Adapter *a)
+{
+	LockGuard guard(MMSHIM_LOCK_DMA);
+	const uptr n = a->waiters;
+	a->waiters = 0;
+	return n;
+}
+
 // Everything of adapter `a` still outstanding: lists unmapped, buffers
 // freed, map registers released (silently: callers report).
 void release_children(Adapter *a)
 {
+	(void)drop_waiters(a);
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
 		a->channel = false;
@@ -533,6 +560,12 @@ VOID put_dma_adapter(PDMA_ADAPTER DmaAdapter)
 		violation(MMSHIM_DMA_ADAPTER_MAP_REGISTERS_OUTSTANDING, reinterpret_cast<uptr>(DmaAdapter),
 			  a->regs.count, 0, routine,
 			  "map registers are still held: FreeMapRegisters first (mmshim frees them now)", caller);
+	if (const uptr waiting = drop_waiters(a))
+		violation(MMSHIM_DMA_ADAPTER_CHANNEL_OUTSTANDING, reinterpret_cast<uptr>(DmaAdapter), 2, waiting,
+			  routine,
+			  "AllocateAdapterChannel requests are still waiting for the map registers: their execution "
+			  "routines will never run (CancelAdapterChannel, or FreeMapRegisters first)",
+			  caller);
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
 		a->channel = false;
@@ -947,6 +980,8 @@ void too_many_registers(Adapter *a, uptr need, uptr have, const char *routine, v
 		  caller);
 }
 
+void run_waiters(Adapter *a, void *caller);
+
 // What the adapter-control routine (or FreeAdapterObject) decided.
 void apply_action(Adapter *a, IO_ALLOCATION_ACTION action, const char *routine, void *caller)
 {
@@ -974,33 +1009,94 @@ void apply_action(Adapter *a, IO_ALLOCATION_ACTION action, const char *routine, 
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_BAD_ARGUMENT, static_cast<uptr>(action),
 				 4, 0, routine,
 				 "no IO_ALLOCATION_ACTION: channel and map registers stay held (KeepObject)", caller);
-		break;
+		return;
 	}
+	if (action != KeepObject)
+		run_waiters(a, caller);
 }
 
-// Take a's adapter channel with `regs` map registers (none: regs == ~0U,
-// the channel alone). 0, or 1 if the channel is held, 2 if map registers
-// kept from an earlier channel are (Windows would queue the request).
-int take_channel(Adapter *a, ULONG regs)
+// With the DMA lock held: a's channel (and `regs` map registers, none if
+// regs == ~0U) to the caller.
+void grant(Adapter *a, ULONG regs)
 {
-	LockGuard guard(MMSHIM_LOCK_DMA);
-	if (a->channel)
-		return 1;
-	if (regs != ~0U && a->regs.held)
-		return 2;
 	a->channel = true;
 	if (regs != ~0U) {
 		a->regs.held = true;
 		a->regs.with_channel = true;
 		a->regs.count = regs;
 	}
-	return 0;
 }
 
-void channel_busy(PDMA_ADAPTER DmaAdapter, const char *routine, void *caller)
+// What claim() did with a request.
+enum class Claim { Taken, ChannelHeld, Unavailable, Queued, QueueFull, DeviceQueued };
+
+// Take a's adapter channel with `regs` map registers (regs == ~0U: the
+// channel alone). A request for registers that DeallocateObjectKeepRegisters
+// kept, or that would overtake requests already waiting, is queued as `w`
+// (Unavailable without one: DMA_SYNCHRONOUS_CALLBACK).
+Claim claim(Adapter *a, ULONG regs, const Waiter *w)
 {
-	violation(MMSHIM_DMA_TOO_MANY_CHANNELS, 1, reinterpret_cast<uptr>(DmaAdapter), 0, routine,
-		  "the adapter channel is already held (one per adapter): FreeAdapterChannel first", caller);
+	LockGuard guard(MMSHIM_LOCK_DMA);
+	if (a->channel)
+		return Claim::ChannelHeld;
+	if (regs != ~0U && (a->regs.held || a->waiters)) {
+		if (!w)
+			return Claim::Unavailable;
+		for (uptr i = 0; i < a->waiters; i++)
+			if (a->waiting[i].device == w->device)
+				return Claim::DeviceQueued;
+		if (a->waiters == kMaxWaiters)
+			return Claim::QueueFull;
+		a->waiting[a->waiters++] = *w;
+		return Claim::Queued;
+	}
+	grant(a, regs);
+	return Claim::Taken;
+}
+
+// Report why claim() refused; the status the caller returns.
+NTSTATUS refused(Claim c, PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT device, const char *routine, void *caller)
+{
+	if (c == Claim::ChannelHeld)
+		violation(MMSHIM_DMA_TOO_MANY_CHANNELS, 1, reinterpret_cast<uptr>(DmaAdapter), 0, routine,
+			  "the adapter channel is already held (one per adapter): FreeAdapterChannel first", caller);
+	else if (c == Claim::DeviceQueued)
+		violation(MMSHIM_DMA_TOO_MANY_CHANNELS, 2, reinterpret_cast<uptr>(DmaAdapter),
+			  reinterpret_cast<uptr>(device), routine,
+			  "this device object already has a request waiting for the map registers (one per device "
+			  "object, as its wait context block on Windows)",
+			  caller);
+	return c == Claim::DeviceQueued ? STATUS_INVALID_PARAMETER : STATUS_INSUFFICIENT_RESOURCES;
+}
+
+// Hand the channel and the map registers, once both are free, to the
+// requests waiting for them, in order; each execution routine runs at
+// DISPATCH_LEVEL, as on Windows. Called wherever they are given back.
+void run_waiters(Adapter *a, void *caller)
+{
+	const char *routine = "AllocateAdapterChannel (queued request)";
+	for (;;) {
+		Waiter w;
+		{
+			LockGuard guard(MMSHIM_LOCK_DMA);
+			if (a->dispatching || !a->waiters || a->channel || a->regs.held)
+				return;
+			w = a->waiting[0];
+			for (uptr i = 1; i < a->waiters; i++)
+				a->waiting[i - 1] = a->waiting[i];
+			a->waiters--;
+			grant(a, w.regs);
+			a->dispatching = true; // the routine's own frees do not recurse here
+		}
+		const bool raise = irql::get() < DISPATCH_LEVEL;
+		const KIRQL old = raise ? irql::raise(DISPATCH_LEVEL, routine, caller) : KIRQL{DISPATCH_LEVEL};
+		const IO_ALLOCATION_ACTION action = w.routine(w.device, nullptr, &a->regs, w.context);
+		if (raise)
+			irql::lower(old, routine, caller);
+		apply_action(a, action, routine, caller); // its run_waiters returns: dispatching
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		a->dispatching = false;
+	}
 }
 
 NTSTATUS allocate_adapter_channel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, ULONG NumberOfMapRegisters,
@@ -1022,11 +1118,12 @@ NTSTATUS allocate_adapter_channel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Device
 		too_many_registers(a, NumberOfMapRegisters, a->map_registers, routine, caller);
 		return STATUS_INSUFFICIENT_RESOURCES;
 	}
-	const int busy = take_channel(a, NumberOfMapRegisters);
-	if (busy == 1)
-		channel_busy(DmaAdapter, routine, caller);
-	if (busy) // 2: Windows would queue the request until FreeMapRegisters (docs/dma.md)
-		return STATUS_INSUFFICIENT_RESOURCES;
+	const Waiter w{DeviceObject, nullptr, NumberOfMapRegisters, ExecutionRoutine, Context};
+	const Claim c = claim(a, NumberOfMapRegisters, &w);
+	if (c == Claim::Queued) // runs when FreeMapRegisters gives the kept registers back
+		return STATUS_SUCCESS;
+	if (c != Claim::Taken)
+		return refused(c, DmaAdapter, DeviceObject, routine, caller);
 	apply_action(a, ExecutionRoutine(DeviceObject, nullptr, &a->regs, Context), routine, caller);
 	return STATUS_SUCCESS;
 }
@@ -1056,6 +1153,7 @@ VOID free_adapter_channel(PDMA_ADAPTER DmaAdapter)
 	}
 	if (regs)
 		release_regs(a, true, routine, caller);
+	run_waiters(a, caller);
 }
 
 VOID free_map_registers(PDMA_ADAPTER DmaAdapter, PVOID MapRegisterBase, ULONG NumberOfMapRegisters)
@@ -1087,6 +1185,7 @@ VOID free_map_registers(PDMA_ADAPTER DmaAdapter, PVOID MapRegisterBase, ULONG Nu
 			  reinterpret_cast<uptr>(DmaAdapter), routine,
 			  "NumberOfMapRegisters is not the number AllocateAdapterChannel allocated", caller);
 	release_regs(a, true, routine, caller);
+	run_waiters(a, caller);
 }
 
 PHYSICAL_ADDRESS no_address()
@@ -1511,11 +1610,13 @@ NTSTATUS allocate_adapter_channel_ex(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT Dev
 		too_many_registers(a, NumberOfMapRegisters, a->map_registers, routine, caller);
 		return STATUS_INSUFFICIENT_RESOURCES;
 	}
-	const int busy = take_channel(a, NumberOfMapRegisters);
-	if (busy == 1 && !sync)
-		channel_busy(DmaAdapter, routine, caller);
-	if (busy) // synchronous: "not immediately available", as Windows
-		return STATUS_INSUFFICIENT_RESOURCES;
+	// Synchronous: "not immediately available" fails, as on Windows.
+	const Waiter w{DeviceObject, DmaTransferContext, NumberOfMapRegisters, ExecutionRoutine, ExecutionContext};
+	const Claim c = claim(a, NumberOfMapRegisters, sync ? nullptr : &w);
+	if (c == Claim::Queued)
+		return STATUS_SUCCESS;
+	if (c != Claim::Taken)
+		return sync ? STATUS_INSUFFICIENT_RESOURCES : refused(c, DmaAdapter, DeviceObject, routine, caller);
 	if (MapRegisterBase)
 		*MapRegisterBase = &a->regs;
 	if (ExecutionRoutine) // else the channel is the driver's until FreeAdapterObject
@@ -1568,7 +1669,6 @@ NTSTATUS configure_adapter_channel(PDMA_ADAPTER DmaAdapter, ULONG FunctionNumber
 
 BOOLEAN cancel_adapter_channel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PVOID DmaTransferContext)
 {
-	(void)DeviceObject;
 	void *caller = MMSHIM_CALLER();
 	const char *routine = "CancelAdapterChannel";
 	if (!irql_at_most_dispatch(routine, caller))
@@ -1576,7 +1676,18 @@ BOOLEAN cancel_adapter_channel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObj
 	Adapter *a = adapter_of(DmaAdapter, routine, caller);
 	if (!a || !context_ok(a, DmaTransferContext, routine, caller))
 		return FALSE;
-	return FALSE; // nothing is ever pending: the allocation already completed
+	// A request still waiting for the map registers is taken out: its
+	// execution routine will not run. One already granted cannot be.
+	LockGuard guard(MMSHIM_LOCK_DMA);
+	for (uptr i = 0; i < a->waiters; i++) {
+		if (a->waiting[i].transfer != DmaTransferContext || a->waiting[i].device != DeviceObject)
+			continue;
+		for (uptr j = i + 1; j < a->waiters; j++)
+			a->waiting[j - 1] = a->waiting[j];
+		a->waiters--;
+		return TRUE;
+	}
+	return FALSE;
 }
 
 NTSTATUS cancel_mapped_transfer(PDMA_ADAPTER DmaAdapter, PVOID DmaTransferContext)
@@ -1736,13 +1847,16 @@ NTSTATUS list_ex(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PVOID ctx
 	// returns, holding the adapter object until FreeAdapterObject (as
 	// Windows); a second such call meanwhile finds it taken.
 	const bool hold = !ExecutionRoutine;
-	if (hold && take_channel(a, ~0U))
+	if (hold && claim(a, ~0U, nullptr) != Claim::Taken)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	const NTSTATUS st = map_list(a, DeviceObject, m, va, Length, ExecutionRoutine, Context, WriteToDevice, buffer,
 				     buffer_length, out, routine, caller);
 	if (!NT_SUCCESS(st) && hold) {
-		LockGuard guard(MMSHIM_LOCK_DMA);
-		a->channel = false;
+		{
+			LockGuard guard(MMSHIM_LOCK_DMA);
+			a->channel = false;
+		}
+		run_waiters(a, caller);
 	}
 	return st;
 }

@@ -663,7 +663,10 @@ struct Control {
 	PIRP irp = reinterpret_cast<PIRP>(1);
 	PVOID base = nullptr;
 	IO_ALLOCATION_ACTION action = KeepObject;
+	KIRQL irql = HIGH_LEVEL; // at the last call
+	int order = 0;           // value of g_order at the last call
 };
+int g_order = 0;
 
 IO_ALLOCATION_ACTION Controlled(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID MapRegisterBase, PVOID Context)
 {
@@ -672,11 +675,14 @@ IO_ALLOCATION_ACTION Controlled(PDEVICE_OBJECT DeviceObject, PIRP Irp, PVOID Map
 	c->pdo = DeviceObject;
 	c->irp = Irp;
 	c->base = MapRegisterBase;
+	c->irql = KeGetCurrentIrql();
+	c->order = ++g_order;
 	return c->action;
 }
 
 class PacketTest : public DmaTest {
 protected:
+	static constexpr int kDevs = 9; // one more device than an adapter queues
 	PDMA_ADAPTER NonSg(ULONG max = 0x10000, ULONG *granted = nullptr)
 	{
 		DEVICE_DESCRIPTION d = Desc(max);
@@ -829,14 +835,21 @@ TEST_F(PacketTest, AllocationActions)
 	len = 2 * 4096;
 	EXPECT_NO_REPORT(Ops(a)->MapTransfer(a, m, base, va, &len, TRUE));
 	EXPECT_EQ(len, 2 * 4096u);
-	// Another channel while these registers are held: Windows would queue
-	// it; mmshim cannot wait, so it fails (no report: not a driver bug).
+	// Another channel while these registers are held: queued, as on
+	// Windows; its routine runs when FreeMapRegisters gives them back.
 	Control c;
-	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->AllocateAdapterChannel(a, pdo_, 1, Controlled, &c),
-				   STATUS_INSUFFICIENT_RESOURCES));
+	c.action = DeallocateObjectKeepRegisters;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->AllocateAdapterChannel(a, pdo_, 1, Controlled, &c), STATUS_SUCCESS));
 	EXPECT_EQ(c.calls, 0);
 	EXPECT_NO_REPORT(Ops(a)->FlushAdapterBuffers(a, m, base, va, 2 * 4096, TRUE));
 	EXPECT_NO_REPORT(Ops(a)->FreeMapRegisters(a, base, 2));
+	EXPECT_EQ(c.calls, 1);
+	EXPECT_EQ(c.base, base);
+	EXPECT_EQ(c.irql, DISPATCH_LEVEL);
+	EXPECT_EQ(KeGetCurrentIrql(), PASSIVE_LEVEL);
+	EXPECT_EQ(Usage(0), 0u);
+	EXPECT_EQ(Usage(1), 1u); // the queued request kept its one register
+	EXPECT_NO_REPORT(Ops(a)->FreeMapRegisters(a, base, 1));
 	EXPECT_EQ(Usage(1), 0u);
 	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TOO_MANY_MAP_REGISTERS_FREED,
 		      Ops(a)->FreeMapRegisters(a, base, 2));
@@ -856,6 +869,78 @@ TEST_F(PacketTest, AllocationActions)
 	EXPECT_NO_REPORT(Ops(a)->FreeAdapterChannel(a));
 	Release(m);
 	PutClean(a);
+}
+
+// Requests that find the map registers kept (DeallocateObjectKeepRegisters)
+// wait, in order, one per device object, and run when they come back.
+TEST_F(PacketTest, RequestsWaitForKeptRegisters)
+{
+	PDMA_ADAPTER a = Adapter();
+	PVOID base = Channel(a, 2, DeallocateObjectKeepRegisters);
+	int dev[kDevs] = {};
+	auto D = [&](int i) { return reinterpret_cast<PDEVICE_OBJECT>(&dev[i]); };
+	Control first, second, again;
+	first.action = DeallocateObject;               // gives everything back: the next one runs too
+	second.action = DeallocateObjectKeepRegisters; // keeps them: the queue stops there
+	g_order = 0;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->AllocateAdapterChannel(a, D(0), 3, Controlled, &first), STATUS_SUCCESS));
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->AllocateAdapterChannel(a, D(1), 1, Controlled, &second), STATUS_SUCCESS));
+	// One waiting request per device object.
+	fake::Report r;
+	EXPECT_REPORT_OUT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TOO_MANY_CHANNELS, &r,
+			  EXPECT_EQ(Ops(a)->AllocateAdapterChannel(a, D(0), 1, Controlled, &again),
+				    STATUS_INVALID_PARAMETER));
+	EXPECT_EQ(r.params[1], 2u);
+	EXPECT_EQ(r.params[3], reinterpret_cast<ULONG_PTR>(D(0)));
+	EXPECT_EQ(first.calls + second.calls + again.calls, 0);
+	EXPECT_EQ(Usage(0), 0u);
+	EXPECT_EQ(Usage(1), 1u);
+	// A synchronous AllocateAdapterChannelEx does not wait (and does not
+	// overtake the queue).
+	alignas(8) unsigned char ctx[DMA_TRANSFER_CONTEXT_SIZE_V1] = {};
+	ASSERT_EQ(Ops(a)->InitializeDmaTransferContext(a, ctx), STATUS_SUCCESS);
+	PVOID sync_base = nullptr;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->AllocateAdapterChannelEx(a, D(2), ctx, 1, DMA_SYNCHRONOUS_CALLBACK, nullptr,
+								    nullptr, &sync_base),
+				   STATUS_INSUFFICIENT_RESOURCES));
+	EXPECT_EQ(sync_base, nullptr);
+	EXPECT_NO_REPORT(Ops(a)->FreeMapRegisters(a, base, 2));
+	EXPECT_EQ(first.calls, 1);
+	EXPECT_EQ(second.calls, 1);
+	EXPECT_EQ(first.order, 1);
+	EXPECT_EQ(second.order, 2);
+	EXPECT_EQ(first.pdo, D(0));
+	EXPECT_EQ(second.pdo, D(1));
+	EXPECT_EQ(first.base, base);
+	EXPECT_EQ(first.irql, DISPATCH_LEVEL);
+	EXPECT_EQ(second.irql, DISPATCH_LEVEL);
+	EXPECT_EQ(Usage(0), 0u);
+	EXPECT_EQ(Usage(1), 1u); // second's one register
+	EXPECT_NO_REPORT(Ops(a)->FreeMapRegisters(a, base, 1));
+	EXPECT_EQ(Usage(1), 0u);
+
+	// A full queue refuses (a resource limit, not a driver bug); putting
+	// the adapter with requests waiting is reported and none of them runs.
+	base = Channel(a, 1, DeallocateObjectKeepRegisters);
+	Control waiting[kDevs];
+	for (int i = 0; i < kDevs - 1; i++)
+		EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->AllocateAdapterChannel(a, D(i), 1, Controlled, &waiting[i]),
+					   STATUS_SUCCESS));
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->AllocateAdapterChannel(a, D(kDevs - 1), 1, Controlled, &waiting[kDevs - 1]),
+				   STATUS_INSUFFICIENT_RESOURCES));
+	const size_t first_report = fake::reports().size();
+	Ops(a)->PutDmaAdapter(a);
+	EXPECT_EQ(CountSince(first_report, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_ADAPTER_MAP_REGISTERS_OUTSTANDING),
+		  1u);
+	ASSERT_EQ(CountSince(first_report, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_ADAPTER_CHANNEL_OUTSTANDING), 1u);
+	for (size_t i = first_report; i < fake::reports().size(); i++)
+		if (fake::reports()[i].params[0] == MMSHIM_DMA_ADAPTER_CHANNEL_OUTSTANDING) {
+			EXPECT_EQ(fake::reports()[i].params[2], 2u);
+			EXPECT_EQ(fake::reports()[i].params[3], static_cast<ULONG_PTR>(kDevs - 1));
+		}
+	for (const Control &w : waiting)
+		EXPECT_EQ(w.calls, 0);
+	EXPECT_EQ(Usage(1), 0u);
 }
 
 TEST_F(PacketTest, ChannelAndRegisterMisuse)
@@ -1387,6 +1472,35 @@ TEST_F(V3Test, TheTableFollowsTheDescriptionVersion)
 	EXPECT_EQ(Ops(v2)->GetScatterGatherListEx, nullptr);
 	EXPECT_NE(Ops(v2)->GetScatterGatherList, nullptr);
 	PutClean(v2);
+}
+
+// CancelAdapterChannel takes a request still waiting for map registers out:
+// its routine never runs. One already granted cannot be cancelled.
+TEST_F(V3Test, CancelAdapterChannelTakesAWaitingRequestOut)
+{
+	PDMA_ADAPTER a = Adapter();
+	Init(a, ctx_);
+	PVOID base = Channel(a, 1, DeallocateObjectKeepRegisters);
+	Control c;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->AllocateAdapterChannelEx(a, pdo_, ctx_, 1, 0, Controlled, &c, nullptr),
+				   STATUS_SUCCESS));
+	EXPECT_EQ(c.calls, 0);
+	alignas(8) unsigned char other[DMA_TRANSFER_CONTEXT_SIZE_V1] = {};
+	Init(a, other);
+	EXPECT_NO_REPORT(EXPECT_FALSE(Ops(a)->CancelAdapterChannel(a, pdo_, other)));
+	EXPECT_NO_REPORT(EXPECT_TRUE(Ops(a)->CancelAdapterChannel(a, pdo_, ctx_)));
+	EXPECT_NO_REPORT(EXPECT_FALSE(Ops(a)->CancelAdapterChannel(a, pdo_, ctx_)));
+	EXPECT_NO_REPORT(Ops(a)->FreeMapRegisters(a, base, 1));
+	EXPECT_EQ(c.calls, 0);
+	EXPECT_EQ(Usage(0) + Usage(1), 0u);
+	// Granted at once: nothing to cancel.
+	c.action = KeepObject;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->AllocateAdapterChannelEx(a, pdo_, ctx_, 1, 0, Controlled, &c, nullptr),
+				   STATUS_SUCCESS));
+	EXPECT_EQ(c.calls, 1);
+	EXPECT_NO_REPORT(EXPECT_FALSE(Ops(a)->CancelAdapterChannel(a, pdo_, ctx_)));
+	EXPECT_NO_REPORT(Ops(a)->FreeAdapterChannel(a));
+	PutClean(a);
 }
 
 TEST_F(V3Test, AdapterAndTransferInformation)
