@@ -1,6 +1,7 @@
 #!/bin/bash
 # deps.sh - install the Debian packages the tests and the demo need, if
-# missing (as root). Usage: tests/deps.sh [host|vm|all]  (default all)
+# missing (as root). Usage: tests/deps.sh [host|vm|bench|all]  (default all;
+# bench: vm plus gnuplot for make bench's plot, not needed by make check)
 set -euo pipefail
 what=${1:-all}
 host_pkgs="g++ cmake make libgtest-dev googletest rsync python3 ccache"
@@ -16,6 +17,7 @@ vm_pkgs="$vm_pkgs procps" # pgrep: check.sh stops the background kernel builds o
 case $what in
 host) pkgs=$host_pkgs ;;
 vm) pkgs=$vm_pkgs ;;
+bench) pkgs="$vm_pkgs gnuplot-nox" ;;
 *) pkgs="$host_pkgs $vm_pkgs" ;;
 esac
 missing=()

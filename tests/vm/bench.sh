@@ -2,11 +2,12 @@
 # bench.sh - make bench: build mmshim and bench/mmshim_bench.ko against
 # Debian's stock 6.12 headers (a production kernel, not the debug one), boot
 # it in qemu, and print each case's time per operation for mmshim and for
-# the raw Linux primitive measured in the same run, with their ratio.
+# the raw Linux primitive measured in the same run, with their ratio; the
+# ratios are also plotted into build/bench-SERIES/bench.png (bench-plot.sh).
 # MMSHIM_BENCH_KERNEL=6.1 picks the other series.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-"$REPO/tests/deps.sh" vm
+"$REPO/tests/deps.sh" bench
 series=${MMSHIM_BENCH_KERNEL:-6.12}
 out=$BUILD/bench-$series
 read -r ABI hdr vmlinuz < <("$REPO/tests/vm/debian-kernel.sh" "$series")
@@ -21,3 +22,6 @@ log "bench: booting Debian $ABI in qemu (accelerator: ${MMSHIM_ACCEL:-probed})"
 run_vm "$vmlinuz" "$out/initrd.gz" "$out/console.log" "$out/output.log" "quiet"
 tr -d '\r' < "$out/output.log" | sed -n 's/^\[ *[0-9.]*\] bench: //p' | tee "$out/results.txt"
 grep -q '^end' "$out/results.txt" || { echo "bench: no results (see $out/)" >&2; exit 1; }
+# The ratios as a plot next to the table (README shows docs/bench.png, a copy
+# of one run's plot).
+"$REPO/tests/vm/bench-plot.sh" "$out/results.txt" "$out/bench.png"
