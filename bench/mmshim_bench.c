@@ -24,6 +24,10 @@
 #include <linux/pci.h>
 #include <linux/dma-mapping.h>
 #include <linux/scatterlist.h>
+#include <linux/kthread.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/sched/mm.h>
 #include <asm/tlbflush.h>
 #include "../src/glue/compat.h" /* kernel-version differences */
 #include <wdm.h>
@@ -419,6 +423,192 @@ out:
 	kvfree(c.pgs);
 }
 
+/*
+ * ---- Two CPUs at once ----------------------------------------------------
+ * The same per-thread work (its own MDL and pages) timed on one CPU, then on
+ * two CPUs at once. Scaling = two-CPU throughput / one-CPU throughput
+ * (2.0: perfect; 1.0: the two serialize), for mmshim and for the raw
+ * primitive; the ratio printed is mmshim's scaling / Linux's (issue 14: at
+ * least 0.9). Lines: "<case> pages=<n> scaling mmshim=<x> linux=<y> ratio=<x/y>".
+ */
+struct scale_thread {
+	struct bench_ctx *c;
+	bench_fn fn;
+	unsigned int iters;
+	struct mm_struct *mm; /* the lock case's user buffers */
+	atomic_t *ready;
+	u64 ns;
+	struct completion done;
+};
+
+static int scale_thread_fn(void *arg)
+{
+	struct scale_thread *t = arg;
+	u64 start;
+
+	if (t->mm)
+		kthread_use_mm(t->mm);
+	atomic_dec(t->ready);
+	while (atomic_read(t->ready) > 0) /* start together */
+		cpu_relax();
+	start = ktime_get_ns();
+	t->fn(t->c, t->iters);
+	t->ns = ktime_get_ns() - start;
+	if (t->mm)
+		kthread_unuse_mm(t->mm);
+	complete(&t->done);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* ns for @iters calls of @fn in each of @n threads (1 or 2, on the first two
+ * CPUs) started together: the slower thread's time; 0 if a thread failed. */
+static u64 scale_run(struct bench_ctx *const c[2], bench_fn fn, unsigned int iters, unsigned int n,
+		     struct mm_struct *mm)
+{
+	struct scale_thread t[2];
+	struct task_struct *k[2];
+	atomic_t ready = ATOMIC_INIT(n);
+	unsigned int i, cpu = cpumask_first(cpu_online_mask);
+	u64 worst = 0;
+
+	for (i = 0; i < n; i++) {
+		t[i] = (struct scale_thread){ .c = c[i], .fn = fn, .iters = iters, .mm = mm, .ready = &ready };
+		init_completion(&t[i].done);
+		k[i] = kthread_create(scale_thread_fn, &t[i], "mmshim_bench%u", i);
+		if (IS_ERR(k[i])) {
+			if (i) /* never woken: its function does not run */
+				kthread_stop(k[0]);
+			return 0;
+		}
+		kthread_bind(k[i], cpu);
+		cpu = cpumask_next(cpu, cpu_online_mask);
+	}
+	for (i = 0; i < n; i++)
+		wake_up_process(k[i]);
+	for (i = 0; i < n; i++) {
+		wait_for_completion(&t[i].done);
+		kthread_stop(k[i]);
+		worst = max(worst, t[i].ns);
+	}
+	return worst;
+}
+
+/* Scaling x1000 of @fn: 2 x one-thread time / two-thread time. */
+static u64 scaling(struct bench_ctx *const c[2], bench_fn fn, unsigned int iters, struct mm_struct *mm)
+{
+	u64 one = scale_run(c, fn, iters, 1, mm), two = scale_run(c, fn, iters, 2, mm);
+
+	return one && two ? div64_u64(2000 * one, two) : 0;
+}
+
+static void run_scaling(const char *name, struct bench_ctx *const c[2], bench_fn ours, bench_fn raw,
+			struct mm_struct *mm)
+{
+	unsigned int iters = iterations(c[0]->pages), r;
+	struct rounds *res = kzalloc(sizeof(*res), GFP_KERNEL);
+	u64 so, sr, milli;
+
+	if (!res)
+		return;
+	ours(c[0], iters); /* warm up both */
+	raw(c[0], iters);
+	for (r = 0; r < ROUNDS; r++) {
+		u64 a, b;
+
+		if (r & 1) {
+			b = scaling(c, raw, iters, mm);
+			a = scaling(c, ours, iters, mm);
+		} else {
+			a = scaling(c, ours, iters, mm);
+			b = scaling(c, raw, iters, mm);
+		}
+		if (a)
+			record(res, a, b);
+	}
+	if (!res->n) {
+		pr_info("bench: %-22s pages=%-3u failed\n", name, c[0]->pages);
+		kfree(res);
+		return;
+	}
+	so = median(res->ours, res->n);
+	sr = median(res->raw, res->n);
+	milli = median(res->milli, res->n);
+	pr_info("bench: %-22s pages=%-3u scaling mmshim=%llu.%03llu linux=%llu.%03llu ratio=%llu.%03llu\n", name,
+		c[0]->pages, so / 1000, so % 1000, sr / 1000, sr % 1000, milli / 1000, milli % 1000);
+	kfree(res);
+}
+
+/* Map+unmap of scattered pages (vm_map_ram) and probe+lock+unlock of a user
+ * buffer, @pages each, every thread with its own. */
+static void bench_two_cpus(unsigned int pages)
+{
+	struct bench_ctx ctx[2] = { { .pages = pages }, { .pages = pages } };
+	struct bench_ctx *const c[2] = { &ctx[0], &ctx[1] };
+	void *buf[2] = {};
+	struct mm_struct *mm = get_task_mm(current);
+	unsigned int i;
+	bool ok = true;
+
+	if (num_online_cpus() < 2 || !mm) {
+		pr_info("bench: two CPUs pages=%u: needs two CPUs and a user process\n", pages);
+		goto out_mm;
+	}
+	for (i = 0; i < 2; i++) {
+		ctx[i].pgs = kvmalloc_array(pages, sizeof(*ctx[i].pgs), GFP_KERNEL);
+		if (!ctx[i].pgs || !scattered_alloc(ctx[i].pgs, pages, &buf[i])) {
+			buf[i] = NULL;
+			ok = false;
+			continue;
+		}
+		ctx[i].mdl = IoAllocateMdl(buf[i], pages * PAGE_SIZE, FALSE, FALSE, NULL);
+		if (!ctx[i].mdl || MmshimProbeAndLockPages(ctx[i].mdl, KernelMode, IoWriteAccess) != STATUS_SUCCESS) {
+			if (ctx[i].mdl)
+				IoFreeMdl(ctx[i].mdl);
+			ctx[i].mdl = NULL;
+			ok = false;
+		}
+	}
+	if (ok)
+		run_scaling("2 CPUs map+unmap", c, ours_map, pages <= 16 ? raw_vm_map_ram : raw_vmap, NULL);
+	for (i = 0; i < 2; i++) {
+		if (ctx[i].mdl) {
+			MmUnlockPages(ctx[i].mdl);
+			IoFreeMdl(ctx[i].mdl);
+			ctx[i].mdl = NULL;
+		}
+		if (buf[i])
+			scattered_free(ctx[i].pgs, pages, buf[i]);
+	}
+	/* The lock case: a user buffer each in this process's address space,
+	 * which both threads use (kthread_use_mm). */
+	ok = true;
+	for (i = 0; i < 2; i++) {
+		ctx[i].user = vm_mmap(NULL, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+				      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+		if (!ctx[i].pgs || IS_ERR_VALUE(ctx[i].user) ||
+		    clear_user((void __user *)ctx[i].user, pages * PAGE_SIZE)) {
+			ok = false;
+			continue;
+		}
+		ctx[i].mdl = IoAllocateMdl((PVOID)ctx[i].user, pages * PAGE_SIZE, FALSE, FALSE, NULL);
+		ok = ok && ctx[i].mdl;
+	}
+	if (ok)
+		run_scaling("2 CPUs probe+lock", c, ours_lock, raw_pin, mm);
+	for (i = 0; i < 2; i++) {
+		if (ctx[i].mdl)
+			IoFreeMdl(ctx[i].mdl);
+		if (!IS_ERR_VALUE(ctx[i].user))
+			vm_munmap(ctx[i].user, pages * PAGE_SIZE);
+		kvfree(ctx[i].pgs);
+	}
+out_mm:
+	if (mm)
+		mmput(mm);
+}
+
 static int __init mmshim_bench_init(void)
 {
 	struct pci_dev *edu;
@@ -438,6 +628,8 @@ static int __init mmshim_bench_init(void)
 	bench_reserved(1, true);
 	bench_reserved(16, true);
 	bench_reserved(256, true);
+	bench_two_cpus(4);
+	bench_two_cpus(64);
 	edu = pci_get_device(0x1234, 0x11e8, NULL); /* qemu's edu: a device to map for */
 	if (edu) {
 		for (i = 0; i < ARRAY_SIZE(bench_pages); i++)
