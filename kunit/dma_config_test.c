@@ -318,10 +318,47 @@ static void dma_config_every_allocation_fails_cleanly(struct kunit *test)
 }
 #endif
 
+/*
+ * Behind the IOMMU a common buffer's bus address is an IOVA allocated below
+ * the mask, wherever its pages are: an AllocateCommonBufferEx maximum of 30
+ * bits is always met there (without an IOMMU it depends on where RAM is:
+ * dma_test.c), and the device reaches the buffer at that address.
+ */
+static void dma_config_common_buffer_below_30_bits(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a;
+	PHYSICAL_ADDRESS max, src_la = {}, la = {};
+	u8 *src, *b;
+	u32 i, bad = 0;
+
+	if (!config_is("iommu"))
+		kunit_skip(test, "a 30-bit bus address is certain only behind the IOMMU");
+	a = cfg_adapter(test, &pdo);
+	src = a->DmaOperations->AllocateCommonBuffer(a, 3000, &src_la, TRUE);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	max.QuadPart = 0x3fffffffLL;
+	b = a->DmaOperations->AllocateCommonBufferEx(a, &max, 3000, &la, TRUE, MM_ANY_NODE_OK);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_LE(test, (u64)la.QuadPart + 2999, 0x3fffffffULL);
+	for (i = 0; i < 3000; i++)
+		src[i] = (u8)(0x5a + i * 13);
+	memset(b, 0, 3000);
+	KUNIT_ASSERT_TRUE(test, cfg_edu_dma(src_la.QuadPart, 3000, false));
+	KUNIT_ASSERT_TRUE(test, cfg_edu_dma(la.QuadPart, 3000, true));
+	for (i = 0; i < 3000; i++)
+		bad += b[i] != (u8)(0x5a + i * 13);
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+	EXPECT_NO_REPORT(test, a->DmaOperations->FreeCommonBuffer(a, 3000, la, b, TRUE));
+	EXPECT_NO_REPORT(test, a->DmaOperations->FreeCommonBuffer(a, 3000, src_la, src, TRUE));
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+}
+
 static struct kunit_case dma_config_cases[] = {
 	KUNIT_CASE(dma_config_is_in_effect),
 	KUNIT_CASE(dma_config_physical_address_blocked_by_iommu),
 	KUNIT_CASE(dma_config_data_before_put_unless_bounced),
+	KUNIT_CASE(dma_config_common_buffer_below_30_bits),
 #ifdef CONFIG_FAULT_INJECTION
 	KUNIT_CASE(dma_config_every_allocation_fails_cleanly),
 #endif
