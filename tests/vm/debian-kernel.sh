@@ -41,9 +41,17 @@ esac
 # bullseye, gcc-N for sid); when that gcc-N is not installed here, it is
 # rewritten to this machine's gcc, and the original line is kept as a
 # comment (see docs/testing.md for what that means).
+# has_vmlinuz DIR ABI: DIR holds ABI's kernel image (boot/ or, newer
+# packaging, usr/lib/modules/ABI/).
+has_vmlinuz() {
+	[ -f "$1/boot/vmlinuz-$2" ] || [ -f "$1/usr/lib/modules/$2/vmlinuz" ]
+}
+
 unpack_foreign() {
 	local abi=$1 img=$CACHE/images/$1 tmp pkgs p deps
-	[ -f "$img/.unpacked" ] && return 0
+	# (A tree marked unpacked without its kernel image, left by an earlier
+	# version of this function, is unpacked again.)
+	[ -f "$img/.unpacked" ] && has_vmlinuz "$img" "$abi" && return 0
 	tmp=$(mktemp -d)
 	local a=":$arch" ver
 	deps=$("$REPO/tests/suite-apt.sh" "$suite" cache depends "linux-headers-$abi$a" 2>/dev/null |
@@ -57,11 +65,11 @@ unpack_foreign() {
 	(cd "$tmp" && { "$REPO/tests/suite-apt.sh" "$suite" download "linux-image-$abi$a" >/dev/null 2>&1 ||
 		"$REPO/tests/suite-apt.sh" "$suite" download "linux-image-$abi-unsigned$a" >/dev/null 2>&1; }) ||
 		{ echo "debian-kernel: cannot download linux-image-$abi from $suite" >&2; rm -rf "$tmp"; return 1; }
-	# Newer packaging (sid): linux-image-ABI only depends on linux-binary-ABI,
-	# which holds /usr/lib/modules/ABI/vmlinuz.
-	if "$REPO/tests/suite-apt.sh" "$suite" cache depends "linux-image-$abi" 2>/dev/null |
-		grep -q "^  Depends: linux-binary-$abi\$"; then
-		(cd "$tmp" && "$REPO/tests/suite-apt.sh" "$suite" download "linux-binary-$abi" >/dev/null 2>&1) ||
+	# Newer packaging (sid): linux-image-ABI holds no kernel; its dependency
+	# linux-binary-ABI has /usr/lib/modules/ABI/vmlinuz. Decided by what the
+	# image package contains, not by a query that can come back empty.
+	if ! dpkg -c "$tmp"/linux-image-*.deb 2>/dev/null | grep '/vmlinuz' > /dev/null; then
+		(cd "$tmp" && "$REPO/tests/suite-apt.sh" "$suite" download "linux-binary-$abi$a" >/dev/null 2>&1) ||
 			{ echo "debian-kernel: cannot download linux-binary-$abi from $suite" >&2; rm -rf "$tmp"; return 1; }
 	fi
 	rm -rf "$img.tmp"
@@ -83,6 +91,8 @@ unpack_foreign() {
 			sed -i "s/^\(CC = .*\)$/# kernel built with: \1\n# $cc is not installed on this machine (tests\/vm\/debian-kernel.sh):\nCC = \$(if \$(DEBIAN_KERNEL_USE_CCACHE),\$(CCACHE)) \$(CROSS_COMPILE)gcc/" "$kv"
 		fi
 	fi
+	has_vmlinuz "$img.tmp" "$abi" ||
+		{ echo "debian-kernel: no vmlinuz in the $abi packages from $suite" >&2; rm -rf "$img.tmp"; return 1; }
 	# The prefix's own path is now baked into the trees: unpack afresh if
 	# the cache ever moves.
 	echo "$img" > "$img.tmp/.unpacked"
