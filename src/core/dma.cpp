@@ -232,6 +232,14 @@ Adapter *adapter_of(PDMA_ADAPTER a, const char *routine, void *caller)
 	return nullptr;
 }
 
+// A frame of MDL m that the Linux DMA API cannot map (reported).
+void not_ram(const MDL *m, PFN_NUMBER pfn, const char *routine, void *caller)
+{
+	violation(MMSHIM_DMA_NOT_RAM, reinterpret_cast<uptr>(m), pfn, 0, routine,
+		  "a frame of the MDL is not RAM with a struct page (I/O space): the Linux DMA API cannot map it",
+		  caller);
+}
+
 // The MDL whose lock or allocation holds the frames of partial MDL m, or 0:
 // unlocking that one while m is DMA-mapped is refused too.
 uptr holder_of(const MDL *m)
@@ -307,10 +315,7 @@ NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, Emi
 			const uptr chunk = kPageSize - in < left ? kPageSize - in : left;
 			const PFN_NUMBER pfn = MmGetMdlPfnArray(m)[pos >> PAGE_SHIFT];
 			if (check_ram && !mmshim_plat_pfn_is_ram(pfn)) {
-				violation(MMSHIM_DMA_NOT_RAM, reinterpret_cast<uptr>(m), pfn, 0, routine,
-					  "a frame of the MDL is not RAM with a struct page (I/O space): "
-					  "the Linux DMA API cannot map it",
-					  caller);
+				not_ram(m, pfn, routine, caller);
 				return STATUS_INVALID_PARAMETER;
 			}
 			if (!emit(static_cast<const MDL *>(m),
@@ -465,6 +470,16 @@ bool release_regs(Adapter *a, bool report, const char *routine, void *caller)
 	a->regs.held = false;
 	a->regs.with_channel = false;
 	return true;
+}
+
+// With the DMA lock held: waiting request i taken out of a's queue.
+Waiter take_waiter(Adapter *a, uptr i)
+{
+	const Waiter w = a->waiting[i];
+	for (uptr j = i + 1; j < a->waiters; j++)
+		a->waiting[j - 1] = a->waiting[j];
+	a->waiters--;
+	return w;
 }
 
 // Requests still waiting, dropped (their routines never run); how many.
@@ -801,14 +816,11 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 		l->uses = uses;
 	}
 	l->frags = n;
-	mmshim_size not_ram = n;
+	mmshim_size bad_frame = n;
 	const uptr mapped =
-		NT_SUCCESS(st) ? mmshim_plat_dma_map_sg(a->dev, l->sg_state, l->frag, n, l->to_device, &not_ram) : 0;
-	if (NT_SUCCESS(st) && not_ram < n) {
-		violation(MMSHIM_DMA_NOT_RAM, reinterpret_cast<uptr>(Mdl), l->frag[not_ram].pfn, 0, routine,
-			  "a frame of the MDL is not RAM with a struct page (I/O space): "
-			  "the Linux DMA API cannot map it",
-			  caller);
+		NT_SUCCESS(st) ? mmshim_plat_dma_map_sg(a->dev, l->sg_state, l->frag, n, l->to_device, &bad_frame) : 0;
+	if (NT_SUCCESS(st) && bad_frame < n) {
+		not_ram(Mdl, l->frag[bad_frame].pfn, routine, caller);
 		st = STATUS_INVALID_PARAMETER;
 	}
 	if (!mapped || mapped > n) {
@@ -1081,10 +1093,7 @@ void run_waiters(Adapter *a, void *caller)
 			LockGuard guard(MMSHIM_LOCK_DMA);
 			if (a->dispatching || !a->waiters || a->channel || a->regs.held)
 				return;
-			w = a->waiting[0];
-			for (uptr i = 1; i < a->waiters; i++)
-				a->waiting[i - 1] = a->waiting[i];
-			a->waiters--;
+			w = take_waiter(a, 0);
 			grant(a, w.regs);
 			a->dispatching = true; // the routine's own frees do not recurse here
 		}
@@ -1682,9 +1691,7 @@ BOOLEAN cancel_adapter_channel(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObj
 	for (uptr i = 0; i < a->waiters; i++) {
 		if (a->waiting[i].transfer != DmaTransferContext || a->waiting[i].device != DeviceObject)
 			continue;
-		for (uptr j = i + 1; j < a->waiters; j++)
-			a->waiting[j - 1] = a->waiting[j];
-		a->waiters--;
+		(void)take_waiter(a, i);
 		return TRUE;
 	}
 	return FALSE;

@@ -182,7 +182,7 @@ mmshim_size mmshim_plat_dma_map_sg(void *dev, void *state, const struct mmshim_d
 		return 0;
 	sg_init_table(sgl, count);
 	for (i = 0; i < count; i++) {
-		if (!pfn_valid(frags[i].pfn)) {
+		if (!mmshim_plat_pfn_is_ram(frags[i].pfn)) {
 			*not_ram = i;
 			return 0;
 		}
