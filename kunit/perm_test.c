@@ -436,6 +436,73 @@ static void perm_read_only_frame_after_writable_ones(struct kunit *test)
 	free_pages(w, 2);
 }
 
+/*
+ * Issue 14: a lock judges its frames once and a map trusts that only for
+ * the frames the lock took. A driver that rewrites the PFN array after
+ * locking (a kernel lock, then a user lock pinned for writing) and writes
+ * the zero page or module .rodata into it still gets a read-only mapping.
+ */
+static void perm_expect_rewritten_read_only(struct kunit *test, PMDL m, unsigned long pfn)
+{
+	PFN_NUMBER own = MmGetMdlPfnArray(m)[1];
+	PVOID va;
+
+	MmGetMdlPfnArray(m)[1] = pfn;
+	va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	KUNIT_EXPECT_NOT_NULL(test, va);
+	if (va) {
+		KUNIT_EXPECT_FALSE(test, kva_writable(va));
+		MmUnmapLockedPages(va, m);
+	}
+	MmGetMdlPfnArray(m)[1] = own;
+}
+
+static void perm_rewritten_frames_after_lock(struct kunit *test)
+{
+	unsigned long ro = vmalloc_to_pfn(perm_rodata), user;
+	bool ro_usable = ro && !kva_writable(perm_rodata);
+	void *buf = vmalloc(2 * PAGE_SIZE);
+	PVOID va;
+	PMDL m;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	m = IoAllocateMdl(buf, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_EQ(test, MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority); /* its own frames: writable */
+	KUNIT_EXPECT_NOT_NULL(test, va);
+	if (va) {
+		KUNIT_EXPECT_TRUE(test, kva_writable(va));
+		MmUnmapLockedPages(va, m);
+	}
+	perm_expect_rewritten_read_only(test, m, page_to_pfn(ZERO_PAGE(0)));
+	if (ro_usable)
+		perm_expect_rewritten_read_only(test, m, ro);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+	vfree(buf);
+
+	if (!attach(test))
+		return;
+	user = vm_mmap(NULL, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(user));
+	m = lock_user(test, user, 2 * PAGE_SIZE, IoWriteAccess);
+	va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	KUNIT_EXPECT_NOT_NULL(test, va);
+	if (va) {
+		KUNIT_EXPECT_TRUE(test, kva_writable(va));
+		MmUnmapLockedPages(va, m);
+	}
+	perm_expect_rewritten_read_only(test, m, page_to_pfn(ZERO_PAGE(0)));
+	if (ro_usable)
+		perm_expect_rewritten_read_only(test, m, ro);
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+	vm_munmap(user, 2 * PAGE_SIZE);
+	detach();
+	KUNIT_EXPECT_EQ(test, perm_rodata[0], 0x5A);
+}
+
 static struct kunit_case perm_cases[] = {
 	KUNIT_CASE(perm_read_lock_gives_own_page),
 	KUNIT_CASE(perm_untouched_read_only_memory),
@@ -443,6 +510,7 @@ static struct kunit_case perm_cases[] = {
 	KUNIT_CASE(perm_kernel_rodata),
 	KUNIT_CASE(perm_lock_holds_process),
 	KUNIT_CASE(perm_read_only_frame_after_writable_ones),
+	KUNIT_CASE(perm_rewritten_frames_after_lock),
 	{}
 };
 

@@ -442,6 +442,10 @@ int mmshim_plat_frames_read_only(const unsigned long long *pfns, mmshim_size cou
 /* Frame @index of a pin made by mmshim_plat_pin_user(). Atomic-safe. */
 unsigned long long mmshim_plat_pin_frame(const void *pin, mmshim_size index);
 
+/* Whether @pfns[0..@count) are the first @count frames of @pin (@count at
+ * most the pin's size). Atomic-safe. */
+int mmshim_plat_pin_frames_equal(const void *pin, const unsigned long long *pfns, mmshim_size count);
+
 /*
  * The current process's address space (as mmshim_plat_current_process()),
  * held (mmgrab) so that its address cannot be reused by another process

@@ -26,7 +26,8 @@ struct Record {
 	KeyedLink link; // key: the MDL's address
 	Kind kind;
 	bool write;    // pinned writable: dirty on unpin
-	bool owner_ro; // kUser: the process could not write the frames (pinned read-only)
+	bool owner_ro; // the owner could not write the frames (kUser: pinned read-only;
+	               // kKernel: read-only for the kernel itself)
 	bool ready;    // the MDL's PFNs and flags are written: MmUnlockPages may take it
 	bool cached;   // of the small size (kCachedPages): goes back to g_spare
 	uptr pages;
@@ -202,13 +203,19 @@ Outcome lock_kernel(MDL *m, uptr pages, bool write, Record **out)
 		}
 		r->frames()[i] = static_cast<PFN_NUMBER>(pfn);
 	}
+	// Read-only for the kernel itself (the zero page, kernel or module
+	// read-only data, whatever the address locked says): judged once here
+	// for every later mapping of these frames; the references taken below
+	// keep them from being reused meanwhile.
+	static_assert(sizeof(PFN_NUMBER) == sizeof(unsigned long long));
+	r->owner_ro = mmshim_plat_frames_read_only(reinterpret_cast<const unsigned long long *>(r->frames()),
+						   pages) != 0;
 	// Frames whose page could be referenced carry kReferenced.
 	for (uptr i = 0; i < pages; i++)
 		if (mmshim_plat_get_page(r->frames()[i]))
 			r->frames()[i] |= kReferenced;
 	r->kind = Kind::kKernel;
 	r->write = write;
-	r->owner_ro = false; // read-only kernel data is recognised by its frames
 	r->process = nullptr;
 	*out = r;
 	return kLocked;
@@ -267,7 +274,7 @@ Outcome probe_and_lock(MDL *m, KPROCESSOR_MODE mode, LOCK_OPERATION op, const ch
 		taken = g_locked.find(key_of(m)) != nullptr;
 		if (!taken) {
 			g_locked.insert(&r->link, key_of(m));
-			g_read_only += r->owner_ro;
+			g_read_only += r->kind == Kind::kUser && r->owner_ro;
 		}
 	}
 	if (taken) {
@@ -313,17 +320,27 @@ bool is_locked(const MDL *mdl)
 	return g_locked.find(key_of(mdl)) != nullptr;
 }
 
-Owner owner_of(const MDL *mdl)
+Owner owner_of(const MDL *mdl, const PFN_NUMBER *pfns, uptr pages)
 {
-	Owner o{false, false, nullptr};
+	Owner o{false, false, false, nullptr};
 	if (!g_locked.count_relaxed())
 		return o;
 	LockGuard guard(MMSHIM_LOCK_PAGES);
 	if (KeyedLink *l = g_locked.find(key_of(mdl))) {
-		const Record *r = from_link<Record>(l);
+		Record *r = from_link<Record>(l);
 		o.locked = true;
 		o.read_only = r->owner_ro;
 		o.process = r->process;
+		if (pfns && pages && r->ready && pages <= r->pages) {
+			if (r->kind == Kind::kUser) {
+				o.same_frames = mmshim_plat_pin_frames_equal(
+					r->pin(), reinterpret_cast<const unsigned long long *>(pfns), pages);
+			} else {
+				o.same_frames = true;
+				for (uptr i = 0; i < pages && o.same_frames; i++)
+					o.same_frames = (r->frames()[i] & ~kReferenced) == pfns[i];
+			}
+		}
 	}
 	return o;
 }
@@ -407,7 +424,7 @@ bool unlock(MDL *m, const char *routine, void *caller)
 			mdl_flags_clear(m, MDL_PAGES_LOCKED | MDL_IO_SPACE);
 		}
 		if (r)
-			g_read_only -= r->owner_ro;
+			g_read_only -= r->kind == Kind::kUser && r->owner_ro;
 	}
 	// Pairs with map::still_locked: the drop routines below may look at
 	// their tables without a lock.

@@ -17,15 +17,20 @@ bool unlock(MDL *mdl, const char *routine, void *caller);
 
 // What the lock record of an MDL says (never dereferences mdl): whether
 // MmProbeAndLockPages locked it, whether its owner could not write its
-// frames (pinned read-only: every mapping of them must be read-only), and
-// the locking process (held by the record, so the address cannot belong to
-// another process while the MDL is locked; nullptr for kernel locks).
+// frames (a user lock pinned them read-only; a kernel lock found one of
+// them read-only for the kernel itself: every mapping of them must be
+// read-only), and the locking process (held by the record, so the address
+// cannot belong to another process while the MDL is locked; nullptr for
+// kernel locks). Given `pages` frames, also whether they are the very
+// frames the lock took, at the same indexes (the driver has not rewritten
+// them): then `read_only` is the whole answer for them.
 struct Owner {
 	bool locked;
 	bool read_only;
+	bool same_frames;
 	const void *process;
 };
-Owner owner_of(const MDL *mdl);
+Owner owner_of(const MDL *mdl, const PFN_NUMBER *pfns = nullptr, uptr pages = 0);
 
 // Whether any of the frames was pinned read-only by a live user lock: for
 // MDLs without a lock record of their own (partial MDLs, MDLs a driver

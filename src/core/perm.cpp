@@ -14,9 +14,14 @@ namespace mmshim::perm {
 
 bool read_only(const MDL *mdl, const PFN_NUMBER *pfns, uptr pages)
 {
-	const lock::Owner owner = lock::owner_of(mdl);
+	const lock::Owner owner = lock::owner_of(mdl, pfns, pages);
 	if (owner.locked ? owner.read_only : lock::frames_locked_read_only(pfns, pages))
 		return true;
+	// The frames the MDL's own lock took: a user lock pinned them for
+	// writing (the process can write them), a kernel lock judged them as
+	// it locked them. Frames the driver wrote since are judged below.
+	if (owner.same_frames)
+		return false;
 	return mmshim_plat_frames_read_only(reinterpret_cast<const unsigned long long *>(pfns), pages) != 0;
 }
 

@@ -87,6 +87,23 @@ unsigned long long mmshim_plat_pin_frame(const void *storage, mmshim_size index)
 	return page_to_pfn(pin->pages[index]);
 }
 
+/**
+ * mmshim_plat_pin_frames_equal() - are @pfns the first @count frames of
+ * @storage's pin? Atomic-safe.
+ */
+int mmshim_plat_pin_frames_equal(const void *storage, const unsigned long long *pfns, mmshim_size count)
+{
+	const struct mmshim_pin *pin = storage;
+	mmshim_size i;
+
+	if (count > pin->npages)
+		return 0;
+	for (i = 0; i < count; i++)
+		if (page_to_pfn(pin->pages[i]) != pfns[i])
+			return 0;
+	return 1;
+}
+
 /** mmshim_plat_pin_frames() - the frames @storage pinned, into @pfns. Atomic-safe. */
 void mmshim_plat_pin_frames(const void *storage, unsigned long long *pfns)
 {

@@ -27,24 +27,45 @@
 #endif
 
 /*
+ * What the last page-table walk of mmshim_plat_frames_read_only() found:
+ * a writable leaf (one page, or a whole 2 MiB / 1 GiB block) whose frames
+ * need no look of their own, and, when the leaf was a 4 KiB entry, the
+ * page table holding it, whose other entries map the rest of that 2 MiB
+ * of the linear map: a frame there is judged by reading its entry, with no
+ * walk from the top.
+ */
+struct mmshim_leaf_cache {
+	unsigned long lo, hi;         /* writable leaf: [lo, hi) */
+	unsigned long tbl_lo, tbl_hi; /* range the page table maps */
+	pte_t *tbl;                   /* its first entry, or NULL */
+};
+
+/*
  * Read-only in the kernel's own linear map, or not there at all. On x86,
  * set_memory_ro() of kernel or module read-only data changes the linear
  * alias of the same frames too (cpa_process_alias()), so the linear-map
- * entry says whether the kernel itself may write the frame. When the entry
- * is writable, *@lo and *@hi get the linear-map range its leaf maps (one
- * page, or a whole 2 MiB / 1 GiB block): every frame whose linear address
- * lies in it has that same entry, so it needs no walk of its own.
+ * entry says whether the kernel itself may write the frame.
  */
-static bool mmshim_linear_read_only(unsigned long long pfn, unsigned long *lo, unsigned long *hi)
+static bool mmshim_linear_read_only(unsigned long va, struct mmshim_leaf_cache *c)
 {
-	unsigned long va = (unsigned long)__va(PFN_PHYS(pfn));
 	unsigned int level;
-	pte_t *pte = lookup_address(va, &level);
+	pte_t *pte;
 
+	if (c->tbl && va >= c->tbl_lo && va < c->tbl_hi) {
+		pte_t entry = ptep_get(c->tbl + pte_index(va));
+
+		return !mmshim_kpte_present(entry) || !pte_write(entry);
+	}
+	pte = lookup_address(va, &level);
 	if (!pte || !mmshim_kpte_present(*pte) || !pte_write(*pte))
 		return true;
-	*lo = va & page_level_mask(level);
-	*hi = *lo + ~page_level_mask(level) + 1;
+	c->lo = va & page_level_mask(level);
+	c->hi = c->lo + ~page_level_mask(level) + 1;
+	if (level == PG_LEVEL_4K) {
+		c->tbl = pte - pte_index(va);
+		c->tbl_lo = va & PMD_MASK;
+		c->tbl_hi = c->tbl_lo + PMD_SIZE;
+	}
 	return false;
 }
 
@@ -60,17 +81,17 @@ static bool mmshim_linear_read_only(unsigned long long pfn, unsigned long *lo, u
  * looked at. The huge zero page is not recognised here (not exported to
  * modules): it is only ever pinned read-only, which the lock record marks.
  *
- * Every frame is judged, but the page tables are walked once per linear-map
- * leaf, not once per frame: a frame inside the writable leaf a previous walk
- * found (the linear map is mostly 2 MiB and 1 GiB blocks, so neighbouring
- * and contiguous frames usually are) has that leaf's answer. A frame in a
- * 4 KiB leaf is walked itself, as before. pfn_valid() likewise is asked
- * once per memory subsection. Atomic-safe.
+ * Every frame is judged by its own linear-map entry, but the page tables
+ * are walked from the top once per writable 2 MiB / 1 GiB block, or once
+ * per page table where the linear map is split into 4 KiB entries (as it
+ * is around anything set_memory_*() touched): the other frames of that
+ * block or table are read from what the walk found. pfn_valid() likewise
+ * is asked once per memory subsection. Atomic-safe.
  */
 int mmshim_plat_frames_read_only(const unsigned long long *pfns, mmshim_size count)
 {
 	unsigned long long valid = ~0ULL; /* subsection known to be valid */
-	unsigned long lo = 1, hi = 0;     /* writable leaf found last: empty */
+	struct mmshim_leaf_cache c = { .lo = 1, .hi = 0, .tbl = NULL };
 	mmshim_size i;
 
 	for (i = 0; i < count; i++) {
@@ -85,9 +106,9 @@ int mmshim_plat_frames_read_only(const unsigned long long *pfns, mmshim_size cou
 		if (is_zero_pfn(pfn))
 			return 1;
 		va = (unsigned long)__va(PFN_PHYS(pfn));
-		if (va >= lo && va < hi)
+		if (va >= c.lo && va < c.hi)
 			continue; /* same writable leaf as a frame walked before */
-		if (mmshim_linear_read_only(pfn, &lo, &hi))
+		if (mmshim_linear_read_only(va, &c))
 			return 1;
 	}
 	return 0;

@@ -613,6 +613,19 @@ void mmshim_plat_pin_frames(const void *storage, unsigned long long *pfns)
 		pfns[i] = words[1 + i];
 }
 
+int mmshim_plat_pin_frames_equal(const void *storage, const unsigned long long *pfns, mmshim_size count)
+{
+	if (!fake::state().pins.count(const_cast<void *>(storage)))
+		fake::violation("mmshim_plat_pin_frames_equal of storage that holds no pin");
+	const auto *words = static_cast<const unsigned long long *>(storage);
+	if (count > words[0])
+		return 0;
+	for (mmshim_size i = 0; i < count; i++)
+		if (pfns[i] != words[1 + i])
+			return 0;
+	return 1;
+}
+
 int mmshim_plat_unpin_user(void *storage, int dirty)
 {
 	fake::State &s = fake::state();

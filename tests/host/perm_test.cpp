@@ -133,6 +133,46 @@ TEST_F(PermTest, KernelReadOnlyFramesAreNeverMappedWritable)
 	IoFreeMdl(m);
 }
 
+// A lock judges its frames once (a kernel lock asks whether the kernel
+// can write them, a user lock pins them for writing); a map trusts that
+// answer only for the frames the lock took. A frame the driver wrote into
+// the PFN array since is judged again.
+TEST_F(PermTest, FramesRewrittenAfterTheLockAreJudgedAgain)
+{
+	fake::set_kva_read_only(kKernel + 4096, kKernel + 2 * 4096); // frame kKernelPfn + 1
+	PMDL m = Mdl(kKernel, 4096);
+	ASSERT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	PVOID sys = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	EXPECT_EQ(reinterpret_cast<uptr>(sys), kKernel); // its own writable frame: the linear map
+	MmUnmapLockedPages(sys, m);
+	MmGetMdlPfnArray(m)[0] = kKernelPfn + 1;
+	sys = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	ASSERT_NE(sys, nullptr);
+	EXPECT_NE(reinterpret_cast<uptr>(sys), kKernel + 4096);
+	EXPECT_TRUE(fake::mapping_read_only(sys));
+	MmUnmapLockedPages(sys, m);
+	MmGetMdlPfnArray(m)[0] = kKernelPfn;
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+
+	// A user lock pinned for writing, one frame rewritten: read-only.
+	m = Mdl(kUser, 2 * 4096);
+	ASSERT_EQ(MmshimProbeAndLockPages(m, UserMode, IoWriteAccess), STATUS_SUCCESS);
+	sys = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	ASSERT_NE(sys, nullptr);
+	EXPECT_FALSE(fake::mapping_read_only(sys));
+	MmUnmapLockedPages(sys, m);
+	const PFN_NUMBER own = MmGetMdlPfnArray(m)[1];
+	MmGetMdlPfnArray(m)[1] = kKernelPfn + 1;
+	sys = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
+	ASSERT_NE(sys, nullptr);
+	EXPECT_TRUE(fake::mapping_read_only(sys));
+	MmUnmapLockedPages(sys, m);
+	MmGetMdlPfnArray(m)[1] = own;
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+}
+
 TEST_F(PermTest, LockHoldsTheProcessIdentity)
 {
 	const auto proc = reinterpret_cast<void *>(fake::kFakeProcess);
