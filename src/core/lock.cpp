@@ -56,11 +56,18 @@ constinit Record *g_spare[kSpareSlots] = {};
 
 // Bytes after a small record: room for the pin of kCachedPages user pages
 // or the frames of kCachedPages kernel pages, whichever is larger.
+// Asked of the platform once (every thread computes the same value).
+constinit uptr g_cached_tail = 0;
 uptr cached_tail()
 {
-	const uptr pin = mmshim_plat_pin_size(kCachedPages);
-	const uptr frames = kCachedPages * sizeof(PFN_NUMBER);
-	return pin > frames ? pin : frames;
+	uptr tail = __atomic_load_n(&g_cached_tail, __ATOMIC_RELAXED);
+	if (!tail) {
+		const uptr pin = mmshim_plat_pin_size(kCachedPages);
+		const uptr frames = kCachedPages * sizeof(PFN_NUMBER);
+		tail = pin > frames ? pin : frames;
+		__atomic_store_n(&g_cached_tail, tail, __ATOMIC_RELAXED);
+	}
+	return tail;
 }
 
 // A record's fields as a new one has them (a spare one keeps nothing of its
@@ -221,6 +228,37 @@ Outcome lock_kernel(MDL *m, uptr pages, bool write, Record **out)
 	return kLocked;
 }
 
+// The frames go into the MDL once its record is in the table (so no other
+// lock of the same MDL writes them meanwhile). Pinned user pages always
+// have a struct page; returns whether a kernel frame is not RAM.
+bool write_frames(MDL *m, Record *r)
+{
+	if (r->kind == Kind::kUser) {
+		mmshim_plat_pin_frames(r->pin(), reinterpret_cast<unsigned long long *>(MmGetMdlPfnArray(m)));
+		return false;
+	}
+	bool io_space = false;
+	for (uptr i = 0; i < r->pages; i++) {
+		const PFN_NUMBER pfn = r->frames()[i] & ~kReferenced;
+		MmGetMdlPfnArray(m)[i] = pfn;
+		if (!mmshim_plat_pfn_is_ram(pfn))
+			io_space = true;
+	}
+	return io_space;
+}
+
+// Under MMSHIM_LOCK_PAGES, the lock MmUnlockPages takes the record with:
+// the flags and the record's readiness change together, so an unlock
+// racing this lock finds the record not ready (refused, reported) rather
+// than freeing it under us, and the flag never stays set without a record.
+void make_ready(MDL *m, Record *r, bool write, bool io_space)
+{
+	r->ready = true;
+	if (!write)
+		mdl_flags_clear(m, MDL_WRITE_OPERATION);
+	mdl_flags_set(m, MDL_PAGES_LOCKED | (write ? MDL_WRITE_OPERATION : 0) | (io_space ? MDL_IO_SPACE : 0));
+}
+
 Outcome probe_and_lock(MDL *m, KPROCESSOR_MODE mode, LOCK_OPERATION op, const char *routine, void *caller)
 {
 	if (!m)
@@ -268,13 +306,22 @@ Outcome probe_and_lock(MDL *m, KPROCESSOR_MODE mode, LOCK_OPERATION op, const ch
 
 	r->ready = false;
 	r->pages = pages;
-	bool taken;
+	// A small lock (the common I/O) is entered, written into the MDL and
+	// made ready in one acquisition of the lock; a large one writes its
+	// PFNs between two, so the lock is not held (interrupts off) for the
+	// whole array.
+	const bool at_once = pages <= kCachedPages;
+	bool taken, io_space = false;
 	{
 		LockGuard guard(MMSHIM_LOCK_PAGES);
 		taken = g_locked.find(key_of(m)) != nullptr;
 		if (!taken) {
 			g_locked.insert(&r->link, key_of(m));
 			g_read_only += r->kind == Kind::kUser && r->owner_ro;
+			if (at_once) {
+				io_space = write_frames(m, r);
+				make_ready(m, r, write, io_space);
+			}
 		}
 	}
 	if (taken) {
@@ -282,29 +329,10 @@ Outcome probe_and_lock(MDL *m, KPROCESSOR_MODE mode, LOCK_OPERATION op, const ch
 		return refuse(MMSHIM_VRF_MDL_ALREADY_LOCKED, reinterpret_cast<uptr>(m), 0, 0, routine,
 			      "the MDL is already locked", caller);
 	}
-	// The frames go into the MDL now. Pinned user pages always have a
-	// struct page.
-	bool io_space = false;
-	if (r->kind == Kind::kUser) {
-		mmshim_plat_pin_frames(r->pin(), reinterpret_cast<unsigned long long *>(MmGetMdlPfnArray(m)));
-	} else {
-		for (uptr i = 0; i < pages; i++) {
-			const PFN_NUMBER pfn = r->frames()[i] & ~kReferenced;
-			MmGetMdlPfnArray(m)[i] = pfn;
-			if (!mmshim_plat_pfn_is_ram(pfn))
-				io_space = true;
-		}
-	}
-	// The flags and the record's readiness change together, under the
-	// lock MmUnlockPages takes the record with: an unlock racing this lock
-	// finds the record not ready (refused, reported) rather than freeing
-	// it under us, and the flag never stays set without a record.
-	{
+	if (!at_once) {
+		io_space = write_frames(m, r);
 		LockGuard guard(MMSHIM_LOCK_PAGES);
-		r->ready = true;
-		if (!write)
-			mdl_flags_clear(m, MDL_WRITE_OPERATION);
-		mdl_flags_set(m, MDL_PAGES_LOCKED | (write ? MDL_WRITE_OPERATION : 0) | (io_space ? MDL_IO_SPACE : 0));
+		make_ready(m, r, write, io_space);
 	}
 	m->Process = r->kind == Kind::kUser ? static_cast<PEPROCESS>(mmshim_plat_current_process()) : nullptr;
 	return kLocked;

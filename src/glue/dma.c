@@ -13,6 +13,7 @@
 #include <linux/highmem.h>
 #include "platform.h"
 #include "glue.h"
+#include "pfn.h"
 #include "compat.h"
 #include <mmshim/linux.h>
 
@@ -174,6 +175,7 @@ mmshim_size mmshim_plat_dma_map_sg(void *dev, void *state, const struct mmshim_d
 				   mmshim_size count, int to_device, mmshim_size *not_ram)
 {
 	struct scatterlist *sgl = state;
+	unsigned long long valid = ~0ULL;
 	mmshim_size i;
 	int n;
 
@@ -182,7 +184,8 @@ mmshim_size mmshim_plat_dma_map_sg(void *dev, void *state, const struct mmshim_d
 		return 0;
 	sg_init_table(sgl, count);
 	for (i = 0; i < count; i++) {
-		if (!mmshim_plat_pfn_is_ram(frags[i].pfn)) {
+		/* RAM as mmshim_plat_pfn_is_ram() says, asked per subsection */
+		if (!mmshim_pfn_valid_cached(frags[i].pfn, &valid)) {
 			*not_ram = i;
 			return 0;
 		}

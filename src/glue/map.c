@@ -8,11 +8,10 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/numa.h>
-#include <linux/log2.h>
-#include <linux/mmzone.h>
 #include <asm/pgtable.h>
 #include "platform.h"
 #include "glue.h"
+#include "pfn.h"
 #include "kpte.h"
 
 /* vm_map_ram's per-CPU blocks serve small mappings fastest. */
@@ -53,17 +52,6 @@ mmshim_uptr mmshim_plat_pfn_linear_address(unsigned long long pfn)
 	return (mmshim_uptr)__va(PFN_PHYS(pfn));
 }
 
-/*
- * pfn_valid() gives the same answer for every frame of a memory subsection
- * (sparsemem tracks validity per subsection; flat memory is one range), so
- * it is asked once per subsection, not once per frame.
- */
-#if defined(CONFIG_SPARSEMEM) && defined(PAGES_PER_SUBSECTION)
-#define MMSHIM_VALID_SHIFT (ilog2(PAGES_PER_SUBSECTION))
-#else
-#define MMSHIM_VALID_SHIFT 0
-#endif
-
 /**
  * mmshim_plat_frames_ram() - how many leading frames are RAM with a struct page.
  * @pfns: frames
@@ -75,18 +63,15 @@ mmshim_uptr mmshim_plat_pfn_linear_address(unsigned long long pfn)
 mmshim_size mmshim_plat_frames_ram(const unsigned long long *pfns, mmshim_size count,
 				   int *contiguous)
 {
-	unsigned long long checked = ~0ULL; /* subsection known to be valid */
+	unsigned long long valid = ~0ULL;
 	mmshim_size i;
 	int consecutive = 1;
 
 	for (i = 0; i < count; i++) {
 		unsigned long long pfn = pfns[i];
 
-		if (pfn >> MMSHIM_VALID_SHIFT != checked) {
-			if (!pfn_valid(pfn))
-				break;
-			checked = pfn >> MMSHIM_VALID_SHIFT;
-		}
+		if (!mmshim_pfn_valid_cached(pfn, &valid))
+			break;
 		if (i && pfn != pfns[i - 1] + 1)
 			consecutive = 0;
 	}

@@ -9,22 +9,11 @@
 #include <linux/pgtable.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
-#include <linux/log2.h>
-#include <linux/mmzone.h>
 #include <asm/pgtable.h>
 #include "platform.h"
 #include "glue.h"
+#include "pfn.h"
 #include "kpte.h"
-
-/*
- * pfn_valid() gives one answer for a whole memory subsection (map.c asks it
- * once per subsection for the same reason).
- */
-#if defined(CONFIG_SPARSEMEM) && defined(PAGES_PER_SUBSECTION)
-#define MMSHIM_PERM_VALID_SHIFT (ilog2(PAGES_PER_SUBSECTION))
-#else
-#define MMSHIM_PERM_VALID_SHIFT 0
-#endif
 
 /*
  * What the last page-table walk of mmshim_plat_frames_read_only() found:
@@ -98,11 +87,8 @@ int mmshim_plat_frames_read_only(const unsigned long long *pfns, mmshim_size cou
 		unsigned long long pfn = pfns[i];
 		unsigned long va;
 
-		if (pfn >> MMSHIM_PERM_VALID_SHIFT != valid) {
-			if (!pfn_valid(pfn))
-				continue;
-			valid = pfn >> MMSHIM_PERM_VALID_SHIFT;
-		}
+		if (!mmshim_pfn_valid_cached(pfn, &valid))
+			continue;
 		if (is_zero_pfn(pfn))
 			return 1;
 		va = (unsigned long)__va(PFN_PHYS(pfn));
