@@ -457,29 +457,37 @@ static void perm_expect_rewritten_read_only(struct kunit *test, PMDL m, unsigned
 	MmGetMdlPfnArray(m)[1] = own;
 }
 
-static void perm_rewritten_frames_after_lock(struct kunit *test)
+/* @m, locked for writing, maps writable with its own frames and read-only
+ * with the zero page (and @ro, module .rodata, if non-zero) written in;
+ * then it is unlocked and freed. */
+static void perm_check_rewrites(struct kunit *test, PMDL m, unsigned long ro)
 {
-	unsigned long ro = vmalloc_to_pfn(perm_rodata), user;
-	bool ro_usable = ro && !kva_writable(perm_rodata);
-	void *buf = vmalloc(2 * PAGE_SIZE);
-	PVOID va;
-	PMDL m;
+	PVOID va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
 
-	KUNIT_ASSERT_NOT_NULL(test, buf);
-	m = IoAllocateMdl(buf, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, m);
-	KUNIT_ASSERT_EQ(test, MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
-	va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority); /* its own frames: writable */
 	KUNIT_EXPECT_NOT_NULL(test, va);
 	if (va) {
 		KUNIT_EXPECT_TRUE(test, kva_writable(va));
 		MmUnmapLockedPages(va, m);
 	}
 	perm_expect_rewritten_read_only(test, m, page_to_pfn(ZERO_PAGE(0)));
-	if (ro_usable)
+	if (ro)
 		perm_expect_rewritten_read_only(test, m, ro);
 	MmUnlockPages(m);
 	IoFreeMdl(m);
+}
+
+static void perm_rewritten_frames_after_lock(struct kunit *test)
+{
+	unsigned long ro = vmalloc_to_pfn(perm_rodata), user;
+	bool ro_usable = ro && !kva_writable(perm_rodata);
+	void *buf = vmalloc(2 * PAGE_SIZE);
+	PMDL m;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	m = IoAllocateMdl(buf, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_EQ(test, MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	perm_check_rewrites(test, m, ro_usable ? ro : 0);
 	vfree(buf);
 
 	if (!attach(test))
@@ -487,17 +495,7 @@ static void perm_rewritten_frames_after_lock(struct kunit *test)
 	user = vm_mmap(NULL, 0, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(user));
 	m = lock_user(test, user, 2 * PAGE_SIZE, IoWriteAccess);
-	va = MmGetSystemAddressForMdlSafe(m, NormalPagePriority);
-	KUNIT_EXPECT_NOT_NULL(test, va);
-	if (va) {
-		KUNIT_EXPECT_TRUE(test, kva_writable(va));
-		MmUnmapLockedPages(va, m);
-	}
-	perm_expect_rewritten_read_only(test, m, page_to_pfn(ZERO_PAGE(0)));
-	if (ro_usable)
-		perm_expect_rewritten_read_only(test, m, ro);
-	MmUnlockPages(m);
-	IoFreeMdl(m);
+	perm_check_rewrites(test, m, ro_usable ? ro : 0);
 	vm_munmap(user, 2 * PAGE_SIZE);
 	detach();
 	KUNIT_EXPECT_EQ(test, perm_rodata[0], 0x5A);
