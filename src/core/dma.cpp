@@ -127,7 +127,8 @@ struct Adapter {
 	bool channel; // the adapter channel is held
 	uptr lists;   // outstanding scatter/gather lists
 	uptr buffers; // outstanding common buffers
-	List *free;   // preallocated blocks not in use
+	List *free;   // preallocated blocks not in use (DMA lock)
+	List *fast;   // one more, taken and parked with single atomic exchanges
 	List *spare;  // the last large block given back, kept for the next large list
 	MapRegs regs;
 	Waiter waiting[kMaxWaiters]; // in arrival order
@@ -362,6 +363,26 @@ NTSTATUS walk(MDL *mdl, PVOID current_va, ULONG length, mmshim_dma_frag *out, up
 }
 
 // Unmap a list and give its block back. Call with no lock held.
+// A preallocated block for a small list: the one parked in a->fast (one
+// atomic exchange, no lock), or nullptr.
+List *take_fast(Adapter *a)
+{
+	if (!__atomic_load_n(&a->fast, __ATOMIC_RELAXED))
+		return nullptr;
+	return __atomic_exchange_n(&a->fast, nullptr, __ATOMIC_ACQUIRE);
+}
+
+// With the DMA lock held: a preallocated block back, parked in a->fast if
+// that is empty, else on a->free.
+void give_back_cached_locked(Adapter *a, List *l)
+{
+	List *empty = nullptr;
+	if (__atomic_compare_exchange_n(&a->fast, &empty, l, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		return;
+	l->next_free = a->free;
+	a->free = l;
+}
+
 void release_list(List *l)
 {
 	Adapter *a = l->adapter;
@@ -371,8 +392,7 @@ void release_list(List *l)
 		dmause::remove_locked(&l->use[i]);
 	a->lists--;
 	if (l->cached) {
-		l->next_free = a->free;
-		a->free = l;
+		give_back_cached_locked(a, l);
 	} else if (!l->in_buffer) {
 		// The adapter keeps the largest block given back for its next
 		// large list: a driver's steady stream of large transfers then
@@ -760,7 +780,11 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 		l = lay_out(buffer, n);
 		l->in_buffer = true;
 	} else {
-		{
+		// A small list's block: the parked one without a lock, else one
+		// from the adapter's cache; a large one: the adapter's spare.
+		if (n <= kSmallPages)
+			l = take_fast(a);
+		if (!l) {
 			LockGuard guard(MMSHIM_LOCK_DMA);
 			if (n <= kSmallPages) {
 				l = a->free;
@@ -828,8 +852,7 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 			mmshim_plat_dma_unmap_sg(a->dev, l->sg_state, n, l->to_device);
 		if (l->cached) {
 			LockGuard guard(MMSHIM_LOCK_DMA);
-			l->next_free = a->free;
-			a->free = l;
+			give_back_cached_locked(a, l);
 		} else if (!l->in_buffer) {
 			mmshim_plat_free(sgl_of(l));
 		}
