@@ -476,6 +476,72 @@ static void reserve_two_cpus_concurrently(struct kunit *test)
 	}
 }
 
+struct reserve_peek {
+	const u8 *va;
+	u8 seen[2];
+};
+
+/* On the other CPU, in its IPI: reads through (and so caches) the mapping. */
+static void reserve_peek_fn(void *data)
+{
+	struct reserve_peek *p = data;
+
+	p->seen[0] = READ_ONCE(p->va[0]);
+	p->seen[1] = READ_ONCE(p->va[PAGE_SIZE + 5]);
+}
+
+/*
+ * The unmap drops every CPU's translation, not only the caller's: another
+ * CPU reads through the reservation (caching the translation), the MDL is
+ * unmapped and another one mapped at the same address, and that CPU must
+ * read the new MDL's bytes, not the old frames' (qemu's TLB, like a real
+ * one, keeps a translation until it is flushed).
+ */
+static void reserve_other_cpu_sees_no_stale_frame(struct kunit *test)
+{
+	u8 *v = vmalloc(2 * PAGE_SIZE);
+	u8 *w = vmalloc(2 * PAGE_SIZE);
+	PVOID base = MmAllocateMappingAddress(2 * PAGE_SIZE, RSV_TAG);
+	struct reserve_peek peek = { .va = base };
+	unsigned int i, fresh = 0, mapped = 0;
+	int cpu, other;
+	PMDL m[2];
+
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, base);
+	memset(v, 0x5a, 2 * PAGE_SIZE);
+	memset(w, 0xa5, 2 * PAGE_SIZE);
+	m[0] = locked_mdl(test, v, 2 * PAGE_SIZE);
+	m[1] = locked_mdl(test, w, 2 * PAGE_SIZE);
+	cpu = get_cpu();
+	other = cpumask_any_but(cpu_online_mask, cpu);
+	if (other < nr_cpu_ids) {
+		for (i = 0; i < 200; i++) {
+			u8 want = (i & 1) ? 0xa5 : 0x5a;
+
+			if (!MmMapLockedPagesWithReservedMapping(base, RSV_TAG, m[i & 1], MmCached))
+				continue;
+			mapped++;
+			peek.seen[0] = peek.seen[1] = 0;
+			smp_call_function_single(other, reserve_peek_fn, &peek, 1);
+			if (peek.seen[0] == want && peek.seen[1] == want)
+				fresh++;
+			MmUnmapReservedMapping(base, RSV_TAG, m[i & 1]);
+		}
+	}
+	put_cpu();
+	release_mdl(m[0]);
+	release_mdl(m[1]);
+	MmFreeMappingAddress(base, RSV_TAG);
+	vfree(v);
+	vfree(w);
+	if (other >= nr_cpu_ids)
+		kunit_skip(test, "needs two CPUs");
+	KUNIT_EXPECT_EQ(test, mapped, 200U);
+	KUNIT_EXPECT_EQ(test, fresh, 200U);
+}
+
 static struct kunit_case reserve_cases[] = {
 	KUNIT_CASE(reserve_round_trip),
 	KUNIT_CASE(reserve_cycles_with_different_mdls),
@@ -483,6 +549,7 @@ static struct kunit_case reserve_cases[] = {
 	KUNIT_CASE(reserve_forward_progress_when_allocations_fail),
 	KUNIT_CASE(reserve_with_spinlock_held),
 	KUNIT_CASE(reserve_two_cpus_concurrently),
+	KUNIT_CASE(reserve_other_cpu_sees_no_stale_frame),
 	{}
 };
 

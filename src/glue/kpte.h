@@ -98,6 +98,9 @@ static inline pgprot_t mmshim_uprot(pgprot_t prot, unsigned int cache, bool ram)
 	return mmshim_kprot(prot, cache, ram);
 }
 
+/* No hardware broadcast of TLB invalidations: other CPUs need an IPI. */
+#define MMSHIM_KFLUSH_BROADCAST 0
+
 #elif defined(CONFIG_ARM64)
 
 #include <asm/cpufeature.h>
@@ -176,6 +179,18 @@ static inline unsigned long page_level_mask(unsigned int level)
 static inline void __flush_tlb_all(void)
 {
 	local_flush_tlb_all();
+}
+
+/*
+ * Every CPU's translations of kernel range [@start, @end): TLBI VAALE1IS
+ * is broadcast to the inner-shareable domain by the hardware (no IPI, so
+ * any context), which flush_tlb_kernel_range() issues page by page (a
+ * whole TLBI VMALLE1IS for long ranges).
+ */
+#define MMSHIM_KFLUSH_BROADCAST 1
+static inline void mmshim_kflush_range_all(unsigned long start, unsigned long end)
+{
+	flush_tlb_kernel_range(start, end);
 }
 
 /*
