@@ -21,7 +21,13 @@ make_initramfs "$out/initrd.gz" "$REPO/tests/vm/stock-init.sh" "$out/modules.txt
 log "bench: booting Debian $ABI in qemu (accelerator: ${MMSHIM_ACCEL:-probed})"
 run_vm "$vmlinuz" "$out/initrd.gz" "$out/console.log" "$out/output.log" "quiet"
 tr -d '\r' < "$out/output.log" | sed -n 's/^\[ *[0-9.]*\] bench: //p' | tee "$out/results.txt"
-grep -q '^end' "$out/results.txt" || { echo "bench: no results (see $out/)" >&2; exit 1; }
+if ! grep -q '^end' "$out/results.txt"; then
+	# What the VM printed last, so a one-off failure can be read afterwards.
+	echo "bench: no results (see $out/); the console's last lines:" >&2
+	tr -d '\r' < "$out/console.log" | tail -n 40 >&2 || true
+	tr -d '\r' < "$out/output.log" | tail -n 20 >&2 || true
+	exit 1
+fi
 # The ratios as a plot next to the table (README shows docs/bench.png, a copy
 # of one run's plot).
 "$REPO/tests/vm/bench-plot.sh" "$out/results.txt" "$out/bench.png"
