@@ -25,7 +25,8 @@
  *      under other PCIDs, which a single INVLPG would not drop. (An IPI
  *      that INVLPGs each page instead measured no faster: the IPI round
  *      trip is the cost.)
- *    * with interrupts disabled or in interrupt context, waiting for other
+ *    * with interrupts disabled or in interrupt context: on arm64 the same
+ *      broadcast flush, which needs no IPI. On x86, waiting for other
  *      CPUs could deadlock (smp_call_function warns), so: flush this CPU
  *      now, let a worker flush all CPUs, and record a ticket. The next map
  *      of the reservation finishes that flush first: synchronously if it
@@ -85,9 +86,9 @@ static void mmshim_reserve_flush_all_cpus(void)
 
 /*
  * Every CPU's translations of the first @pages entries of @r, just cleared,
- * synchronously (the context can send IPIs). Where the hardware broadcasts
- * TLB invalidations (arm64, kpte.h) just those pages, with no IPI; else
- * every CPU's whole TLB.
+ * synchronously. Where the hardware broadcasts TLB invalidations (arm64,
+ * kpte.h) just those pages, with no IPI, in any context; else every CPU's
+ * whole TLB (the context must be able to send IPIs).
  */
 static void mmshim_reserve_flush_entries(struct mmshim_reservation *r, unsigned long pages)
 {
@@ -233,7 +234,8 @@ void mmshim_plat_reserve_unmap(void *handle, mmshim_size count)
 
 	for (i = 0; i < count; i++)
 		set_pte(r->ptes[i], __pte(0));
-	if (mmshim_reserve_can_ipi()) {
+	/* Broadcast invalidations need no IPI: every CPU, in any context. */
+	if (MMSHIM_KFLUSH_BROADCAST || mmshim_reserve_can_ipi()) {
 		mmshim_reserve_flush_entries(r, count);
 		r->flush_ticket = 0;
 		return;
