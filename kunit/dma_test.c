@@ -768,6 +768,90 @@ static void dma_packet_misuse(struct kunit *test)
 
 /* An MDL a list or a MapTransfer still maps can be neither unlocked nor
  * freed: refused, the pages stay locked and the device still reaches them. */
+/*
+ * The attack a hostile process can stage: map a file it may only read
+ * (O_RDONLY, PROT_READ) and hand it to a driver that locks it with
+ * IoReadAccess and then has the device write into it (a METHOD_IN_DIRECT
+ * buffer used the wrong way). A transfer from the device is a write: it is
+ * refused before anything is mapped, for lists and MapTransfer, and the
+ * file's page cache keeps its bytes. The device may still read the buffer.
+ */
+#define DMA_RO_FILE "/mmshim-dma-ro-test"
+static void dma_device_never_writes_read_only_frames(struct kunit *test)
+{
+	static const char text[] = "the device must not write this";
+	char back[sizeof(text)] = "";
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a;
+	struct seen s = {};
+	struct file *rw, *ro;
+	unsigned long user;
+	loff_t pos = 0;
+	PVOID base = NULL;
+	ULONG len;
+	PMDL m;
+
+	rw = filp_open(DMA_RO_FILE, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (IS_ERR(rw)) {
+		kunit_skip(test, "no writable root file system");
+		return;
+	}
+	KUNIT_ASSERT_EQ(test, kernel_write(rw, text, sizeof(text), &pos), (ssize_t)sizeof(text));
+	filp_close(rw, NULL);
+	ro = filp_open(DMA_RO_FILE, O_RDONLY, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ro));
+	if (!mmshim_user_attach(test, dma_test_user_mm)) {
+		filp_close(ro, NULL);
+		return;
+	}
+	a = edu_adapter(test, &pdo);
+	user = vm_mmap(ro, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(user));
+	m = IoAllocateMdl((PVOID)user, 256, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_ASSERT_EQ(test, MmshimProbeAndLockPages(m, UserMode, IoReadAccess), STATUS_SUCCESS);
+
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_READ_ONLY_FRAMES,
+		      KUNIT_EXPECT_EQ(test, a->DmaOperations->GetScatterGatherList(a, pdo, m, (PVOID)user, 256,
+										   record, &s, FALSE),
+				      STATUS_INVALID_PARAMETER));
+	KUNIT_EXPECT_EQ(test, s.calls, 0);
+	/* The device reading the file is fine. */
+	EXPECT_NO_REPORT(test, KUNIT_EXPECT_EQ(test, a->DmaOperations->GetScatterGatherList(
+								     a, pdo, m, (PVOID)user, 256, record, &s, TRUE),
+					       STATUS_SUCCESS));
+	if (s.calls == 1) {
+		edu_dma_list(test, s.sgl, false);
+		a->DmaOperations->PutScatterGatherList(a, s.sgl, TRUE);
+	}
+	/* Packet-based DMA from the device: refused too, nothing mapped. */
+	{
+		struct control c = { .action = KeepObject };
+
+		KUNIT_EXPECT_EQ(test, a->DmaOperations->AllocateAdapterChannel(a, pdo, 1, controlled, &c),
+				STATUS_SUCCESS);
+		base = c.base;
+	}
+	if (base) {
+		len = 256;
+		EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_READ_ONLY_FRAMES,
+			      KUNIT_EXPECT_EQ(test, a->DmaOperations->MapTransfer(a, m, base, (PVOID)user, &len, FALSE)
+							    .QuadPart,
+					      0LL));
+		KUNIT_EXPECT_EQ(test, len, 0U);
+		a->DmaOperations->FreeAdapterChannel(a);
+	}
+	MmUnlockPages(m);
+	IoFreeMdl(m);
+	vm_munmap(user, PAGE_SIZE);
+	mmshim_user_detach();
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
+	pos = 0;
+	KUNIT_EXPECT_EQ(test, kernel_read(ro, back, sizeof(back), &pos), (ssize_t)sizeof(text));
+	KUNIT_EXPECT_STREQ(test, back, text);
+	filp_close(ro, NULL);
+}
+
 static void dma_mdl_unlock_while_mapped_is_refused(struct kunit *test)
 {
 	PDEVICE_OBJECT pdo;
@@ -1017,6 +1101,7 @@ static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_sgl_mdl_chain),
 	KUNIT_CASE(dma_sgl_beyond_the_preallocated_lists),
 	KUNIT_CASE(dma_sgl_locked_user_buffer),
+	KUNIT_CASE(dma_device_never_writes_read_only_frames),
 	KUNIT_CASE(dma_build_list_in_callers_buffer),
 	KUNIT_CASE(dma_common_buffers),
 	KUNIT_CASE(dma_misuse_is_reported),

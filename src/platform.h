@@ -560,6 +560,11 @@ enum mmshim_irql_context {
 #define MMSHIM_CTX_IRQS_OFF 16u
 /* The current context, as above. Atomic-safe. */
 unsigned int mmshim_plat_irql_context(void);
+/* Non-zero if interrupts are on and the caller is a task or a softirq: the
+ * IRQL is then at most DISPATCH_LEVEL (a raise above it turns interrupts
+ * off). One cheap test for the routines callable up to DISPATCH_LEVEL.
+ * Atomic-safe. */
+int mmshim_plat_irql_low_context(void);
 
 /* The raised-IRQL record of this CPU for the current context (one per
  * context, so an interrupt never sees the interrupted code's record). The

@@ -29,6 +29,7 @@
 #include "mdl.h"
 #include "pagealloc.h"
 #include "partial.h"
+#include "perm.h"
 #include "verifier.h"
 
 namespace mmshim::dma {
@@ -198,6 +199,8 @@ void refuse(uptr reason, uptr p2, uptr p3, const char *routine, const char *what
 
 bool irql_at_most_dispatch(const char *routine, void *caller)
 {
+	if (irql::at_most_dispatch())
+		return true;
 	const KIRQL irql = irql::get();
 	if (irql <= DISPATCH_LEVEL)
 		return true;
@@ -251,14 +254,31 @@ uptr holder_of(const MDL *m)
 	return h;
 }
 
+// A transfer from the device writes the MDL's frames: refused (reported)
+// if its owner could not write them - a read-only lock (IoReadAccess of a
+// file opened read-only, of untouched PROT_READ memory: the shared zero
+// page), kernel read-only data, or frames rewritten to such since the lock
+// (perm.h: the rule every mapping applies; a device write is a write).
+bool device_may_write(const MDL *m, const lock::Owner &owner, uptr pages, const char *routine, void *caller)
+{
+	if (!perm::read_only(m, owner, MmGetMdlPfnArray(const_cast<MDL *>(m)), pages))
+		return true;
+	violation(MMSHIM_DMA_READ_ONLY_FRAMES, reinterpret_cast<uptr>(m), pages, 0, routine,
+		  "a transfer from the device would write frames the MDL's owner cannot write (locked with "
+		  "IoReadAccess from read-only memory, or kernel read-only data): refused, nothing mapped",
+		  caller);
+	return false;
+}
+
 // Walk [CurrentVa, CurrentVa + length) over the MDL chain from `mdl`,
 // calling emit(m, fragment) for each page fragment in order (m: the MDL it
 // is in); emit returns false to stop early (success). Checks every MDL it
 // reads (reported, nothing changed on failure); with check_ram, that
-// every frame is RAM with a struct page.
+// every frame is RAM with a struct page; with device_writes (a transfer
+// from the device), that its owner could write every frame of each MDL.
 template <typename Emit>
-NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, Emit &&emit, const char *routine,
-		   void *caller)
+NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, bool device_writes, Emit &&emit,
+		   const char *routine, void *caller)
 {
 	uptr remaining = length, depth = 0;
 	for (MDL *m = mdl; remaining; m = m->Next) {
@@ -274,11 +294,24 @@ NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, Emi
 				  caller);
 			return STATUS_INVALID_PARAMETER;
 		}
+		uptr pages = 0;
+		if (!mdl::described_span(m, &pages) || pages > mdl::capacity_pages(m)) {
+			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_CORRUPT,
+					 reinterpret_cast<uptr>(m), pages, 0, routine,
+					 "malformed MDL: its range does not fit its PFN array", caller);
+			return STATUS_INVALID_PARAMETER;
+		}
 		// MDL_PAGES_LOCKED alone is judged by mmshim's records: a driver
 		// that sets it by hand on an MDL nothing locked is refused. (I/O
 		// space MDLs have no record; their frames are refused below.)
-		if (!(m->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL | MDL_IO_SPACE)) &&
-		    !lock::is_locked(m) && !pagealloc::owns_mdl(m)) {
+		// One lookup gives the lock and, for a transfer from the device,
+		// what its owner may write.
+		lock::Owner owner{};
+		const bool own_record = !(m->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL | MDL_IO_SPACE));
+		if (own_record || device_writes)
+			owner = lock::owner_of(m, device_writes ? MmGetMdlPfnArray(m) : nullptr,
+					       device_writes ? pages : 0);
+		if (own_record && !owner.locked && !pagealloc::owns_mdl(m)) {
 			violation(MMSHIM_DMA_MDL_NOT_LOCKED, reinterpret_cast<uptr>(m), m->MdlFlags, 1, routine,
 				  "MDL_PAGES_LOCKED is set, but neither MmProbeAndLockPages nor MmAllocatePagesForMdl "
 				  "holds the MDL's pages",
@@ -289,13 +322,8 @@ NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, Emi
 		unsigned long long token = 0;
 		if ((m->MdlFlags & MDL_PARTIAL) && !partial::check(m, &token, routine, caller))
 			return STATUS_INVALID_PARAMETER;
-		uptr pages = 0;
-		if (!mdl::described_span(m, &pages) || pages > mdl::capacity_pages(m)) {
-			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_CORRUPT,
-					 reinterpret_cast<uptr>(m), pages, 0, routine,
-					 "malformed MDL: its range does not fit its PFN array", caller);
+		if (device_writes && !device_may_write(m, owner, pages, routine, caller))
 			return STATUS_INVALID_PARAMETER;
-		}
 		uptr off = 0;
 		if (m == mdl) {
 			const uptr start = reinterpret_cast<uptr>(MmGetMdlVirtualAddress(m));
@@ -333,12 +361,12 @@ NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, Emi
 // most `cap` of them: a chain the driver changed since it was counted
 // fails instead of overrunning. Frames are checked to be RAM when counting.
 NTSTATUS walk(MDL *mdl, PVOID current_va, ULONG length, mmshim_dma_frag *out, uptr cap, uptr *count,
-	      const char *routine, void *caller)
+	      const char *routine, void *caller, bool device_writes = false)
 {
 	uptr n = 0;
 	bool overflow = false;
 	const NTSTATUS st = walk_each(
-		mdl, current_va, length, !out,
+		mdl, current_va, length, !out, device_writes,
 		[&](const MDL *, const mmshim_dma_frag &f) {
 			if (out) {
 				if (n == cap) {
@@ -815,7 +843,7 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 		// Frames are checked to be RAM by the map below, in the same pass
 		// that builds the scatterlist.
 		st = walk_each(
-			Mdl, CurrentVa, Length, false,
+			Mdl, CurrentVa, Length, false, !l->to_device,
 			[&](const MDL *m, const mmshim_dma_frag &f) {
 				if (count == l->capacity) {
 					overflow = true;
@@ -1236,7 +1264,7 @@ PHYSICAL_ADDRESS map_run(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, bool
 	const MDL *run_mdl = nullptr;
 	uptr bytes = 0, pages = 0;
 	const NTSTATUS st = walk_each(
-		Mdl, CurrentVa, want, false,
+		Mdl, CurrentVa, want, false, !to_device,
 		[&](const MDL *m, const mmshim_dma_frag &f) {
 			if (!pages) {
 				first = f;
@@ -1340,7 +1368,7 @@ PHYSICAL_ADDRESS map_bounce(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, u
 	uptr i = 0, pos = base, holder = 0;
 	const MDL *last = nullptr;
 	(void)walk_each(
-		Mdl, CurrentVa, want, false,
+		Mdl, CurrentVa, want, false, !to_device,
 		[&](const MDL *m, const mmshim_dma_frag &f) {
 			if (i == frags)
 				return false; // the chain grew since it was counted
@@ -1403,7 +1431,9 @@ PHYSICAL_ADDRESS map_transfer(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegist
 		return no_address();
 	}
 	uptr frags = 0;
-	if (!NT_SUCCESS(walk(Mdl, CurrentVa, want, nullptr, 0, &frags, routine, caller)))
+	// (A bounced transfer from the device is judged here, before it takes
+	// registers; map_run judges its own.)
+	if (!NT_SUCCESS(walk(Mdl, CurrentVa, want, nullptr, 0, &frags, routine, caller, !a->sg && !WriteToDevice)))
 		return no_address();
 	if (a->sg)
 		return map_run(a, Mdl, CurrentVa, want, WriteToDevice != FALSE, Length, routine, caller);
@@ -1774,7 +1804,7 @@ NTSTATUS map_transfer_ex(PDMA_ADAPTER DmaAdapter, PMDL Mdl, PVOID MapRegisterBas
 	PVOID va;
 	uptr frags = 0;
 	if (!at_offset(Mdl, Offset, &m, &va, routine, caller) ||
-	    !NT_SUCCESS(walk(m, va, want, nullptr, 0, &frags, routine, caller)))
+	    !NT_SUCCESS(walk(m, va, want, nullptr, 0, &frags, routine, caller, !a->sg && !WriteToDevice)))
 		return STATUS_INVALID_PARAMETER;
 	const bool to_device = WriteToDevice != FALSE;
 	ULONG done = 0, n = 0;

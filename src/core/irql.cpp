@@ -121,6 +121,8 @@ void undo_all(mmshim_irql_cpu *rec)
 
 KIRQL get() { return current(mmshim_plat_irql_context()); }
 
+bool at_most_dispatch() { return mmshim_plat_irql_low_context() || get() <= DISPATCH_LEVEL; }
+
 // KeRaiseIrql: returns the previous IRQL; a raise below it (or above
 // HIGH_LEVEL) is reported and changes nothing.
 KIRQL raise(KIRQL to, const char *routine, void *caller)

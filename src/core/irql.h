@@ -9,6 +9,9 @@ namespace mmshim::irql {
 
 // KeGetCurrentIrql.
 KIRQL get();
+// get() <= DISPATCH_LEVEL, answered without the raised-IRQL record when
+// interrupts are on in a task or softirq (the common case).
+bool at_most_dispatch();
 // KeRaiseIrql / KeLowerIrql with the routine named in reports.
 KIRQL raise(KIRQL to, const char *routine, void *caller);
 void lower(KIRQL to, const char *routine, void *caller);

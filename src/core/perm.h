@@ -4,6 +4,7 @@
 // VA pool) applies. docs/security.md.
 #pragma once
 
+#include "lock.h"
 #include "support.h"
 
 namespace mmshim::perm {
@@ -16,5 +17,9 @@ namespace mmshim::perm {
 // read-only data). pfns has `pages` entries, bounded by the caller.
 // Atomic-safe.
 bool read_only(const MDL *mdl, const PFN_NUMBER *pfns, uptr pages);
+
+// The same judgement given what lock::owner_of(mdl, pfns, pages) said, for
+// a caller that needed the lock record anyway (one lookup, not two).
+bool read_only(const MDL *mdl, const lock::Owner &owner, const PFN_NUMBER *pfns, uptr pages);
 
 } // namespace mmshim::perm

@@ -53,6 +53,17 @@ unsigned int mmshim_plat_irql_context(void)
 	return ctx;
 }
 
+/**
+ * mmshim_plat_irql_low_context() - interrupts on, in a task or a softirq?
+ *
+ * Then the IRQL is at most DISPATCH_LEVEL: every raise above it turns
+ * interrupts off. Atomic-safe.
+ */
+int mmshim_plat_irql_low_context(void)
+{
+	return !in_nmi() && !in_hardirq() && !irqs_disabled();
+}
+
 struct mmshim_irql_percpu {
 	struct mmshim_irql_cpu ctx[4]; /* indexed by enum mmshim_irql_context */
 };

@@ -1372,6 +1372,104 @@ TEST_F(PacketTest, MdlMappedByMapTransferIsNotReleased)
 	}
 }
 
+// A transfer from the device writes the MDL's frames: never frames their
+// owner could not write (docs/security.md). A read lock of read-only
+// kernel data, a nonpaged-pool MDL over it, a writable lock whose PFN the
+// driver rewrote to it, and a chain ending in it are refused for
+// transfers from the device, with nothing mapped; transfers to the device
+// (the device only reads) are not.
+TEST_F(PacketTest, DeviceNeverWritesFramesTheOwnerCannotWrite)
+{
+	fake::set_kva_read_only(kKernel + 4096, kKernel + 2 * 4096); // frame kPfn + 1
+	PDMA_ADAPTER a = Adapter();
+	PMDL ro = IoAllocateMdl(reinterpret_cast<PVOID>(kKernel + 4096), 4096, FALSE, FALSE, nullptr);
+	ASSERT_NE(ro, nullptr);
+	ASSERT_EQ(MmshimProbeAndLockPages(ro, KernelMode, IoReadAccess), STATUS_SUCCESS);
+	PVOID rva = MmGetMdlVirtualAddress(ro);
+	Seen seen;
+	fake::Report r;
+	EXPECT_REPORT_OUT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_READ_ONLY_FRAMES, &r,
+			  EXPECT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, ro, rva, 4096, Record, &seen, FALSE),
+				    STATUS_INVALID_PARAMETER));
+	EXPECT_EQ(r.params[1], reinterpret_cast<uptr>(ro));
+	EXPECT_EQ(seen.calls, 0);
+	EXPECT_TRUE(fake::dma_mappings().empty());
+	unsigned char buf[512] __attribute__((aligned(8)));
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_READ_ONLY_FRAMES,
+		      EXPECT_EQ(Ops(a)->BuildScatterGatherList(a, pdo_, ro, rva, 4096, Record, &seen, FALSE, buf,
+							       sizeof(buf)),
+				STATUS_INVALID_PARAMETER));
+	EXPECT_EQ(seen.calls, 0);
+	// The device reading them is fine.
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, ro, rva, 4096, Record, &seen, TRUE),
+				   STATUS_SUCCESS));
+	ASSERT_EQ(seen.calls, 1);
+	Ops(a)->PutScatterGatherList(a, seen.sgl, TRUE);
+
+	// Nonpaged pool over a writable page and the read-only one.
+	PMDL np = IoAllocateMdl(reinterpret_cast<PVOID>(kKernel), 2 * 4096, FALSE, FALSE, nullptr);
+	ASSERT_NE(np, nullptr);
+	MmBuildMdlForNonPagedPool(np);
+	seen.calls = 0;
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_READ_ONLY_FRAMES,
+		      EXPECT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, np, MmGetMdlVirtualAddress(np), 0x100, Record,
+							     &seen, FALSE),
+				STATUS_INVALID_PARAMETER));
+	EXPECT_EQ(seen.calls, 0);
+
+	// A writable lock, its frame rewritten by the driver to the read-only one.
+	PMDL w = Locked(kKernel + 2 * 4096, 4096);
+	PVOID wva = MmGetMdlVirtualAddress(w);
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, w, wva, 4096, Record, &seen, FALSE),
+				   STATUS_SUCCESS));
+	ASSERT_EQ(seen.calls, 1);
+	Ops(a)->PutScatterGatherList(a, seen.sgl, FALSE);
+	const PFN_NUMBER own = MmGetMdlPfnArray(w)[0];
+	MmGetMdlPfnArray(w)[0] = kPfn + 1;
+	seen.calls = 0;
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_READ_ONLY_FRAMES,
+		      EXPECT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, w, wva, 4096, Record, &seen, FALSE),
+				STATUS_INVALID_PARAMETER));
+	EXPECT_EQ(seen.calls, 0);
+	MmGetMdlPfnArray(w)[0] = own;
+
+	// A chain whose second MDL is the read lock: refused, nothing mapped.
+	w->Next = ro;
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_READ_ONLY_FRAMES,
+		      EXPECT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, w, wva, 2 * 4096, Record, &seen, FALSE),
+				STATUS_INVALID_PARAMETER));
+	EXPECT_EQ(seen.calls, 0);
+	EXPECT_TRUE(fake::dma_mappings().empty());
+	w->Next = nullptr;
+
+	// MapTransfer from the device: refused on both kinds of adapter; the
+	// registers stay free.
+	PVOID base = Channel(a, 1);
+	ULONG len = 4096;
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_READ_ONLY_FRAMES,
+		      EXPECT_EQ(Ops(a)->MapTransfer(a, ro, base, rva, &len, FALSE).QuadPart, 0));
+	EXPECT_EQ(len, 0u);
+	EXPECT_TRUE(fake::dma_ranges().empty());
+	len = 4096;
+	EXPECT_NO_REPORT(EXPECT_NE(Ops(a)->MapTransfer(a, ro, base, rva, &len, TRUE).QuadPart, 0));
+	EXPECT_TRUE(Ops(a)->FlushAdapterBuffers(a, ro, base, rva, 4096, TRUE));
+	Ops(a)->FreeAdapterChannel(a);
+	PDMA_ADAPTER b = NonSg();
+	base = Channel(b, 1);
+	len = 4096;
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_READ_ONLY_FRAMES,
+		      EXPECT_EQ(Ops(b)->MapTransfer(b, ro, base, rva, &len, FALSE).QuadPart, 0));
+	EXPECT_EQ(len, 0u);
+	EXPECT_EQ(Usage(2), 0u);
+	Ops(b)->FreeAdapterChannel(b);
+	PutClean(b);
+
+	Release(w);
+	IoFreeMdl(np);
+	Release(ro);
+	PutClean(a);
+}
+
 TEST_F(PacketTest, PagesLockedFlagWithoutALockIsRefused)
 {
 	PDMA_ADAPTER a = Adapter();

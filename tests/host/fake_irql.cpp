@@ -45,6 +45,12 @@ unsigned int mmshim_plat_irql_context(void)
 	return ctx;
 }
 
+int mmshim_plat_irql_low_context(void)
+{
+	const unsigned ctx = mmshim_plat_irql_context();
+	return !(ctx & MMSHIM_CTX_IRQS_OFF) && (ctx & MMSHIM_CTX_MASK) <= MMSHIM_CTX_SOFTIRQ;
+}
+
 struct mmshim_irql_cpu *mmshim_plat_irql_cpu(void)
 {
 	auto &s = irql();
