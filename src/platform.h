@@ -678,20 +678,29 @@ struct mmshim_dma_frag {
  * the Linux scatterlist. Atomic-safe. */
 mmshim_size mmshim_plat_dma_sg_size(mmshim_size count);
 
+/* One MDL's part of a transfer: @length bytes from @offset (below the page
+ * size) in the frame pfns[0], continuing through pfns[1], ... (the MDL's
+ * own PFN array, checked by the core to hold them). */
+struct mmshim_dma_run {
+	const unsigned long long *pfns;
+	unsigned int offset;
+	unsigned int length;
+};
+
 /*
- * Map @count fragments for @dev with dma_map_sg (DMA_TO_DEVICE if
- * @to_device, else DMA_FROM_DEVICE), building the scatterlist in @state
- * (mmshim_plat_dma_sg_size(@count) bytes). Every fragment's frame is
- * checked to be RAM with a struct page (mmshim_plat_pfn_is_ram) first: if
- * one is not, *@not_ram receives its index and 0 is returned with nothing
+ * Map the page fragments of @nruns runs, @count fragments in all, for @dev
+ * with dma_map_sg (DMA_TO_DEVICE if @to_device, else DMA_FROM_DEVICE),
+ * building the scatterlist in @state (mmshim_plat_dma_sg_size(@count)
+ * bytes) in one pass over the PFN arrays, each entry read once. Every
+ * frame is checked to be RAM with a struct page (mmshim_plat_pfn_is_ram):
+ * if one is not, *@not_ram receives it and 0 is returned with nothing
  * mapped. Returns the number of bus address ranges (1 .. @count: an IOMMU
  * may merge), read with mmshim_plat_dma_sg_elements(); 0 on failure with
- * nothing mapped (*@not_ram = @count unless a frame was refused).
- * Allocates nothing of its own (the DMA layer may, with GFP_ATOMIC).
- * Atomic-safe.
+ * nothing mapped (*@not_ram = ~0 unless a frame was refused). Allocates
+ * nothing of its own (the DMA layer may, with GFP_ATOMIC). Atomic-safe.
  */
-mmshim_size mmshim_plat_dma_map_sg(void *dev, void *state, const struct mmshim_dma_frag *frags,
-				   mmshim_size count, int to_device, mmshim_size *not_ram);
+mmshim_size mmshim_plat_dma_map_runs(void *dev, void *state, const struct mmshim_dma_run *runs, mmshim_size nruns,
+				     mmshim_size count, int to_device, unsigned long long *not_ram);
 /* One mapped range, laid out as Windows' SCATTER_GATHER_ELEMENT (the core
  * checks that), so the glue fills a driver's list in one pass. */
 struct mmshim_dma_element {

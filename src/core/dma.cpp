@@ -56,7 +56,8 @@ struct List {
 	List *next_free; // in the adapter's cache
 	uptr capacity;   // fragments the block holds
 	uptr frags;      // fragments mapped
-	mmshim_dma_frag *frag;
+	mmshim_dma_run *run; // per MDL of the chain: its part (capacity: one per fragment)
+	uptr runs;
 	dmause::Use *use; // per MDL of the chain the list covers: it, and a partial's holder
 	uptr uses;
 	void *sg_state;
@@ -152,6 +153,8 @@ constinit uptr g_runs = 0;
 
 constexpr uptr align8(uptr v) { return (v + 7) & ~uptr{7}; }
 
+// The glue reads the MDLs' PFN arrays as 64-bit frame numbers.
+static_assert(sizeof(PFN_NUMBER) == sizeof(unsigned long long));
 // The glue writes a list's elements directly (mmshim_plat_dma_sg_elements).
 static_assert(sizeof(mmshim_dma_element) == sizeof(SCATTER_GATHER_ELEMENT));
 static_assert(__builtin_offsetof(mmshim_dma_element, bus) == __builtin_offsetof(SCATTER_GATHER_ELEMENT, Address));
@@ -163,7 +166,7 @@ uptr sgl_bytes(uptr n) { return sizeof(SCATTER_GATHER_LIST) + n * sizeof(SCATTER
 // Bytes of a list block for n fragments.
 uptr block_bytes(uptr n)
 {
-	return align8(sgl_bytes(n)) + align8(sizeof(List)) + n * sizeof(mmshim_dma_frag) +
+	return align8(sgl_bytes(n)) + align8(sizeof(List)) + n * sizeof(mmshim_dma_run) +
 	       2 * n * sizeof(dmause::Use) + align8(mmshim_plat_dma_sg_size(n));
 }
 
@@ -174,9 +177,9 @@ List *lay_out(void *mem, uptr n)
 	auto *l = reinterpret_cast<List *>(base + align8(sgl_bytes(n)));
 	*l = List{};
 	l->capacity = n;
-	l->frag = reinterpret_cast<mmshim_dma_frag *>(reinterpret_cast<unsigned char *>(l) + align8(sizeof(List)));
-	l->use = reinterpret_cast<dmause::Use *>(reinterpret_cast<unsigned char *>(l->frag) +
-						  n * sizeof(mmshim_dma_frag));
+	l->run = reinterpret_cast<mmshim_dma_run *>(reinterpret_cast<unsigned char *>(l) + align8(sizeof(List)));
+	l->use = reinterpret_cast<dmause::Use *>(reinterpret_cast<unsigned char *>(l->run) +
+						  n * sizeof(mmshim_dma_run));
 	l->sg_state = reinterpret_cast<unsigned char *>(l->use) + 2 * n * sizeof(dmause::Use);
 	return l;
 }
@@ -270,14 +273,19 @@ bool device_may_write(const MDL *m, const lock::Owner &owner, uptr pages, const 
 	return false;
 }
 
+// What a walk's emitter says after each piece.
+enum class Step { kNext, kStop, kFail };
+
 // Walk [CurrentVa, CurrentVa + length) over the MDL chain from `mdl`,
-// calling emit(m, fragment) for each page fragment in order (m: the MDL it
-// is in); emit returns false to stop early (success). Checks every MDL it
-// reads (reported, nothing changed on failure); with check_ram, that
-// every frame is RAM with a struct page; with device_writes (a transfer
-// from the device), that its owner could write every frame of each MDL.
-template <typename Emit>
-NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, bool device_writes, Emit &&emit,
+// calling emit(m, pfns, offset, bytes) once per MDL for its part of the
+// transfer: `bytes` from `offset` (below the page size) in frame pfns[0],
+// on through pfns[1], ... (m's own PFN array, checked to hold them).
+// emit returns kStop to stop early (success), kFail after reporting.
+// Checks every MDL it reads (reported, nothing changed on failure); with
+// device_writes (a transfer from the device), that its owner could write
+// every frame of each MDL.
+template <typename EmitRun>
+NTSTATUS walk_runs(MDL *mdl, PVOID current_va, ULONG length, bool device_writes, EmitRun &&emit,
 		   const char *routine, void *caller)
 {
 	uptr remaining = length, depth = 0;
@@ -295,7 +303,8 @@ NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, boo
 			return STATUS_INVALID_PARAMETER;
 		}
 		uptr pages = 0;
-		if (!mdl::described_span(m, &pages) || pages > mdl::capacity_pages(m)) {
+		const uptr cap = mdl::capacity_pages(m);
+		if (!mdl::described_span(m, &pages) || pages > cap) {
 			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_CORRUPT,
 					 reinterpret_cast<uptr>(m), pages, 0, routine,
 					 "malformed MDL: its range does not fit its PFN array", caller);
@@ -303,7 +312,7 @@ NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, boo
 		}
 		// MDL_PAGES_LOCKED alone is judged by mmshim's records: a driver
 		// that sets it by hand on an MDL nothing locked is refused. (I/O
-		// space MDLs have no record; their frames are refused below.)
+		// space MDLs have no record; their frames are refused by the map.)
 		// One lookup gives the lock and, for a transfer from the device,
 		// what its owner may write.
 		lock::Owner owner{};
@@ -324,37 +333,68 @@ NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, boo
 			return STATUS_INVALID_PARAMETER;
 		if (device_writes && !device_may_write(m, owner, pages, routine, caller))
 			return STATUS_INVALID_PARAMETER;
+		// Read once: what is used below is checked against the PFN
+		// array's capacity again, whatever another CPU writes meanwhile.
+		const uptr byte_count = __atomic_load_n(&m->ByteCount, __ATOMIC_RELAXED);
+		const uptr byte_offset = __atomic_load_n(&m->ByteOffset, __ATOMIC_RELAXED);
 		uptr off = 0;
 		if (m == mdl) {
 			const uptr start = reinterpret_cast<uptr>(MmGetMdlVirtualAddress(m));
 			const uptr va = reinterpret_cast<uptr>(current_va);
-			if (va < start || va - start >= m->ByteCount) {
+			if (va < start || va - start >= byte_count) {
 				violation(MMSHIM_DMA_BAD_CURRENT_VA, reinterpret_cast<uptr>(m), va, start, routine,
 					  "CurrentVa is outside the MDL's described range", caller);
 				return STATUS_INVALID_PARAMETER;
 			}
 			off = va - start;
 		}
-		const uptr avail = m->ByteCount - off;
-		uptr left = avail < remaining ? avail : remaining;
-		uptr pos = m->ByteOffset + off;
+		const uptr avail = byte_count - off;
+		const uptr left = avail < remaining ? avail : remaining;
+		const uptr pos = byte_offset + off;
 		remaining -= left;
-		while (left) {
-			const uptr in = pos & kPageMask;
-			const uptr chunk = kPageSize - in < left ? kPageSize - in : left;
-			const PFN_NUMBER pfn = MmGetMdlPfnArray(m)[pos >> PAGE_SHIFT];
-			if (check_ram && !mmshim_plat_pfn_is_ram(pfn)) {
-				not_ram(m, pfn, routine, caller);
-				return STATUS_INVALID_PARAMETER;
-			}
-			if (!emit(static_cast<const MDL *>(m),
-				  mmshim_dma_frag{pfn, static_cast<unsigned>(in), static_cast<unsigned>(chunk)}))
-				return STATUS_SUCCESS;
-			pos += chunk;
-			left -= chunk;
+		if (!left)
+			continue;
+		if (byte_offset >= kPageSize || (pos >> PAGE_SHIFT) + span_pages(pos & kPageMask, left) > cap) {
+			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_CORRUPT,
+					 reinterpret_cast<uptr>(m), cap, 1, routine,
+					 "malformed MDL: it changed while it was being read", caller);
+			return STATUS_INVALID_PARAMETER;
 		}
+		const Step step = emit(static_cast<const MDL *>(m), MmGetMdlPfnArray(m) + (pos >> PAGE_SHIFT),
+				       pos & kPageMask, left);
+		if (step == Step::kStop)
+			return STATUS_SUCCESS;
+		if (step == Step::kFail)
+			return STATUS_INVALID_PARAMETER;
 	}
 	return STATUS_SUCCESS;
+}
+
+// walk_runs, calling emit(m, fragment) for each page fragment in order (m:
+// the MDL it is in); emit returns false to stop early (success). With
+// check_ram, every frame is checked to be RAM with a struct page.
+template <typename Emit>
+NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, bool device_writes, Emit &&emit,
+		   const char *routine, void *caller)
+{
+	return walk_runs(
+		mdl, current_va, length, device_writes,
+		[&](const MDL *m, const PFN_NUMBER *p, uptr in, uptr left) {
+			while (left) {
+				const uptr chunk = kPageSize - in < left ? kPageSize - in : left;
+				const PFN_NUMBER pfn = *p++;
+				if (check_ram && !mmshim_plat_pfn_is_ram(pfn)) {
+					not_ram(m, pfn, routine, caller);
+					return Step::kFail;
+				}
+				if (!emit(m, mmshim_dma_frag{pfn, static_cast<unsigned>(in), static_cast<unsigned>(chunk)}))
+					return Step::kStop;
+				left -= chunk;
+				in = 0;
+			}
+			return Step::kNext;
+		},
+		routine, caller);
 }
 
 // walk_each counting the fragments into *count and, if `out`, writing at
@@ -836,27 +876,26 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 	l->adapter = a;
 	l->to_device = WriteToDevice != FALSE;
 	{
-		// The fragments, and the MDLs of the chain they come from.
-		uptr count = 0, uses = 0;
+		// Each MDL's part, and the MDLs of the chain (and partials'
+		// holders) the list covers. The glue reads the frames from the
+		// PFN arrays as it builds the scatterlist.
+		uptr count = 0, runs = 0, uses = 0;
 		bool overflow = false;
-		const MDL *last = nullptr;
-		// Frames are checked to be RAM by the map below, in the same pass
-		// that builds the scatterlist.
-		st = walk_each(
-			Mdl, CurrentVa, Length, false, !l->to_device,
-			[&](const MDL *m, const mmshim_dma_frag &f) {
-				if (count == l->capacity) {
+		st = walk_runs(
+			Mdl, CurrentVa, Length, !l->to_device,
+			[&](const MDL *m, const PFN_NUMBER *p, uptr in, uptr bytes) {
+				const uptr k = span_pages(in, bytes);
+				if (k > l->capacity - count) {
 					overflow = true;
-					return false;
+					return Step::kStop;
 				}
-				l->frag[count++] = f;
-				if (m != last) {
-					l->use[uses++].link.key = reinterpret_cast<uptr>(m);
-					if (const uptr h = holder_of(m))
-						l->use[uses++].link.key = h;
-					last = m;
-				}
-				return true;
+				l->run[runs++] = mmshim_dma_run{reinterpret_cast<const unsigned long long *>(p),
+								static_cast<unsigned>(in), static_cast<unsigned>(bytes)};
+				count += k;
+				l->use[uses++].link.key = reinterpret_cast<uptr>(m);
+				if (const uptr h = holder_of(m))
+					l->use[uses++].link.key = h;
+				return Step::kNext;
 			},
 			routine, caller);
 		if (NT_SUCCESS(st) && overflow) {
@@ -865,14 +904,16 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 			st = STATUS_INVALID_PARAMETER;
 		}
 		n = count;
+		l->runs = runs;
 		l->uses = uses;
 	}
 	l->frags = n;
-	mmshim_size bad_frame = n;
-	const uptr mapped =
-		NT_SUCCESS(st) ? mmshim_plat_dma_map_sg(a->dev, l->sg_state, l->frag, n, l->to_device, &bad_frame) : 0;
-	if (NT_SUCCESS(st) && bad_frame < n) {
-		not_ram(Mdl, l->frag[bad_frame].pfn, routine, caller);
+	unsigned long long bad_frame = ~0ULL;
+	const uptr mapped = NT_SUCCESS(st) ? mmshim_plat_dma_map_runs(a->dev, l->sg_state, l->run, l->runs, n,
+								      l->to_device, &bad_frame)
+					   : 0;
+	if (NT_SUCCESS(st) && bad_frame != ~0ULL) {
+		not_ram(Mdl, bad_frame, routine, caller);
 		st = STATUS_INVALID_PARAMETER;
 	}
 	if (!mapped || mapped > n) {

@@ -160,44 +160,64 @@ static enum dma_data_direction mmshim_dir(int to_device)
 }
 
 /**
- * mmshim_plat_dma_map_sg() - dma_map_sg() of @count page fragments. Atomic-safe.
+ * mmshim_plat_dma_map_runs() - dma_map_sg() of the page fragments of MDL runs. Atomic-safe.
  * @dev: the device.
  * @state: mmshim_plat_dma_sg_size(@count) bytes for the scatterlist.
- * @frags: the fragments.
- * @count: how many, at least 1.
+ * @runs: each MDL's part: its PFN array from the first frame, offset, bytes.
+ * @nruns: how many.
+ * @count: the page fragments of all runs, at least 1.
  * @to_device: DMA_TO_DEVICE if non-zero, else DMA_FROM_DEVICE.
- * @not_ram: receives the index of the first fragment whose frame has no
- *           struct page (nothing mapped then), else @count.
+ * @not_ram: receives the first frame with no struct page (nothing mapped
+ *           then), else ~0.
+ *
+ * The scatterlist is built straight from the PFN arrays, one entry per
+ * page fragment, each PFN read once.
  *
  * Return: the number of mapped ranges, or 0 with nothing mapped.
  */
-mmshim_size mmshim_plat_dma_map_sg(void *dev, void *state, const struct mmshim_dma_frag *frags,
-				   mmshim_size count, int to_device, mmshim_size *not_ram)
+mmshim_size mmshim_plat_dma_map_runs(void *dev, void *state, const struct mmshim_dma_run *runs, mmshim_size nruns,
+				     mmshim_size count, int to_device, unsigned long long *not_ram)
 {
 	struct scatterlist *sgl = state;
 	unsigned long long valid = ~0ULL;
-	mmshim_size i;
+	mmshim_size r, i = 0;
 	int n;
 
-	*not_ram = count;
+	*not_ram = ~0ULL;
 	if (!count || count > INT_MAX)
 		return 0;
 	sg_init_table(sgl, count);
-	for (i = 0; i < count; i++) {
-		/* RAM as mmshim_plat_pfn_is_ram() says, asked per subsection */
-		if (!mmshim_pfn_valid_cached(frags[i].pfn, &valid)) {
-			*not_ram = i;
-			return 0;
+	for (r = 0; r < nruns; r++) {
+		const unsigned long long *p = runs[r].pfns;
+		unsigned int off = runs[r].offset;
+		unsigned long left = runs[r].length;
+
+		while (left) {
+			unsigned int chunk = min_t(unsigned long, PAGE_SIZE - off, left);
+			unsigned long long pfn = READ_ONCE(*p);
+
+			if (i == count)
+				return 0; /* more fragments than the core counted: not reached */
+			/* RAM as mmshim_plat_pfn_is_ram() says, asked per subsection */
+			if (!mmshim_pfn_valid_cached(pfn, &valid)) {
+				*not_ram = pfn;
+				return 0;
+			}
+			sg_set_page(&sgl[i++], pfn_to_page(pfn), chunk, off);
+			p++;
+			left -= chunk;
+			off = 0;
 		}
-		sg_set_page(&sgl[i], pfn_to_page(frags[i].pfn), frags[i].length, frags[i].offset);
 	}
+	if (i != count)
+		return 0; /* not reached: the core counts the same fragments */
 	n = dma_map_sg_attrs(dev, sgl, count, mmshim_dir(to_device), DMA_ATTR_NO_WARN);
 	return n > 0 ? n : 0;
 }
 
 /**
  * mmshim_plat_dma_sg_elements() - the mapped ranges of a scatterlist. Atomic-safe.
- * @state: the scatterlist mapped by mmshim_plat_dma_map_sg().
+ * @state: the scatterlist mapped by mmshim_plat_dma_map_runs().
  * @count: at most the count it returned.
  * @out: receives sg_dma_address() and sg_dma_len() of each.
  */
@@ -218,8 +238,8 @@ void mmshim_plat_dma_sg_elements(const void *state, mmshim_size count, struct mm
  * mmshim_plat_dma_unmap_sg() - dma_unmap_sg(). Atomic-safe.
  * @dev: the device.
  * @state: the scatterlist.
- * @count: the fragment count given to mmshim_plat_dma_map_sg().
- * @to_device: as given to mmshim_plat_dma_map_sg().
+ * @count: the fragment count given to mmshim_plat_dma_map_runs().
+ * @to_device: as given to mmshim_plat_dma_map_runs().
  */
 void mmshim_plat_dma_unmap_sg(void *dev, void *state, mmshim_size count, int to_device)
 {

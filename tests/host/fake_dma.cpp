@@ -188,14 +188,29 @@ void mmshim_plat_dma_free_coherent(void *dev, mmshim_size size, void *va, unsign
 
 mmshim_size mmshim_plat_dma_sg_size(mmshim_size count) { return count * sizeof(fake::Sg); }
 
-mmshim_size mmshim_plat_dma_map_sg(void *dev, void *state, const struct mmshim_dma_frag *frags,
-				   mmshim_size count, int to_device, mmshim_size *not_ram)
+mmshim_size mmshim_plat_dma_map_runs(void *dev, void *state, const struct mmshim_dma_run *runs, mmshim_size nruns,
+				     mmshim_size count, int to_device, unsigned long long *not_ram)
 {
 	auto &d = fake::dma();
-	*not_ram = count;
+	*not_ram = ~0ULL;
+	// The runs as page fragments, as the glue walks them.
+	std::vector<mmshim_dma_frag> all;
+	for (mmshim_size r = 0; r < nruns; r++) {
+		unsigned off = runs[r].offset;
+		unsigned long left = runs[r].length;
+		fake::rule(off < 4096 && left > 0, "run with an offset beyond a page or no bytes");
+		for (const unsigned long long *p = runs[r].pfns; left; p++) {
+			const unsigned chunk = static_cast<unsigned>(left < 4096 - off ? left : 4096 - off);
+			all.push_back({*p, off, chunk});
+			left -= chunk;
+			off = 0;
+		}
+	}
+	fake::rule(all.size() == count, "the fragment count does not match the runs");
+	const mmshim_dma_frag *frags = all.data();
 	for (mmshim_size i = 0; i < count; i++) {
 		if (!mmshim_plat_pfn_is_ram(frags[i].pfn)) {
-			*not_ram = i;
+			*not_ram = frags[i].pfn;
 			return 0;
 		}
 	}
