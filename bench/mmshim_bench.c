@@ -9,6 +9,12 @@
  * of the per-round ratios), so a burst of host noise in a few rounds (qemu
  * TCG on a shared machine) does not move the result. The module holds
  * nothing once loaded; the init script unloads it.
+ *
+ * With profile=<pages> (make bench MMSHIM_BENCH_PROFILE=<pages>), each case
+ * of that size is also run under a sampling profiler (profile() below) and
+ * the functions its samples fall in are printed, for mmshim and for Linux:
+ *   bench: profile <case> pages=<n> mmshim|linux samples=<n>
+ *   bench:   <percent> <function>
  */
 #include <linux/module.h>
 #include <mmshim/linux.h> /* MMSHIM_IMPORT_NS() */
@@ -29,6 +35,9 @@
 #include <linux/cpumask.h>
 #include <linux/sched/mm.h>
 #include <asm/tlbflush.h>
+#include <linux/hrtimer.h>
+#include <linux/kallsyms.h>
+#include <asm/irq_regs.h>
 #include "../src/glue/compat.h" /* kernel-version differences */
 #include <wdm.h>
 
@@ -110,6 +119,92 @@ static u64 time_it(bench_fn fn, struct bench_ctx *c, unsigned int iters)
 }
 
 /*
+ * The sampling profiler: an hrtimer pinned to this CPU fires every
+ * PROF_PERIOD_NS while a case runs and records the interrupted kernel
+ * address; the samples are then counted per function (kallsyms). Read the
+ * result with two caveats of qemu TCG: a timer interrupt is taken only
+ * between translated blocks, so samples fall on block starts (often a
+ * function's first instruction or the return point after a call), and a
+ * section that runs with interrupts off is counted where they come back on
+ * (_raw_spin_unlock_irqrestore, for one).
+ */
+static unsigned int profile_pages;
+module_param_named(profile, profile_pages, uint, 0444);
+MODULE_PARM_DESC(profile, "also profile every case of this many pages (0: none)");
+
+#define PROF_SAMPLES 100000
+#define PROF_PERIOD_NS 7000
+#define PROF_FUNCTIONS 64
+struct prof_fn {
+	char name[KSYM_NAME_LEN];
+	unsigned int n;
+};
+static struct {
+	unsigned long ip[PROF_SAMPLES];
+	unsigned int n;
+	struct hrtimer timer;
+	struct prof_fn fn[PROF_FUNCTIONS];
+} *prof;
+
+static enum hrtimer_restart prof_tick(struct hrtimer *t)
+{
+	struct pt_regs *regs = get_irq_regs();
+
+	if (regs && !user_mode(regs) && prof->n < PROF_SAMPLES)
+		prof->ip[prof->n++] = instruction_pointer(regs);
+	hrtimer_forward_now(t, ns_to_ktime(PROF_PERIOD_NS));
+	return HRTIMER_RESTART;
+}
+
+static void profile(const char *name, const char *side, struct bench_ctx *c, bench_fn fn, unsigned int iters)
+{
+	unsigned int i, j, functions = 0, other = 0;
+	char buf[KSYM_SYMBOL_LEN];
+
+	prof = vzalloc(sizeof(*prof));
+	if (!prof)
+		return;
+	hrtimer_init(&prof->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+	prof->timer.function = prof_tick;
+	migrate_disable(); /* the timer samples this CPU; the case may still sleep */
+	hrtimer_start(&prof->timer, ns_to_ktime(PROF_PERIOD_NS), HRTIMER_MODE_REL_PINNED);
+	fn(c, iters);
+	hrtimer_cancel(&prof->timer);
+	migrate_enable();
+	for (i = 0; i < prof->n; i++) {
+		sprint_symbol_no_offset(buf, prof->ip[i]);
+		for (j = 0; j < functions && strcmp(prof->fn[j].name, buf); j++)
+			;
+		if (j == functions) {
+			if (functions == PROF_FUNCTIONS) {
+				other++;
+				continue;
+			}
+			strscpy(prof->fn[functions++].name, buf, KSYM_NAME_LEN);
+		}
+		prof->fn[j].n++;
+	}
+	pr_info("bench: profile %s pages=%u %s samples=%u\n", name, c->pages, side, prof->n);
+	/* The functions with at least 1% of the samples, most first. */
+	while (prof->n) {
+		unsigned int best = 0;
+
+		for (j = 1; j < functions; j++)
+			if (prof->fn[j].n > prof->fn[best].n)
+				best = j;
+		if (!functions || prof->fn[best].n * 100 < prof->n)
+			break;
+		pr_info("bench:   %3u.%u%% %s\n", prof->fn[best].n * 100 / prof->n,
+			prof->fn[best].n * 1000 / prof->n % 10, prof->fn[best].name);
+		prof->fn[best].n = 0;
+	}
+	if (other)
+		pr_info("bench:   (%u samples in functions not counted)\n", other);
+	vfree(prof);
+	prof = NULL;
+}
+
+/*
  * ROUNDS rounds of `iters` calls each of ours and raw, alternating which
  * goes first so that lazily deferred work (vunmap's purge, for one) left by
  * one side is paid by each side equally often. Prints the medians.
@@ -137,6 +232,10 @@ static void run_case(const char *name, struct bench_ctx *c, bench_fn ours, bench
 	}
 	report(name, c->pages, res, iters);
 	kfree(res);
+	if (profile_pages && c->pages == profile_pages) {
+		profile(name, "mmshim", c, ours, 100 * iters);
+		profile(name, "linux", c, raw, 100 * iters);
+	}
 }
 
 static void ours_map(struct bench_ctx *c, unsigned int iters)

@@ -16,8 +16,10 @@ stage_sources "$out/mmshim"
 build_module "$hdr" "$out/mmshim" > "$out/build.log" 2>&1
 build_module "$hdr" "$out/mmshim/bench" MMSHIM_DIR="$out/mmshim" >> "$out/build.log" 2>&1
 echo "mmshim mmshim_bench" > "$out/modules.txt"
+# MMSHIM_BENCH_PROFILE=<pages>: also profile each case of that size.
+echo "profile=${MMSHIM_BENCH_PROFILE:-0}" > "$out/mmshim_bench.args"
 make_initramfs "$out/initrd.gz" "$REPO/tests/vm/stock-init.sh" "$out/modules.txt" \
-	"$out/mmshim/mmshim.ko" "$out/mmshim/bench/mmshim_bench.ko"
+	"$out/mmshim/mmshim.ko" "$out/mmshim/bench/mmshim_bench.ko" "$out/mmshim_bench.args"
 log "bench: booting Debian $ABI in qemu (accelerator: ${MMSHIM_ACCEL:-probed})"
 run_vm "$vmlinuz" "$out/initrd.gz" "$out/console.log" "$out/output.log" "quiet"
 tr -d '\r' < "$out/output.log" | sed -n 's/^\[ *[0-9.]*\] bench: //p' | tee "$out/results.txt"

@@ -21,7 +21,9 @@ fi
 echo "MMSHIM-UNAME $(uname -r)" >&3
 loaded=""
 for m in $(cat /modules.txt); do
-	if insmod "/$m.ko"; then
+	# Parameters for a module, if the harness gave any (/<module>.args).
+	# shellcheck disable=SC2046
+	if insmod "/$m.ko" $(cat "/$m.args" 2>/dev/null); then
 		echo "MMSHIM-OK insmod $m" >&3
 		loaded="$m $loaded"
 	else
