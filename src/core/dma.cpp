@@ -146,6 +146,52 @@ constexpr ULONG kMaxBouncePages = 256;
 
 constinit KeyedTable<16> g_devices;
 constinit KeyedTable<32> g_adapters;
+
+// The live adapters again, as a set of their public addresses that is read
+// without a lock (adapter_of runs on every DMA call). Open addressing with
+// linear probing; entered and removed under the DMA lock. A slot goes from
+// empty to an address, from an address to kGone, from kGone to another
+// address, and never back to empty, so a lookup that probes from a live
+// adapter's home slot always reaches it. A full set keeps an adapter only
+// in g_adapters (found there, under the lock).
+constexpr uptr kLiveSlots = 256;
+constexpr uptr kGone = 1;
+constinit uptr g_live[kLiveSlots] = {};
+
+uptr live_home(uptr key) { return static_cast<uptr>(((key >> 4) * 0x9E3779B97F4A7C15ULL) >> 56) & (kLiveSlots - 1); }
+
+void live_add_locked(uptr key)
+{
+	for (uptr i = 0, s = live_home(key); i < kLiveSlots; i++, s = (s + 1) & (kLiveSlots - 1)) {
+		const uptr v = g_live[s];
+		if (v == 0 || v == kGone) {
+			__atomic_store_n(&g_live[s], key, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
+void live_remove_locked(uptr key)
+{
+	for (uptr i = 0, s = live_home(key); i < kLiveSlots && g_live[s]; i++, s = (s + 1) & (kLiveSlots - 1)) {
+		if (g_live[s] == key) {
+			__atomic_store_n(&g_live[s], kGone, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
+bool live_has(uptr key)
+{
+	for (uptr i = 0, s = live_home(key); i < kLiveSlots; i++, s = (s + 1) & (kLiveSlots - 1)) {
+		const uptr v = __atomic_load_n(&g_live[s], __ATOMIC_ACQUIRE);
+		if (v == key)
+			return true;
+		if (v == 0)
+			return false;
+	}
+	return false;
+}
 constinit KeyedTable<256> g_lists;
 constinit KeyedTable<64> g_buffers;
 // MapTransfer runs not yet flushed, over every adapter (under the DMA lock).
@@ -230,6 +276,11 @@ void bad_adapter(PDMA_ADAPTER a, const char *routine, void *caller)
 // The live adapter behind a driver's pointer, or nullptr (reported).
 Adapter *adapter_of(PDMA_ADAPTER a, const char *routine, void *caller)
 {
+	// A driver that puts its adapter on one CPU while using it on another
+	// races either way: the lock below only makes the lookup exact.
+	if (a && live_has(reinterpret_cast<uptr>(a)))
+		return reinterpret_cast<Adapter *>(reinterpret_cast<unsigned char *>(a) -
+						   __builtin_offsetof(Adapter, pub));
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
 		if (KeyedLink *l = g_adapters.find(reinterpret_cast<uptr>(a)))
@@ -639,6 +690,8 @@ VOID put_dma_adapter(PDMA_ADAPTER DmaAdapter)
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
 		l = g_adapters.take(reinterpret_cast<uptr>(DmaAdapter));
+		if (l)
+			live_remove_locked(reinterpret_cast<uptr>(DmaAdapter));
 	}
 	if (!l) {
 		bad_adapter(DmaAdapter, routine, caller);
@@ -2044,6 +2097,11 @@ void release_all_at_unload()
 		release_children(a);
 		free_adapter(a);
 	});
+	{
+		LockGuard guard(MMSHIM_LOCK_DMA);
+		for (uptr &slot : g_live)
+			__atomic_store_n(&slot, 0, __ATOMIC_RELAXED);
+	}
 	if (leaked)
 		violation(MMSHIM_DMA_ADAPTER_LEAKED_AT_UNLOAD, leaked, 0, 0, "mmshim unload",
 			  "DMA adapters were never put; mmshim releases them with their lists and common buffers",
@@ -2176,6 +2234,7 @@ extern "C" PDMA_ADAPTER IoGetDmaAdapter(PDEVICE_OBJECT PhysicalDeviceObject,
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
 		g_adapters.insert(&a->link, reinterpret_cast<uptr>(&a->pub));
+		live_add_locked(reinterpret_cast<uptr>(&a->pub));
 	}
 	*NumberOfMapRegisters = a->map_registers;
 	return &a->pub;

@@ -6,6 +6,7 @@
 // verifier check, failure injection, and release at unload.
 #include "test_support.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -623,6 +624,57 @@ TEST_F(DmaTest, BuildScatterGatherListUsesTheCallersBuffer)
 	EXPECT_TRUE(fake::dma_mappings().empty());
 	Release(m);
 	PutClean(a);
+}
+
+// Adapters are found without a lock through a fixed set of 256 slots;
+// more live adapters than that, and slots freed and reused, still find
+// exactly the live ones, and a put adapter is reported as such.
+TEST_F(DmaTest, ManyAdaptersAreFoundAndPutOnesAreNot)
+{
+	auto info_of = [](PDMA_ADAPTER caller_ops, PDMA_ADAPTER a) {
+		DMA_ADAPTER_INFO info{};
+		info.Version = DMA_ADAPTER_INFO_VERSION1;
+		return Ops(caller_ops)->GetDmaAdapterInfo(a, &info);
+	};
+	std::vector<PDMA_ADAPTER> live;
+	for (int i = 0; i < 300; i++) {
+		live.push_back(Adapter());
+		ASSERT_NE(live.back(), nullptr);
+	}
+	for (PDMA_ADAPTER a : live)
+		EXPECT_NO_REPORT(EXPECT_EQ(info_of(a, a), STATUS_SUCCESS));
+	// Put every other one (their slots become reusable), then make more.
+	std::vector<PDMA_ADAPTER> put;
+	for (size_t i = 0; i < live.size(); i += 2) {
+		PutClean(live[i]);
+		put.push_back(live[i]);
+		live[i] = nullptr;
+	}
+	for (int i = 0; i < 100; i++)
+		live.push_back(Adapter());
+	for (PDMA_ADAPTER a : live) {
+		if (a) {
+			EXPECT_NO_REPORT(EXPECT_EQ(info_of(a, a), STATUS_SUCCESS));
+		}
+	}
+	// A put adapter whose address no new adapter took is refused.
+	int refused = 0;
+	for (PDMA_ADAPTER p : put) {
+		if (std::find(live.begin(), live.end(), p) != live.end())
+			continue;
+		EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_BAD_ADAPTER,
+			      EXPECT_EQ(info_of(live[1], p), STATUS_INVALID_PARAMETER));
+		refused++;
+	}
+	EXPECT_GT(refused, 0);
+	for (PDMA_ADAPTER a : live) {
+		if (a) {
+			PutClean(a);
+		}
+	}
+	SIZE_T adapters = 1;
+	MmshimDmaUsage(&adapters, nullptr, nullptr);
+	EXPECT_EQ(adapters, 0u);
 }
 
 TEST_F(DmaTest, UnloadReleasesWhatDriversLeft)
