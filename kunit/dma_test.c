@@ -789,7 +789,7 @@ static void dma_device_never_writes_read_only_frames(struct kunit *test)
 	loff_t pos = 0;
 	PVOID base = NULL;
 	ULONG len;
-	PMDL m;
+	PMDL m, part;
 
 	rw = filp_open(DMA_RO_FILE, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (IS_ERR(rw)) {
@@ -824,6 +824,17 @@ static void dma_device_never_writes_read_only_frames(struct kunit *test)
 		edu_dma_list(test, s.sgl, false);
 		a->DmaOperations->PutScatterGatherList(a, s.sgl, TRUE);
 	}
+	/* A partial MDL of the read lock carries the rule with it. */
+	part = IoAllocateMdl((PVOID)user, 256, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, part);
+	IoBuildPartialMdl(m, part, (PVOID)user, 256);
+	s.calls = 0;
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_READ_ONLY_FRAMES,
+		      KUNIT_EXPECT_EQ(test, a->DmaOperations->GetScatterGatherList(a, pdo, part, (PVOID)user, 256,
+										   record, &s, FALSE),
+				      STATUS_INVALID_PARAMETER));
+	KUNIT_EXPECT_EQ(test, s.calls, 0);
+	IoFreeMdl(part);
 	/* Packet-based DMA from the device: refused too, nothing mapped. */
 	{
 		struct control c = { .action = KeepObject };
