@@ -784,22 +784,16 @@ static void dma_device_never_writes_read_only_frames(struct kunit *test)
 	PDEVICE_OBJECT pdo;
 	PDMA_ADAPTER a;
 	struct seen s = {};
-	struct file *rw, *ro;
+	struct file *ro;
 	unsigned long user;
 	loff_t pos = 0;
 	PVOID base = NULL;
 	ULONG len;
 	PMDL m, part;
 
-	rw = filp_open(DMA_RO_FILE, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (IS_ERR(rw)) {
-		kunit_skip(test, "no writable root file system");
+	ro = mmshim_read_only_file(test, DMA_RO_FILE, text, sizeof(text));
+	if (!ro)
 		return;
-	}
-	KUNIT_ASSERT_EQ(test, kernel_write(rw, text, sizeof(text), &pos), (ssize_t)sizeof(text));
-	filp_close(rw, NULL);
-	ro = filp_open(DMA_RO_FILE, O_RDONLY, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(ro));
 	if (!mmshim_user_attach(test, dma_test_user_mm)) {
 		filp_close(ro, NULL);
 		return;

@@ -174,6 +174,23 @@ void mmshim_test_exit(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, after.mdls, before->mdls, "MDLs leaked");
 }
 
+struct file *mmshim_read_only_file(struct kunit *test, const char *path, const void *text, size_t len)
+{
+	struct file *rw, *ro;
+	loff_t pos = 0;
+
+	rw = filp_open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (IS_ERR(rw)) {
+		kunit_skip(test, "no writable root file system");
+		return NULL;
+	}
+	KUNIT_EXPECT_EQ(test, kernel_write(rw, text, len, &pos), (ssize_t)len);
+	filp_close(rw, NULL);
+	ro = filp_open(path, O_RDONLY, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ro));
+	return ro;
+}
+
 PMDL locked_mdl(struct kunit *test, void *va, ULONG len)
 {
 	PMDL m = IoAllocateMdl(va, len, FALSE, FALSE, NULL);

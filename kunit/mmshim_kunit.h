@@ -80,6 +80,11 @@ bool mmshim_kunit_cmdline(const char *name, char *val, size_t len);
  * its unlock + free (kunit_main.c). */
 PMDL locked_mdl(struct kunit *test, void *va, ULONG len);
 void release_mdl(PMDL m);
+/* A file at @path holding @len bytes of @text, opened O_RDONLY (a file a
+ * process may only read); NULL with the test skipped when the root file
+ * system is not writable (kunit_main.c). */
+struct file;
+struct file *mmshim_read_only_file(struct kunit *test, const char *path, const void *text, size_t len);
 /* A PHYSICAL_ADDRESS from a u64. */
 PHYSICAL_ADDRESS pa(u64 v);
 /* Physical address and length of BAR 0 of qemu's edu device, memory

@@ -218,21 +218,15 @@ static void perm_read_only_file(struct kunit *test)
 {
 	static const char text[] = "read-only file contents";
 	char back[sizeof(text)] = "";
-	struct file *rw, *ro;
+	struct file *ro;
 	unsigned long user, uva;
 	loff_t pos = 0;
 	NTSTATUS st;
 	PMDL m, part;
 
-	rw = filp_open(PERM_FILE, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (IS_ERR(rw)) {
-		kunit_skip(test, "no writable root file system");
+	ro = mmshim_read_only_file(test, PERM_FILE, text, sizeof(text));
+	if (!ro)
 		return;
-	}
-	KUNIT_ASSERT_EQ(test, kernel_write(rw, text, sizeof(text), &pos), (ssize_t)sizeof(text));
-	filp_close(rw, NULL);
-	ro = filp_open(PERM_FILE, O_RDONLY, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(ro));
 	if (!attach(test)) {
 		filp_close(ro, NULL);
 		return;
