@@ -106,6 +106,7 @@ struct bench_ctx {
 	struct scatterlist *sg;
 	unsigned int pages;
 	unsigned int iters;  /* calls per round; 0: by size */
+	bool from_device;    /* DMA: the device writes memory (else it reads) */
 };
 
 typedef void (*bench_fn)(struct bench_ctx *c, unsigned int iters);
@@ -458,8 +459,9 @@ static void ours_dma(struct bench_ctx *c, unsigned int iters)
 		PSCATTER_GATHER_LIST sgl = NULL;
 
 		if (ops->GetScatterGatherList(c->adapter, c->pdo, c->mdl, MmGetMdlVirtualAddress(c->mdl),
-					      c->pages * PAGE_SIZE, dma_list_ready, &sgl, TRUE) == STATUS_SUCCESS)
-			ops->PutScatterGatherList(c->adapter, sgl, TRUE);
+					      c->pages * PAGE_SIZE, dma_list_ready, &sgl, !c->from_device) ==
+		    STATUS_SUCCESS)
+			ops->PutScatterGatherList(c->adapter, sgl, !c->from_device);
 	}
 }
 
@@ -474,9 +476,9 @@ static void raw_dma(struct bench_ctx *c, unsigned int iters)
 		sg_init_table(c->sg, c->pages);
 		for (i = 0; i < c->pages; i++)
 			sg_set_page(&c->sg[i], c->pgs[i], PAGE_SIZE, 0);
-		n = dma_map_sg(c->dev, c->sg, c->pages, DMA_TO_DEVICE);
+		n = dma_map_sg(c->dev, c->sg, c->pages, c->from_device ? DMA_FROM_DEVICE : DMA_TO_DEVICE);
 		if (n > 0)
-			dma_unmap_sg(c->dev, c->sg, c->pages, DMA_TO_DEVICE);
+			dma_unmap_sg(c->dev, c->sg, c->pages, c->from_device ? DMA_FROM_DEVICE : DMA_TO_DEVICE);
 	}
 }
 
@@ -510,6 +512,10 @@ static void bench_dma(struct pci_dev *edu, unsigned int pages)
 		goto out;
 	if (MmshimProbeAndLockPages(c.mdl, KernelMode, IoWriteAccess) == STATUS_SUCCESS) {
 		run_case("dma sg list vs map_sg", &c, ours_dma, raw_dma);
+		/* The device writing memory: mmshim also checks that the MDL's
+		 * owner could write every frame (docs/security.md). */
+		c.from_device = true;
+		run_case("dma from device vs map_sg", &c, ours_dma, raw_dma);
 		MmUnlockPages(c.mdl);
 	}
 	IoFreeMdl(c.mdl);
