@@ -39,6 +39,8 @@ struct Record {
 	static Record *of_pin(void *pin) { return static_cast<Record *>(pin) - 1; }
 };
 static_assert(sizeof(Record) % 8 == 0, "the pin storage after a record is 8-byte aligned");
+// Issue 14: side state per locked MDL at most 64 bytes plus the pin array.
+static_assert(sizeof(Record) <= 64, "a lock record stays within 64 bytes");
 
 constinit KeyedTable<1024> g_locked;
 // Records in g_locked with owner_ro, under MMSHIM_LOCK_PAGES.
