@@ -432,6 +432,8 @@ MMSHIM_STATIC_ASSERT(sizeof(DMA_OPERATIONS) == 0x140, "DMA_OPERATIONS is 0x140 b
 							 the number allocated (all are freed) */
 #define MMSHIM_DMA_MDL_STILL_MAPPED 0x4D5300DA        /* MmUnlockPages/IoFreeMdl/MmFreePagesFromMdl of an MDL a
 							 scatter/gather list or MapTransfer still maps: refused */
+#define MMSHIM_DMA_LIST_BUFFER_IN_USE 0x4D5300DE      /* BuildScatterGatherList into, or ExFreePool of, memory
+							 a live scatter/gather list still keeps its record in */
 #define MMSHIM_DMA_READ_ONLY_FRAMES 0x4D5300DD        /* a transfer from the device into frames the MDL's owner
 							 cannot write (read-only lock, kernel read-only data) */
 

@@ -898,6 +898,22 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 		}
 		if (buffer_length < block_bytes(n))
 			return STATUS_BUFFER_TOO_SMALL; // as Windows: CalculateScatterGatherList says how much
+		// The buffer must not be that of a list still live (the driver
+		// reusing it before PutScatterGatherList): laying a new list out
+		// over it would rewrite the links of mmshim's tables. One lookup
+		// of the list keyed by this address.
+		bool busy;
+		{
+			LockGuard guard(MMSHIM_LOCK_DMA);
+			busy = g_lists.find(reinterpret_cast<uptr>(buffer)) != nullptr;
+		}
+		if (busy) {
+			violation(MMSHIM_DMA_LIST_BUFFER_IN_USE, reinterpret_cast<uptr>(buffer), buffer_length, 0, routine,
+				  "ScatterGatherBuffer still holds a list that was not put (PutScatterGatherList "
+				  "first): refused, nothing mapped",
+				  caller);
+			return STATUS_INVALID_PARAMETER;
+		}
 		l = lay_out(buffer, n);
 		l->in_buffer = true;
 	} else {

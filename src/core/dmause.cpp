@@ -51,6 +51,17 @@ bool first_in(uptr lo, uptr hi, uptr *key)
 	return l != nullptr;
 }
 
+bool record_in(uptr lo, uptr hi)
+{
+	if (!g_uses.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_DMA);
+	return g_uses.find_if([lo, hi](KeyedLink *k) {
+		const auto at = reinterpret_cast<uptr>(k);
+		return at >= lo && at < hi;
+	}) != nullptr;
+}
+
 uptr count()
 {
 	LockGuard guard(MMSHIM_LOCK_DMA);

@@ -39,6 +39,12 @@ bool refuse_if_mapped(const MDL *mdl, const char *routine, void *caller);
 // block being freed). Takes MMSHIM_LOCK_DMA; one relaxed load when none.
 bool first_in(uptr lo, uptr hi, uptr *key);
 
+// Whether a live DMA mapping keeps its records (a use, and with it the
+// rest of BuildScatterGatherList's private record) inside [lo, hi): a
+// pool block being freed that a live list still keeps its record in.
+// Takes MMSHIM_LOCK_DMA; one relaxed load when no DMA mapping is live.
+bool record_in(uptr lo, uptr hi);
+
 // Uses now (for tests).
 uptr count();
 

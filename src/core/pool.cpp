@@ -126,7 +126,7 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 	}
 
 	// Decide under the lock, report after dropping it.
-	enum class Verdict { kFree, kUnknown, kTwice, kWrongTag, kPagedAtDispatch, kDmaMapped } verdict;
+	enum class Verdict { kFree, kUnknown, kTwice, kWrongTag, kPagedAtDispatch, kDmaMapped, kDmaList } verdict;
 	uptr dma_mdl = 0;
 	Header *h = header_of(p);
 	void *block = nullptr;
@@ -144,6 +144,8 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 			verdict = Verdict::kPagedAtDispatch;
 		} else if (h->size >= sizeof(MDL) && dmause::first_in(addr, addr + h->size - sizeof(MDL) + 1, &dma_mdl)) {
 			verdict = Verdict::kDmaMapped; // takes MMSHIM_LOCK_DMA inside this lock
+		} else if (dmause::record_in(addr, addr + h->size)) {
+			verdict = Verdict::kDmaList; // BuildScatterGatherList's buffer, list not put
 		} else {
 			verdict = Verdict::kFree;
 			g_live.remove(&h->link);
@@ -166,6 +168,13 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, dma_mdl, addr, 0, routine,
 				 "the block holds an MDL that a scatter/gather list or a MapTransfer mapping still "
 				 "maps: PutScatterGatherList / FlushAdapterBuffers first; the block stays allocated",
+				 caller);
+		return;
+	case Verdict::kDmaList:
+		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_LIST_BUFFER_IN_USE, addr, 0, 0, routine,
+				 "the block is the buffer of a scatter/gather list built with BuildScatterGatherList "
+				 "and not put yet (mmshim keeps the list's record there): PutScatterGatherList first; "
+				 "the block stays allocated",
 				 caller);
 		return;
 	case Verdict::kUnknown:

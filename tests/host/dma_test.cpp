@@ -677,6 +677,50 @@ TEST_F(DmaTest, ManyAdaptersAreFoundAndPutOnesAreNot)
 	EXPECT_EQ(adapters, 0u);
 }
 
+// BuildScatterGatherList keeps mmshim's record of the list (with the links
+// of its tables) in the driver's buffer until PutScatterGatherList, as
+// Windows keeps the HAL's. Building into the buffer of a list not put yet,
+// and ExFreePool of that buffer, would rewrite or free those links: both
+// are refused, and the live list still puts cleanly.
+TEST_F(DmaTest, BuildBufferOfALiveListIsNotReusedOrFreed)
+{
+	fake::set_kernel_space_start(0); // the host's heap stands for kernel pool
+	PDMA_ADAPTER a = Adapter();
+	PMDL m = Locked(kKernel + 0x10, 2 * 4096);
+	PVOID va = MmGetMdlVirtualAddress(m);
+	ULONG size = 0;
+	ASSERT_EQ(Ops(a)->CalculateScatterGatherList(a, m, va, 2 * 4096, &size, nullptr), STATUS_SUCCESS);
+	constexpr ULONG kTag = Tag("SgBf");
+	PVOID buf = ExAllocatePoolWithTag(NonPagedPoolNx, size, kTag);
+	ASSERT_NE(buf, nullptr);
+	const SIZE_T blocks = PoolBlocks();
+	Seen seen;
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->BuildScatterGatherList(a, pdo_, m, va, 2 * 4096, Record, &seen, TRUE, buf,
+								  size),
+				   STATUS_SUCCESS));
+	ASSERT_EQ(seen.calls, 1);
+	PSCATTER_GATHER_LIST live = seen.sgl;
+	Seen again;
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_LIST_BUFFER_IN_USE,
+		      EXPECT_EQ(Ops(a)->BuildScatterGatherList(a, pdo_, m, va, 4096, Record, &again, FALSE, buf, size),
+				STATUS_INVALID_PARAMETER));
+	EXPECT_EQ(again.calls, 0);
+	EXPECT_EQ(fake::dma_mappings().size(), 1u);
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_LIST_BUFFER_IN_USE, ExFreePoolWithTag(buf, kTag));
+	EXPECT_EQ(PoolBlocks(), blocks); // still allocated
+	EXPECT_NO_REPORT(Ops(a)->PutScatterGatherList(a, live, TRUE));
+	EXPECT_TRUE(fake::dma_mappings().empty());
+	// Put: the buffer is the driver's again.
+	EXPECT_NO_REPORT(EXPECT_EQ(Ops(a)->BuildScatterGatherList(a, pdo_, m, va, 4096, Record, &again, FALSE, buf,
+								  size),
+				   STATUS_SUCCESS));
+	EXPECT_NO_REPORT(Ops(a)->PutScatterGatherList(a, again.sgl, FALSE));
+	EXPECT_NO_REPORT(ExFreePoolWithTag(buf, kTag));
+	EXPECT_EQ(PoolBlocks(), blocks - 1);
+	Release(m);
+	PutClean(a);
+}
+
 TEST_F(DmaTest, UnloadReleasesWhatDriversLeft)
 {
 	AllowLeaks();
