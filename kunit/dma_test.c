@@ -412,7 +412,8 @@ static void dma_build_list_in_callers_buffer(struct kunit *test)
 	struct low_vbuf v;
 	struct seen s = {};
 	ULONG size = 0, regs = 0;
-	void *buffer;
+	PSCATTER_GATHER_LIST live;
+	void *buffer, *pool;
 	PMDL m;
 
 	KUNIT_ASSERT_TRUE(test, low_vbuf_alloc(&v));
@@ -437,6 +438,26 @@ static void dma_build_list_in_callers_buffer(struct kunit *test)
 	edu_dma_list(test, s.sgl, true);
 	a->DmaOperations->PutScatterGatherList(a, s.sgl, FALSE);
 	KUNIT_EXPECT_EQ(test, first_mismatch(v.va + 0x100, 2000, 0x44), (size_t)2000);
+
+	/* A pool buffer holding a live list is neither built into again nor
+	 * freed (mmshim's record of the list lives there until the put). */
+	pool = ExAllocatePoolWithTag(NonPagedPoolNx, size, 'fBgS');
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	s.calls = 0;
+	KUNIT_ASSERT_EQ(test, a->DmaOperations->BuildScatterGatherList(a, pdo, m, v.va + 0x100, 2000, record, &s,
+								       TRUE, pool, size),
+			STATUS_SUCCESS);
+	live = s.sgl;
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_LIST_BUFFER_IN_USE,
+		      KUNIT_EXPECT_EQ(test, a->DmaOperations->BuildScatterGatherList(a, pdo, m, v.va + 0x100, 100,
+										     record, &s, FALSE, pool, size),
+				      STATUS_INVALID_PARAMETER));
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_LIST_BUFFER_IN_USE,
+		      ExFreePoolWithTag(pool, 'fBgS'));
+	KUNIT_EXPECT_EQ(test, s.calls, 1);
+	edu_dma_list(test, live, false); /* the live list is intact */
+	EXPECT_NO_REPORT(test, a->DmaOperations->PutScatterGatherList(a, live, TRUE));
+	EXPECT_NO_REPORT(test, ExFreePoolWithTag(pool, 'fBgS'));
 	release_mdl(m);
 	EXPECT_NO_REPORT(test, a->DmaOperations->PutDmaAdapter(a));
 	low_vbuf_free(&v);
