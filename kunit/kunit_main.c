@@ -184,7 +184,7 @@ struct file *mmshim_read_only_file(struct kunit *test, const char *path, const v
 		kunit_skip(test, "no writable root file system");
 		return NULL;
 	}
-	KUNIT_EXPECT_EQ(test, kernel_write(rw, text, len, &pos), (ssize_t)len);
+	KUNIT_ASSERT_EQ(test, kernel_write(rw, text, len, &pos), (ssize_t)len);
 	filp_close(rw, NULL);
 	ro = filp_open(path, O_RDONLY, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ro));

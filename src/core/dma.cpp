@@ -315,7 +315,7 @@ uptr holder_of(const MDL *m)
 // (perm.h: the rule every mapping applies; a device write is a write).
 bool device_may_write(const MDL *m, const lock::Owner &owner, uptr pages, const char *routine, void *caller)
 {
-	if (!perm::read_only(m, owner, MmGetMdlPfnArray(const_cast<MDL *>(m)), pages))
+	if (!perm::read_only(owner, MmGetMdlPfnArray(const_cast<MDL *>(m)), pages))
 		return true;
 	violation(MMSHIM_DMA_READ_ONLY_FRAMES, reinterpret_cast<uptr>(m), pages, 0, routine,
 		  "a transfer from the device would write frames the MDL's owner cannot write (locked with "

@@ -14,10 +14,10 @@ namespace mmshim::perm {
 
 bool read_only(const MDL *mdl, const PFN_NUMBER *pfns, uptr pages)
 {
-	return read_only(mdl, lock::owner_of(mdl, pfns, pages), pfns, pages);
+	return read_only(lock::owner_of(mdl, pfns, pages), pfns, pages);
 }
 
-bool read_only(const MDL *, const lock::Owner &owner, const PFN_NUMBER *pfns, uptr pages)
+bool read_only(const lock::Owner &owner, const PFN_NUMBER *pfns, uptr pages)
 {
 	if (owner.locked ? owner.read_only : lock::frames_locked_read_only(pfns, pages))
 		return true;

@@ -20,6 +20,6 @@ bool read_only(const MDL *mdl, const PFN_NUMBER *pfns, uptr pages);
 
 // The same judgement given what lock::owner_of(mdl, pfns, pages) said, for
 // a caller that needed the lock record anyway (one lookup, not two).
-bool read_only(const MDL *mdl, const lock::Owner &owner, const PFN_NUMBER *pfns, uptr pages);
+bool read_only(const lock::Owner &owner, const PFN_NUMBER *pfns, uptr pages);
 
 } // namespace mmshim::perm
