@@ -29,7 +29,7 @@ struct Record {
 	bool owner_ro; // the owner could not write the frames (kUser: pinned read-only;
 	               // kKernel: read-only for the kernel itself)
 	bool ready;    // the MDL's PFNs and flags are written: MmUnlockPages may take it
-	bool cached;   // of the small size (kCachedPages): goes back to g_spare
+	unsigned char cls; // size class (g_spare), or kNoClass: freed when done
 	uptr pages;
 	void *process; // kUser: the locking process, held until the record goes
 	// After the record: kUser, the platform's pin storage; kKernel, the
@@ -46,72 +46,84 @@ constinit KeyedTable<1024> g_locked;
 // Records in g_locked with owner_ro, under MMSHIM_LOCK_PAGES.
 constinit uptr g_read_only = 0;
 
-// Spare records for locks of up to kCachedPages pages (the common small
-// I/O), so a lock and unlock allocate nothing once warm. Each slot holds one
-// record or nullptr and is taken and filled with single atomic exchanges:
-// no lock, usable in any context, and a record is owned by exactly one
-// thread at a time (whoever took it out of its slot). A record is only put
-// back once nothing refers to it any more (released, or never entered).
-constexpr uptr kCachedPages = 16;
-constexpr unsigned kSpareSlots = 8;
-constinit Record *g_spare[kSpareSlots] = {};
+// Spare records, so that a lock and unlock allocate nothing once warm: a
+// few per size class, up to kClassPages[kClasses - 1] pages (larger locks
+// allocate and free theirs). A record of class c has room for the pin of
+// kClassPages[c] user pages or their frames, and serves any lock that fits.
+// Each slot holds one record or nullptr and is taken and filled with single
+// atomic exchanges: no lock, usable in any context, and a record is owned
+// by exactly one thread at a time (whoever took it out of its slot). A
+// record is only put back once nothing refers to it any more (released, or
+// never entered).
+constexpr unsigned kClasses = 7;
+constexpr uptr kClassPages[kClasses] = {16, 32, 64, 128, 256, 512, 1024};
+constexpr unsigned kClassSlots[kClasses] = {8, 4, 4, 4, 4, 2, 2};
+constexpr unsigned kMaxSlots = 8;
+constexpr unsigned char kNoClass = 0xff;
+constinit Record *g_spare[kClasses][kMaxSlots] = {};
 
-// Bytes after a small record: room for the pin of kCachedPages user pages
-// or the frames of kCachedPages kernel pages, whichever is larger.
-// Asked of the platform once (every thread computes the same value).
-constinit uptr g_cached_tail = 0;
-uptr cached_tail()
+// Bytes after a record of class c: room for the pin of kClassPages[c] user
+// pages or the frames of as many kernel pages, whichever is larger. Asked
+// of the platform once (every thread computes the same value).
+constinit uptr g_class_tail[kClasses] = {};
+uptr class_tail(unsigned c)
 {
-	uptr tail = __atomic_load_n(&g_cached_tail, __ATOMIC_RELAXED);
+	uptr tail = __atomic_load_n(&g_class_tail[c], __ATOMIC_RELAXED);
 	if (!tail) {
-		const uptr pin = mmshim_plat_pin_size(kCachedPages);
-		const uptr frames = kCachedPages * sizeof(PFN_NUMBER);
+		const uptr pin = mmshim_plat_pin_size(kClassPages[c]);
+		const uptr frames = kClassPages[c] * sizeof(PFN_NUMBER);
 		tail = pin > frames ? pin : frames;
-		__atomic_store_n(&g_cached_tail, tail, __ATOMIC_RELAXED);
+		__atomic_store_n(&g_class_tail[c], tail, __ATOMIC_RELAXED);
 	}
 	return tail;
 }
 
 // A record's fields as a new one has them (a spare one keeps nothing of its
-// last use); `cached` says where it goes back.
-Record *fresh(Record *r, bool cached)
+// last use); `cls` says where it goes back.
+Record *fresh(Record *r, unsigned char cls)
 {
 	if (r) {
 		r->link = KeyedLink{};
 		r->kind = Kind{};
 		r->write = r->owner_ro = r->ready = false;
-		r->cached = cached;
+		r->cls = cls;
 		r->pages = 0;
 		r->process = nullptr;
 	}
 	return r;
 }
 
-// A record with room for `tail` bytes after it, from a slot when the
-// request fits a small record, else newly allocated. flags: as
-// mmshim_plat_alloc.
+// A record with room for `tail` bytes after it: a spare one of the smallest
+// class it fits, else newly allocated (of that class, or of its own size
+// beyond the largest). flags: as mmshim_plat_alloc.
 Record *alloc_record(uptr tail, unsigned flags)
 {
-	const uptr small = cached_tail();
-	if (tail && tail <= small) {
-		for (auto &slot : g_spare) {
-			if (!__atomic_load_n(&slot, __ATOMIC_RELAXED))
+	if (!tail)
+		return nullptr;
+	for (unsigned c = 0; c < kClasses; c++) {
+		const uptr room = class_tail(c);
+		if (tail > room)
+			continue;
+		for (unsigned i = 0; i < kClassSlots[c]; i++) {
+			Record **slot = &g_spare[c][i];
+			if (!__atomic_load_n(slot, __ATOMIC_RELAXED))
 				continue;
-			if (Record *r = __atomic_exchange_n(&slot, nullptr, __ATOMIC_ACQUIRE))
-				return fresh(r, true);
+			if (Record *r = __atomic_exchange_n(slot, nullptr, __ATOMIC_ACQUIRE))
+				return fresh(r, static_cast<unsigned char>(c));
 		}
-		return fresh(static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + small, flags)), true);
+		return fresh(static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + room, flags)),
+			     static_cast<unsigned char>(c));
 	}
-	return fresh(static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + tail, flags)), false);
+	return fresh(static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + tail, flags)), kNoClass);
 }
 
 // Give back a record nothing refers to any more.
 void free_record(Record *r)
 {
-	if (r->cached) {
-		for (auto &slot : g_spare) {
+	if (r->cls < kClasses) {
+		for (unsigned i = 0; i < kClassSlots[r->cls]; i++) {
 			Record *empty = nullptr;
-			if (__atomic_compare_exchange_n(&slot, &empty, r, false, __ATOMIC_RELEASE,
+			if (__atomic_compare_exchange_n(&g_spare[r->cls][i], &empty, r, false, __ATOMIC_RELEASE,
 							__ATOMIC_RELAXED))
 				return;
 		}
@@ -312,7 +324,7 @@ Outcome probe_and_lock(MDL *m, KPROCESSOR_MODE mode, LOCK_OPERATION op, const ch
 	// made ready in one acquisition of the lock; a large one writes its
 	// PFNs between two, so the lock is not held (interrupts off) for the
 	// whole array.
-	const bool at_once = pages <= kCachedPages;
+	const bool at_once = pages <= kClassPages[0];
 	bool taken, io_space = false;
 	{
 		LockGuard guard(MMSHIM_LOCK_PAGES);
@@ -474,9 +486,10 @@ void release_all_at_unload()
 		LockGuard guard(MMSHIM_LOCK_PAGES);
 		g_read_only = 0;
 	}
-	for (auto &slot : g_spare)
-		if (Record *r = __atomic_exchange_n(&slot, nullptr, __ATOMIC_ACQUIRE))
-			mmshim_plat_free(r);
+	for (auto &slots : g_spare)
+		for (auto &slot : slots)
+			if (Record *r = __atomic_exchange_n(&slot, nullptr, __ATOMIC_ACQUIRE))
+				mmshim_plat_free(r);
 	if (leaked)
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_LOCKS_LEAKED_AT_UNLOAD, 0,
 				 leaked, 0, "mmshim unload",

@@ -233,6 +233,61 @@ TEST_F(LockTest, SmallLocksAllocateNothingOnceWarm)
 	IoFreeMdl(big);
 }
 
+// Issue 14: larger locks too take a spare record of their size class once
+// warm (up to 1024 pages), user and kernel alike, and still write every
+// frame and release exactly what they took; beyond the largest class a
+// lock allocates its record and its unlock frees it.
+TEST_F(LockTest, LargeLocksAllocateNothingOnceWarm)
+{
+	constexpr uptr kBigKernel = 0xffff888010000000ULL;
+	constexpr unsigned long long kBigPfn = 0x40000;
+	fake::set_user_writable(kUser, kUser + 1100 * 4096);
+	fake::map_direct(kBigKernel, 1100 * 4096, kBigPfn);
+	const ULONG sizes[] = {17, 32, 33, 64, 100, 256, 300, 512, 1000, 1024};
+	for (int round = 0; round < 3; round++) {
+		const auto blocks = fake::live_allocs();
+		for (ULONG pages : sizes) {
+			SCOPED_TRACE(pages);
+			PMDL u = Mdl(kUser, pages * 4096);
+			PMDL k = Mdl(kBigKernel, pages * 4096);
+			ASSERT_TRUE(u && k);
+			const auto with_mdls = fake::alloc_calls();
+			ASSERT_EQ(MmshimProbeAndLockPages(u, UserMode, IoWriteAccess), STATUS_SUCCESS);
+			ASSERT_EQ(MmshimProbeAndLockPages(k, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+			if (round > 0) {
+				EXPECT_EQ(fake::alloc_calls(), with_mdls); // both records were spares
+			}
+			EXPECT_EQ(MmGetMdlPfnArray(u)[pages - 1], fake::kUserPfnBase + (kUser >> 12) + pages - 1);
+			EXPECT_EQ(MmGetMdlPfnArray(k)[pages - 1], kBigPfn + pages - 1);
+			EXPECT_EQ(fake::page_refs(kBigPfn + pages - 1), 1);
+			EXPECT_EQ(fake::live_pins(), 1u);
+			MmUnlockPages(u);
+			MmUnlockPages(k);
+			EXPECT_EQ(fake::live_pins(), 0u);
+			EXPECT_EQ(fake::page_refs(kBigPfn + pages - 1), 0);
+			IoFreeMdl(u);
+			IoFreeMdl(k);
+		}
+		if (round > 0) {
+			EXPECT_EQ(fake::live_allocs(), blocks); // nothing new kept
+		}
+	}
+	// Beyond the largest class: one allocation per lock, freed by its unlock.
+	PMDL huge = Mdl(kBigKernel, 1100 * 4096);
+	ASSERT_NE(huge, nullptr);
+	const auto blocks = fake::live_allocs();
+	for (int i = 0; i < 2; i++) {
+		const auto calls = fake::alloc_calls();
+		ASSERT_EQ(MmshimProbeAndLockPages(huge, KernelMode, IoReadAccess), STATUS_SUCCESS);
+		EXPECT_EQ(fake::alloc_calls(), calls + 1);
+		EXPECT_EQ(MmGetMdlPfnArray(huge)[1099], kBigPfn + 1099);
+		MmUnlockPages(huge);
+		EXPECT_EQ(fake::live_allocs(), blocks);
+		EXPECT_EQ(fake::page_refs(kBigPfn + 1099), 0);
+	}
+	IoFreeMdl(huge);
+}
+
 TEST_F(LockTest, UnlockInAtomicContextFinishesInTheWorker)
 {
 	PMDL m = Mdl(kUser, 2 * 4096);
