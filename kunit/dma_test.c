@@ -27,6 +27,8 @@
 #include <linux/mman.h>
 #include <linux/uaccess.h>
 #include <linux/slab.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include "mmshim_kunit.h"
 #include <mmshim/linux.h>
 
@@ -1120,6 +1122,130 @@ static void dma_v3_common_buffer_below(struct kunit *test)
 	EXPECT_NO_REPORT(test, ops->PutDmaAdapter(a));
 }
 
+/*
+ * MmUnlockPages on one CPU while another CPU maps the same MDL with
+ * GetScatterGatherList (a driver's cancel path against its start path).
+ * Each round the two threads meet, then one takes a list (the device would
+ * write the pages) while the other unlocks after a delay that varies from
+ * round to round, so the unlock lands before, during and after the list's
+ * walk. Whenever a list was handed out, the unlock must have been refused
+ * (the frames stay pinned until the put); otherwise the list is refused.
+ */
+struct dma_race {
+	PDMA_ADAPTER a;
+	PDEVICE_OBJECT pdo;
+	u8 *buf;
+	PMDL volatile mdl; /* this round's, made by the unlocker */
+	unsigned int rounds, window_ns;
+	struct mmshim_meet meet;
+	struct completion done[2];
+	unsigned int listed, refused, bad; /* read after both threads finished */
+};
+
+#define DMA_RACE_PAGES 2
+
+static int dma_race_lister(void *data)
+{
+	struct dma_race *r = data;
+	unsigned int i;
+
+	for (i = 0; i < r->rounds; i++) {
+		struct seen s = {};
+		PMDL m;
+
+		if (!mmshim_meet(&r->meet, 3 * i + 1))
+			break;
+		m = r->mdl;
+		if (i % 4 == 3)
+			ndelay(r->window_ns / 2); /* now and then the unlock goes first */
+		if (r->a->DmaOperations->GetScatterGatherList(r->a, r->pdo, m, r->buf,
+							      DMA_RACE_PAGES * PAGE_SIZE - 100, record, &s,
+							      FALSE) == STATUS_SUCCESS && s.calls == 1)
+			r->listed++;
+		else
+			r->refused++;
+		if (!mmshim_meet(&r->meet, 3 * i + 2)) /* the unlock has been tried */
+			break;
+		if (s.calls == 1) {
+			/* The list is live: the unlock was refused, the pages are pinned. */
+			if (!(m->MdlFlags & MDL_PAGES_LOCKED))
+				r->bad++;
+			r->a->DmaOperations->PutScatterGatherList(r->a, s.sgl, FALSE);
+		}
+		if (!mmshim_meet(&r->meet, 3 * i + 3))
+			break;
+	}
+	return mmshim_thread_done(&r->done[0]);
+}
+
+static int dma_race_unlocker(void *data)
+{
+	struct dma_race *r = data;
+	unsigned int i;
+
+	for (i = 0; i < r->rounds; i++) {
+		PMDL m = IoAllocateMdl(r->buf, DMA_RACE_PAGES * PAGE_SIZE, FALSE, FALSE, NULL);
+
+		if (!m || MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess) != STATUS_SUCCESS) {
+			if (m)
+				IoFreeMdl(m);
+			WRITE_ONCE(r->meet.abort, true);
+			break;
+		}
+		r->mdl = m;
+		if (!mmshim_meet(&r->meet, 3 * i + 1)) {
+			release_mdl(m);
+			break;
+		}
+		ndelay((i * 7919U) % r->window_ns);
+		MmUnlockPages(m); /* refused while a list holds the MDL */
+		if (!mmshim_meet(&r->meet, 3 * i + 2) || !mmshim_meet(&r->meet, 3 * i + 3)) {
+			if (m->MdlFlags & MDL_PAGES_LOCKED)
+				MmUnlockPages(m);
+			IoFreeMdl(m);
+			break;
+		}
+		/* The list is put by now: an unlock refused before goes through. */
+		if (m->MdlFlags & MDL_PAGES_LOCKED)
+			MmUnlockPages(m);
+		if (m->MdlFlags & MDL_PAGES_LOCKED)
+			r->bad++;
+		IoFreeMdl(m);
+	}
+	return mmshim_thread_done(&r->done[1]);
+}
+
+static void dma_unlock_racing_a_list_on_another_cpu(struct kunit *test)
+{
+	struct dma_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	int (*const fn[2])(void *) = { dma_race_lister, dma_race_unlocker };
+	void *arg[2];
+	struct completion *done[2];
+	SIZE_T locked = MmshimLockedMdlCount();
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	r->a = edu_adapter(test, &r->pdo);
+	KUNIT_ASSERT_NOT_NULL(test, r->a);
+	r->rounds = 300;
+	r->window_ns = 997; /* under TCG a list's walk and map take a few microseconds */
+	r->buf = vmalloc(DMA_RACE_PAGES * PAGE_SIZE);
+	KUNIT_ASSERT_NOT_NULL(test, r->buf);
+	arg[0] = arg[1] = r;
+	done[0] = &r->done[0];
+	done[1] = &r->done[1];
+	mmshim_run_on_two_cpus(test, fn, arg, done, "mmshim_dmarace");
+	kunit_info(test, "%u rounds: %u lists, %u refused\n", r->rounds, r->listed, r->refused);
+	KUNIT_EXPECT_EQ(test, r->meet.timeouts, 0U);
+	KUNIT_EXPECT_FALSE(test, r->meet.abort);
+	KUNIT_EXPECT_EQ(test, r->listed + r->refused, r->rounds);
+	KUNIT_EXPECT_EQ_MSG(test, r->bad, 0U, "an MDL was unlocked while a list still mapped it");
+	KUNIT_EXPECT_EQ(test, MmshimLockedMdlCount(), locked);
+	vfree(r->buf);
+	EXPECT_NO_REPORT(test, r->a->DmaOperations->PutDmaAdapter(r->a));
+}
+
 static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_sgl_locked_vmap_buffer),
 	KUNIT_CASE(dma_sgl_pool_and_vmalloc),
@@ -1137,6 +1263,7 @@ static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_packet_misuse),
 	KUNIT_CASE(dma_mdl_unlock_while_mapped_is_refused),
 	KUNIT_CASE(dma_partial_source_stays_locked_while_mapped),
+	KUNIT_CASE(dma_unlock_racing_a_list_on_another_cpu),
 	KUNIT_CASE(dma_v3_lists_round_trip),
 	KUNIT_CASE(dma_v3_map_transfer_ex),
 	KUNIT_CASE(dma_v3_common_buffer_below),

@@ -8,6 +8,8 @@
 #include <linux/sched/mm.h>
 #include <linux/fs.h>
 #include <linux/string.h>
+#include <linux/jiffies.h>
+#include <linux/sched.h>
 #include <mmshim/linux.h> /* MMSHIM_IMPORT_NS() */
 #include "mmshim_kunit.h"
 
@@ -235,6 +237,27 @@ int mmshim_thread_done(struct completion *done)
 	while (!kthread_should_stop())
 		schedule_timeout_interruptible(1);
 	return 0;
+}
+
+bool mmshim_meet(struct mmshim_meet *b, int n)
+{
+	unsigned long deadline = jiffies + 20 * HZ;
+	unsigned int spins = 0;
+
+	atomic_inc(&b->arrived);
+	while (atomic_read(&b->arrived) < 2 * n) {
+		if (!(++spins & 4095))
+			cond_resched(); /* let this CPU's workers run now and then */
+		if (READ_ONCE(b->abort))
+			return false;
+		if (time_after(jiffies, deadline)) {
+			WRITE_ONCE(b->abort, true);
+			b->timeouts++;
+			return false;
+		}
+		cpu_relax();
+	}
+	return true;
 }
 
 PHYSICAL_ADDRESS pa(u64 v)

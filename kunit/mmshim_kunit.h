@@ -5,6 +5,7 @@
 
 #include <kunit/test.h>
 #include <linux/string.h>
+#include <linux/atomic.h>
 #include "../src/glue/compat.h" /* kernel-version differences; after kunit/test.h */
 /* lookup_address(), PG_LEVEL_*, mmshim_kpte_*() on x86_64 and arm64 (Linux
  * headers: before wdm.h, whose PAGE_ALIGN is the WDK's) */
@@ -112,6 +113,19 @@ struct completion;
 void mmshim_run_on_two_cpus(struct kunit *test, int (*const fn[2])(void *), void *const arg[2],
 			    struct completion *const done[2], const char *name);
 int mmshim_thread_done(struct completion *done);
+
+/*
+ * The two threads' barrier: each calls mmshim_meet(b, n) for their n-th
+ * meeting (counted from 1, b zeroed before the threads start). False once
+ * either thread set b->abort or after 20 s waiting (then b->abort is set and
+ * b->timeouts counted): the thread stops its rounds.
+ */
+struct mmshim_meet {
+	atomic_t arrived;
+	bool volatile abort;
+	unsigned int timeouts;
+};
+bool mmshim_meet(struct mmshim_meet *b, int n);
 
 /*
  * The address space of the process that loaded the test module, for tests

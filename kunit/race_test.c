@@ -40,11 +40,10 @@ struct race {
 	void *reservation;
 	struct mm_struct *mm;
 	PMDL volatile mdl;      /* this round's, made by the unlocker */
-	atomic_t arrived;       /* barrier */
-	bool volatile abort;
+	struct mmshim_meet meet; /* the threads' barrier */
 	struct completion done[2];
 	/* results, read after both threads finished */
-	unsigned int mapped, refused, bad_user, bad_reserved, bad_system, timeouts;
+	unsigned int mapped, refused, bad_user, bad_reserved, bad_system;
 };
 
 static struct mm_struct *race_test_mm;
@@ -63,23 +62,7 @@ static void race_suite_exit(struct kunit_suite *suite)
 /* Both threads: the @n-th meeting (counted from 1). False on timeout. */
 static bool race_meet(struct race *r, int n)
 {
-	unsigned long deadline = jiffies + 20 * HZ;
-	unsigned int spins = 0;
-
-	atomic_inc(&r->arrived);
-	while (atomic_read(&r->arrived) < 2 * n) {
-		if (!(++spins & 4095))
-			cond_resched(); /* let this CPU's workers run now and then */
-		if (READ_ONCE(r->abort))
-			return false;
-		if (time_after(jiffies, deadline)) {
-			WRITE_ONCE(r->abort, true);
-			r->timeouts++;
-			return false;
-		}
-		cpu_relax();
-	}
-	return true;
+	return mmshim_meet(&r->meet, n);
 }
 
 static void race_delay(unsigned int ns)
@@ -198,7 +181,7 @@ static int race_unlocker_fn(void *data)
 		if (!m || MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess) != STATUS_SUCCESS) {
 			if (m)
 				IoFreeMdl(m);
-			WRITE_ONCE(r->abort, true);
+			WRITE_ONCE(r->meet.abort, true);
 			break;
 		}
 		r->mdl = m;
@@ -236,7 +219,6 @@ static void race_run(struct kunit *test, enum race_kind kind, unsigned int round
 	r->rounds = rounds;
 	r->window_ns = window_ns;
 	r->mm = race_test_mm;
-	atomic_set(&r->arrived, 0);
 	r->buf = vmalloc(RACE_PAGES * PAGE_SIZE);
 	KUNIT_ASSERT_NOT_NULL(test, r->buf);
 	memset(r->buf, 0x5c, RACE_PAGES * PAGE_SIZE);
@@ -250,8 +232,8 @@ static void race_run(struct kunit *test, enum race_kind kind, unsigned int round
 	mmshim_run_on_two_cpus(test, fn, arg, done, "mmshim_race");
 	kunit_info(test, "%u rounds: %u mapped before the unlock, %u refused or abandoned\n", rounds,
 		   r->mapped, r->refused);
-	KUNIT_EXPECT_EQ(test, r->timeouts, 0U);
-	KUNIT_EXPECT_FALSE(test, r->abort);
+	KUNIT_EXPECT_EQ(test, r->meet.timeouts, 0U);
+	KUNIT_EXPECT_FALSE(test, r->meet.abort);
 	KUNIT_EXPECT_EQ(test, r->mapped + r->refused, rounds);
 	KUNIT_EXPECT_EQ_MSG(test, r->bad_user, 0U, "user mappings outlived the unlock");
 	KUNIT_EXPECT_EQ_MSG(test, r->bad_reserved, 0U, "reservation entries outlived the unlock");

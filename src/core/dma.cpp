@@ -327,6 +327,44 @@ bool device_may_write(const MDL *m, const lock::Owner &owner, uptr pages, const 
 // What a walk's emitter says after each piece.
 enum class Step { kNext, kStop, kFail };
 
+// A hold on what keeps an MDL's frames: its lock record (lock::owner_of,
+// lock::hold), or, tagged with the low bit, its pages' allocation
+// (pagealloc::hold). While held, the MDL can be neither unlocked nor have
+// its pages freed. Both records are 8-byte aligned.
+void *hold_frames_of(const MDL *m)
+{
+	if (void *h = lock::hold(m))
+		return h;
+	void *a = pagealloc::hold(m);
+	return a ? reinterpret_cast<void *>(reinterpret_cast<uptr>(a) | 1) : nullptr;
+}
+
+void drop_hold(void *h)
+{
+	const auto v = reinterpret_cast<uptr>(h);
+	if (v & 1)
+		pagealloc::drop_hold(reinterpret_cast<void *>(v & ~uptr{1}));
+	else
+		lock::drop_hold(h);
+}
+
+// A mapping walk's holds on one MDL of the transfer and on the MDL holding
+// a partial MDL's frames: the frames stay pinned (or allocated) from the
+// walk that checked them until the mapping is gone, whatever another CPU
+// does meanwhile. Handed to the emitter, which keeps them with its mapping
+// (and drops them once that is unmapped) or drops them at once. Either may
+// be nullptr (nonpaged pool, no holder).
+struct Holds {
+	void *own = nullptr;
+	void *holder = nullptr;
+	void drop()
+	{
+		drop_hold(own);
+		drop_hold(holder);
+		own = holder = nullptr;
+	}
+};
+
 // Walk [CurrentVa, CurrentVa + length) over the MDL chain from `mdl`,
 // calling emit(m, pfns, offset, bytes) once per MDL for its part of the
 // transfer: `bytes` from `offset` (below the page size) in frame pfns[0],
@@ -334,10 +372,12 @@ enum class Step { kNext, kStop, kFail };
 // emit returns kStop to stop early (success), kFail after reporting.
 // Checks every MDL it reads (reported, nothing changed on failure); with
 // device_writes (a transfer from the device), that its owner could write
-// every frame of each MDL.
+// every frame of each MDL. With `hold`, emit also gets the MDL's Holds,
+// taken where it was found locked (it owns them from then on; the walk
+// drops those of an MDL it refuses).
 template <typename EmitRun>
 NTSTATUS walk_runs(MDL *mdl, PVOID current_va, ULONG length, bool device_writes, EmitRun &&emit,
-		   const char *routine, void *caller)
+		   const char *routine, void *caller, bool hold = false)
 {
 	uptr remaining = length, depth = 0;
 	for (MDL *m = mdl; remaining; m = m->Next) {
@@ -370,20 +410,36 @@ NTSTATUS walk_runs(MDL *mdl, PVOID current_va, ULONG length, bool device_writes,
 		const bool own_record = !(m->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL | MDL_IO_SPACE));
 		if (own_record || device_writes)
 			owner = lock::owner_of(m, device_writes ? MmGetMdlPfnArray(m) : nullptr,
-					       device_writes ? pages : 0);
-		if (own_record && !owner.locked && !pagealloc::owns_mdl(m)) {
+					       device_writes ? pages : 0, hold && own_record);
+		Holds h;
+		h.own = owner.hold;
+		if (own_record && !owner.locked && hold) {
+			if (void *a = pagealloc::hold(m))
+				h.own = reinterpret_cast<void *>(reinterpret_cast<uptr>(a) | 1);
+		}
+		if (own_record && !owner.locked && !(hold ? h.own != nullptr : pagealloc::owns_mdl(m))) {
 			violation(MMSHIM_DMA_MDL_NOT_LOCKED, reinterpret_cast<uptr>(m), m->MdlFlags, 1, routine,
 				  "MDL_PAGES_LOCKED is set, but neither MmProbeAndLockPages nor MmAllocatePagesForMdl "
 				  "holds the MDL's pages",
 				  caller);
 			return STATUS_INVALID_PARAMETER;
 		}
-		// A partial MDL's frames are only good while its source holds them.
-		unsigned long long token = 0;
-		if ((m->MdlFlags & MDL_PARTIAL) && !partial::check(m, &token, routine, caller))
+		// A partial MDL's frames are only good while its source holds them
+		// (held first, then checked: a source unlocked in between fails
+		// the check rather than slipping past the hold).
+		if (m->MdlFlags & MDL_PARTIAL) {
+			if (const uptr src = hold ? holder_of(m) : 0)
+				h.holder = hold_frames_of(reinterpret_cast<const MDL *>(src));
+			unsigned long long token = 0;
+			if (!partial::check(m, &token, routine, caller)) {
+				h.drop();
+				return STATUS_INVALID_PARAMETER;
+			}
+		}
+		if (device_writes && !device_may_write(m, owner, pages, routine, caller)) {
+			h.drop();
 			return STATUS_INVALID_PARAMETER;
-		if (device_writes && !device_may_write(m, owner, pages, routine, caller))
-			return STATUS_INVALID_PARAMETER;
+		}
 		// Read once: what is used below is checked against the PFN
 		// array's capacity again, whatever another CPU writes meanwhile.
 		const uptr byte_count = __atomic_load_n(&m->ByteCount, __ATOMIC_RELAXED);
@@ -393,6 +449,7 @@ NTSTATUS walk_runs(MDL *mdl, PVOID current_va, ULONG length, bool device_writes,
 			const uptr start = reinterpret_cast<uptr>(MmGetMdlVirtualAddress(m));
 			const uptr va = reinterpret_cast<uptr>(current_va);
 			if (va < start || va - start >= byte_count) {
+				h.drop();
 				violation(MMSHIM_DMA_BAD_CURRENT_VA, reinterpret_cast<uptr>(m), va, start, routine,
 					  "CurrentVa is outside the MDL's described range", caller);
 				return STATUS_INVALID_PARAMETER;
@@ -403,16 +460,19 @@ NTSTATUS walk_runs(MDL *mdl, PVOID current_va, ULONG length, bool device_writes,
 		const uptr left = avail < remaining ? avail : remaining;
 		const uptr pos = byte_offset + off;
 		remaining -= left;
-		if (!left)
+		if (!left) {
+			h.drop(); // nothing of it is mapped
 			continue;
+		}
 		if (byte_offset >= kPageSize || (pos >> PAGE_SHIFT) + span_pages(pos & kPageMask, left) > cap) {
+			h.drop();
 			verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_CORRUPT,
 					 reinterpret_cast<uptr>(m), cap, 1, routine,
 					 "malformed MDL: it changed while it was being read", caller);
 			return STATUS_INVALID_PARAMETER;
 		}
 		const Step step = emit(static_cast<const MDL *>(m), MmGetMdlPfnArray(m) + (pos >> PAGE_SHIFT),
-				       pos & kPageMask, left);
+				       pos & kPageMask, left, h);
 		if (step == Step::kStop)
 			return STATUS_SUCCESS;
 		if (step == Step::kFail)
@@ -421,31 +481,36 @@ NTSTATUS walk_runs(MDL *mdl, PVOID current_va, ULONG length, bool device_writes,
 	return STATUS_SUCCESS;
 }
 
-// walk_runs, calling emit(m, fragment) for each page fragment in order (m:
-// the MDL it is in); emit returns false to stop early (success). With
+// walk_runs, calling emit(m, fragment, holds) for each page fragment in
+// order (m: the MDL it is in; holds: with `hold`, m's Holds with its first
+// fragment, else empty); emit returns false to stop early (success). With
 // check_ram, every frame is checked to be RAM with a struct page.
 template <typename Emit>
 NTSTATUS walk_each(MDL *mdl, PVOID current_va, ULONG length, bool check_ram, bool device_writes, Emit &&emit,
-		   const char *routine, void *caller)
+		   const char *routine, void *caller, bool hold = false)
 {
 	return walk_runs(
 		mdl, current_va, length, device_writes,
-		[&](const MDL *m, const PFN_NUMBER *p, uptr in, uptr left) {
+		[&](const MDL *m, const PFN_NUMBER *p, uptr in, uptr left, Holds h) {
 			while (left) {
 				const uptr chunk = kPageSize - in < left ? kPageSize - in : left;
 				const PFN_NUMBER pfn = *p++;
 				if (check_ram && !mmshim_plat_pfn_is_ram(pfn)) {
+					h.drop();
 					not_ram(m, pfn, routine, caller);
 					return Step::kFail;
 				}
-				if (!emit(m, mmshim_dma_frag{pfn, static_cast<unsigned>(in), static_cast<unsigned>(chunk)}))
+				const bool more = emit(
+					m, mmshim_dma_frag{pfn, static_cast<unsigned>(in), static_cast<unsigned>(chunk)}, h);
+				h = Holds{}; // emit owns them now
+				if (!more)
 					return Step::kStop;
 				left -= chunk;
 				in = 0;
 			}
 			return Step::kNext;
 		},
-		routine, caller);
+		routine, caller, hold);
 }
 
 // walk_each counting the fragments into *count and, if `out`, writing at
@@ -458,7 +523,7 @@ NTSTATUS walk(MDL *mdl, PVOID current_va, ULONG length, mmshim_dma_frag *out, up
 	bool overflow = false;
 	const NTSTATUS st = walk_each(
 		mdl, current_va, length, !out, device_writes,
-		[&](const MDL *, const mmshim_dma_frag &f) {
+		[&](const MDL *, const mmshim_dma_frag &f, Holds) { // a walk without holds
 			if (out) {
 				if (n == cap) {
 					overflow = true;
@@ -502,10 +567,20 @@ void give_back_cached_locked(Adapter *a, List *l)
 	a->free = l;
 }
 
+// Drop the lock holds of a list's uses (once nothing is mapped any more).
+void drop_holds(List *l)
+{
+	for (uptr i = 0; i < l->uses; i++) {
+		drop_hold(l->use[i].hold);
+		l->use[i].hold = nullptr;
+	}
+}
+
 void release_list(List *l)
 {
 	Adapter *a = l->adapter;
 	mmshim_plat_dma_unmap_sg(a->dev, l->sg_state, l->frags, l->to_device);
+	drop_holds(l); // unmapped (bounce slots copied back): the MDLs may be unlocked now
 	LockGuard guard(MMSHIM_LOCK_DMA);
 	for (uptr i = 0; i < l->uses; i++)
 		dmause::remove_locked(&l->use[i]);
@@ -570,6 +645,14 @@ Taken take_runs(Adapter *a)
 	return t;
 }
 
+// Drop the lock holds a run keeps, each exactly once whoever gets there
+// first (a flush, or a MapTransfer that a flush on another CPU overtook).
+void drop_run_holds(Run &r)
+{
+	drop_hold(__atomic_exchange_n(&r.use.hold, nullptr, __ATOMIC_ACQ_REL));
+	drop_hold(__atomic_exchange_n(&r.hold.hold, nullptr, __ATOMIC_ACQ_REL));
+}
+
 // Finish runs [0, n) of a's registers, no lock held: unmap them
 // (scatter/gather: dma_unmap_page copies swiotlb's bounce slots back for
 // reads) or, for a non-scatter/gather adapter when copy_back, copy what the
@@ -577,15 +660,17 @@ Taken take_runs(Adapter *a)
 void finish_runs(Adapter *a, uptr n, bool copy_back)
 {
 	for (uptr i = 0; i < n; i++) {
-		const Run &r = a->regs.run[i];
-		if (!r.length)
-			continue;
-		if (a->sg)
+		Run &r = a->regs.run[i];
+		if (r.length && a->sg)
 			mmshim_plat_dma_unmap_range(a->dev, r.bus, r.length, r.to_device);
-		else if (copy_back && !r.to_device)
+		else if (r.length && copy_back && !r.to_device)
 			mmshim_plat_dma_copy_frame(r.pfn, r.offset, static_cast<unsigned char *>(a->bounce_va) + r.bounce,
 						   r.length, 1);
 	}
+	// Only now may the MDLs be unlocked: their frames are no longer mapped
+	// and no copy back writes them.
+	for (uptr i = 0; i < n; i++)
+		drop_run_holds(a->regs.run[i]);
 }
 
 // Free a's map registers if they are held: runs never flushed are
@@ -952,21 +1037,27 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 		bool overflow = false;
 		st = walk_runs(
 			Mdl, CurrentVa, Length, !l->to_device,
-			[&](const MDL *m, const PFN_NUMBER *p, uptr in, uptr bytes) {
+			[&](const MDL *m, const PFN_NUMBER *p, uptr in, uptr bytes, Holds h) {
 				const uptr k = span_pages(in, bytes);
 				if (k > l->capacity - count) {
+					h.drop();
 					overflow = true;
 					return Step::kStop;
 				}
 				l->run[runs++] = mmshim_dma_run{reinterpret_cast<const unsigned long long *>(p),
 								static_cast<unsigned>(in), static_cast<unsigned>(bytes)};
 				count += k;
-				l->use[uses++].link.key = reinterpret_cast<uptr>(m);
-				if (const uptr h = holder_of(m))
-					l->use[uses++].link.key = h;
+				l->use[uses] = dmause::Use{{nullptr, reinterpret_cast<uptr>(m)}, h.own};
+				uses++;
+				if (const uptr holder = holder_of(m)) {
+					l->use[uses] = dmause::Use{{nullptr, holder}, h.holder};
+					uses++;
+				} else {
+					drop_hold(h.holder); // (none: a partial's holder is found the same way)
+				}
 				return Step::kNext;
 			},
-			routine, caller);
+			routine, caller, true);
 		if (NT_SUCCESS(st) && overflow) {
 			violation(MMSHIM_DMA_TRANSFER_TOO_LONG, reinterpret_cast<uptr>(Mdl), Length, 0, routine,
 				  "the MDL chain changed while it was being mapped", caller);
@@ -988,6 +1079,7 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 	if (!mapped || mapped > n) {
 		if (mapped)
 			mmshim_plat_dma_unmap_sg(a->dev, l->sg_state, n, l->to_device);
+		drop_holds(l);
 		if (l->cached) {
 			LockGuard guard(MMSHIM_LOCK_DMA);
 			give_back_cached_locked(a, l);
@@ -1373,26 +1465,32 @@ PHYSICAL_ADDRESS map_run(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, bool
 	mmshim_dma_frag first{};
 	const MDL *run_mdl = nullptr;
 	uptr bytes = 0, pages = 0;
+	Holds held; // run_mdl's, kept with the run until it is flushed
 	const NTSTATUS st = walk_each(
 		Mdl, CurrentVa, want, false, !to_device,
-		[&](const MDL *m, const mmshim_dma_frag &f) {
+		[&](const MDL *m, const mmshim_dma_frag &f, Holds h) {
 			if (!pages) {
 				first = f;
 				run_mdl = m;
 				bytes = f.length;
 				pages = 1;
+				held = h;
 				return true;
 			}
 			const unsigned long long end = (first.pfn << PAGE_SHIFT) + first.offset + bytes;
-			if (m != run_mdl || f.offset || (static_cast<unsigned long long>(f.pfn) << PAGE_SHIFT) != end)
+			if (m != run_mdl || f.offset || (static_cast<unsigned long long>(f.pfn) << PAGE_SHIFT) != end) {
+				h.drop(); // the next MDL's: not in this run
 				return false;
+			}
 			bytes += f.length;
 			pages++;
 			return true;
 		},
-		routine, caller);
-	if (!NT_SUCCESS(st) || !pages)
+		routine, caller, true);
+	if (!NT_SUCCESS(st) || !pages) {
+		held.drop();
 		return no_address();
+	}
 	const uptr holder = holder_of(run_mdl);
 	uptr used, count;
 	{
@@ -1401,12 +1499,15 @@ PHYSICAL_ADDRESS map_run(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, bool
 		count = a->regs.count;
 	}
 	if (used + pages > count) {
+		held.drop();
 		too_many_registers(a, used + pages, count, routine, caller);
 		return no_address();
 	}
 	unsigned long long bus = 0;
-	if (mmshim_plat_dma_map_range(a->dev, first.pfn, first.offset, bytes, to_device, &bus) != 0)
+	if (mmshim_plat_dma_map_range(a->dev, first.pfn, first.offset, bytes, to_device, &bus) != 0) {
+		held.drop();
 		return no_address(); // out of IOVA space or bounce slots: as Windows out of map registers
+	}
 	bool raced = false;
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
@@ -1416,7 +1517,8 @@ PHYSICAL_ADDRESS map_run(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, bool
 		} else {
 			Run &run = r.run[r.runs++];
 			run = Run{bus, first.pfn, run_mdl, first.offset, static_cast<unsigned>(bytes), 0, to_device,
-				  true, {}, holder, {}};
+				  true, {{}, held.own}, holder, {{}, held.holder}};
+			held = Holds{};
 			dmause::add_locked(&run.use, run_mdl);
 			if (holder)
 				dmause::add_locked(&run.hold, reinterpret_cast<const MDL *>(holder));
@@ -1431,6 +1533,7 @@ PHYSICAL_ADDRESS map_run(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, bool
 	}
 	if (raced) { // the driver freed the registers from another CPU meanwhile
 		mmshim_plat_dma_unmap_range(a->dev, bus, bytes, to_device);
+		held.drop();
 		return no_address();
 	}
 	*Length = static_cast<ULONG>(bytes);
@@ -1479,24 +1582,31 @@ PHYSICAL_ADDRESS map_bounce(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, u
 	const MDL *last = nullptr;
 	(void)walk_each(
 		Mdl, CurrentVa, want, false, !to_device,
-		[&](const MDL *m, const mmshim_dma_frag &f) {
-			if (i == frags)
+		[&](const MDL *m, const mmshim_dma_frag &f, Holds h) {
+			if (i == frags) {
+				h.drop();
 				return false; // the chain grew since it was counted
+			}
 			if (m != last) {
 				holder = holder_of(m);
 				last = m;
 			}
-			a->regs.run[idx + i++] = Run{a->bounce_bus + pos, f.pfn, m, f.offset, f.length, pos, to_device,
-						     false, {}, holder, {}};
+			// An MDL's holds go with its first run (flushed with the rest).
+			Run &run = a->regs.run[idx + i++];
+			run = Run{a->bounce_bus + pos, f.pfn, m, f.offset, f.length, pos, to_device, false, {}, holder, {}};
+			__atomic_store_n(&run.use.hold, h.own, __ATOMIC_RELEASE);
+			__atomic_store_n(&run.hold.hold, h.holder, __ATOMIC_RELEASE);
 			if (to_device)
 				mmshim_plat_dma_copy_frame(f.pfn, f.offset, bounce + pos, f.length, 0);
 			pos += f.length;
 			return true;
 		},
-		routine, caller);
+		routine, caller, true);
+	bool claimed;
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
-		if (a->regs.gen == gen) { // not flushed or freed from another CPU meanwhile
+		claimed = a->regs.gen == gen; // not flushed or freed from another CPU meanwhile
+		if (claimed) {
 			for (uptr k = 0; k < i; k++) {
 				Run &run = a->regs.run[idx + k];
 				run.claimed = true;
@@ -1506,6 +1616,9 @@ PHYSICAL_ADDRESS map_bounce(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, u
 			}
 		}
 	}
+	if (!claimed) // a flush took these runs, maybe before their holds were written
+		for (uptr k = 0; k < i; k++)
+			drop_run_holds(a->regs.run[idx + k]);
 	*Length = want;
 	PHYSICAL_ADDRESS p;
 	p.QuadPart = static_cast<LONGLONG>(a->bounce_bus + base);

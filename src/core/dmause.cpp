@@ -32,12 +32,17 @@ bool refuse_if_mapped(const MDL *mdl, const char *routine, void *caller)
 {
 	if (!mapped(mdl))
 		return false;
+	report_still_mapped(mdl, routine, caller);
+	return true;
+}
+
+void report_still_mapped(const MDL *mdl, const char *routine, void *caller)
+{
 	verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, reinterpret_cast<uptr>(mdl), 0, 0,
 			 routine,
 			 "a scatter/gather list or a MapTransfer mapping still maps the MDL (the device may still "
 			 "use its pages): PutScatterGatherList / FlushAdapterBuffers first; refused, nothing released",
 			 caller);
-	return true;
 }
 
 bool first_in(uptr lo, uptr hi, uptr *key)

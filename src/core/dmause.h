@@ -15,9 +15,12 @@
 
 namespace mmshim::dmause {
 
-// One DMA mapping's claim on one MDL.
+// One DMA mapping's claim on one MDL. `hold`: the DMA area's hold on the
+// MDL's lock (lock::owner_of), dropped by it once the mapping is gone;
+// never read here.
 struct Use {
 	KeyedLink link;
+	void *hold;
 };
 
 // A live DMA mapping covers `mdl` / no longer does. Caller holds
@@ -34,6 +37,8 @@ bool mapped(const MDL *mdl);
 // live DMA mapping covers `mdl`, report MMSHIM_DMA_MDL_STILL_MAPPED and
 // return true (the caller releases nothing). Call with no core lock held.
 bool refuse_if_mapped(const MDL *mdl, const char *routine, void *caller);
+// That refusal's report alone (MMSHIM_DMA_MDL_STILL_MAPPED).
+void report_still_mapped(const MDL *mdl, const char *routine, void *caller);
 
 // An MDL address in [lo, hi) a live DMA mapping covers, if any (for a pool
 // block being freed). Takes MMSHIM_LOCK_DMA; one relaxed load when none.

@@ -31,6 +31,7 @@ struct Record {
 	bool ready;    // the MDL's PFNs and flags are written: MmUnlockPages may take it
 	unsigned char cls; // size class (g_spare), or kNoClass: freed when done
 	uptr pages;
+	uptr holds;    // DMA mappings holding the lock (owner_of/hold, drop_hold): unlock refused
 	void *process; // kUser: the locking process, held until the record goes
 	// After the record: kUser, the platform's pin storage; kKernel, the
 	// `pages` frames mmshim referenced.
@@ -88,6 +89,7 @@ Record *fresh(Record *r, unsigned char cls)
 		r->write = r->owner_ro = r->ready = false;
 		r->cls = cls;
 		r->pages = 0;
+		r->holds = 0;
 		r->process = nullptr;
 	}
 	return r;
@@ -362,14 +364,22 @@ bool is_locked(const MDL *mdl)
 	return g_locked.find(key_of(mdl)) != nullptr;
 }
 
-Owner owner_of(const MDL *mdl, const PFN_NUMBER *pfns, uptr pages)
+Owner owner_of(const MDL *mdl, const PFN_NUMBER *pfns, uptr pages, bool hold)
 {
-	Owner o{false, false, false, nullptr};
+	Owner o{false, false, false, nullptr, nullptr};
 	if (!g_locked.count_relaxed())
 		return o;
 	LockGuard guard(MMSHIM_LOCK_PAGES);
 	if (KeyedLink *l = g_locked.find(key_of(mdl))) {
 		Record *r = from_link<Record>(l);
+		if (hold) {
+			if (!r->ready)
+				return o;
+			// Under the lock unlock() reads it with: an unlock either
+			// took the record before (not found) or sees this hold.
+			__atomic_fetch_add(&r->holds, 1, __ATOMIC_RELAXED);
+			o.hold = r;
+		}
 		o.locked = true;
 		o.read_only = r->owner_ro;
 		o.process = r->process;
@@ -385,6 +395,17 @@ Owner owner_of(const MDL *mdl, const PFN_NUMBER *pfns, uptr pages)
 		}
 	}
 	return o;
+}
+
+void *hold(const MDL *mdl)
+{
+	return owner_of(mdl, nullptr, 0, true).hold;
+}
+
+void drop_hold(void *hold)
+{
+	if (hold)
+		__atomic_fetch_sub(&static_cast<Record *>(hold)->holds, 1, __ATOMIC_RELEASE);
 }
 
 namespace {
@@ -452,14 +473,17 @@ bool first_in(uptr lo, uptr hi, uptr *key)
 	return key_in_range(g_locked, lo, hi, key);
 }
 
-bool unlock(MDL *m, const char *routine, void *caller)
+Unlocked unlock(MDL *m, const char *routine, void *caller)
 {
 	Record *r = nullptr;
+	bool held = false;
 	{
 		LockGuard guard(MMSHIM_LOCK_PAGES);
-		// A record still being set up by a concurrent lock is not taken.
+		// A record still being set up by a concurrent lock is not taken,
+		// nor one a DMA mapping holds (its device may still use the frames).
 		KeyedLink *l = g_locked.find(key_of(m));
-		if (l && from_link<Record>(l)->ready) {
+		held = l && __atomic_load_n(&from_link<Record>(l)->holds, __ATOMIC_ACQUIRE) != 0;
+		if (l && !held && from_link<Record>(l)->ready) {
 			r = from_link<Record>(g_locked.take(key_of(m)));
 			// Cleared with the record taken: a concurrent map sees
 			// both or neither, and nothing sets the flag again.
@@ -472,10 +496,10 @@ bool unlock(MDL *m, const char *routine, void *caller)
 	// their tables without a lock.
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!r)
-		return false;
+		return held ? Unlocked::kHeld : Unlocked::kNotLocked;
 	mdl::release_uses(m, routine, caller); // mappings go before the pages, as on Windows
 	release(r);
-	return true;
+	return Unlocked::kDone;
 }
 
 void release_all_at_unload()
@@ -538,11 +562,19 @@ extern "C" VOID MmUnlockPages(PMDL MemoryDescriptorList)
 	}
 	if (dmause::refuse_if_mapped(m, routine, caller))
 		return;
-	if (!lock::unlock(m, routine, caller))
+	switch (lock::unlock(m, routine, caller)) {
+	case lock::Unlocked::kDone:
+		break;
+	case lock::Unlocked::kHeld: // a DMA mapping on another CPU, not in dmause's table yet
+		dmause::report_still_mapped(m, routine, caller);
+		break;
+	case lock::Unlocked::kNotLocked:
 		// Look at nothing in the MDL: it may not even be one any more.
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_MDL_NOT_LOCKED,
 				 reinterpret_cast<uptr>(m), 0, 0, routine,
 				 "the MDL is not locked by MmProbeAndLockPages (double unlock?)", caller);
+		break;
+	}
 }
 
 extern "C" void mmshim_core_unpin_done(void *pin)

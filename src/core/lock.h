@@ -10,10 +10,17 @@ namespace mmshim::lock {
 // unlocked it yet. Never dereferences mdl.
 bool is_locked(const MDL *mdl);
 
-// MmUnlockPages without its report: if the MDL is locked, drop its
-// mappings (reserved, user, system), unpin its pages and clear
-// MDL_PAGES_LOCKED. False, with nothing touched, if it is not locked.
-bool unlock(MDL *mdl, const char *routine, void *caller);
+// What unlock() did.
+enum class Unlocked {
+	kDone,      // unlocked: mappings dropped, pages unpinned, flags cleared
+	kNotLocked, // nothing touched: no lock of this MDL (double unlock?)
+	kHeld,      // nothing touched: a DMA mapping holds the lock (see hold)
+};
+
+// MmUnlockPages without its report: if the MDL is locked and no DMA
+// mapping holds it, drop its mappings (reserved, user, system), unpin its
+// pages and clear MDL_PAGES_LOCKED.
+Unlocked unlock(MDL *mdl, const char *routine, void *caller);
 
 // What the lock record of an MDL says (never dereferences mdl): whether
 // MmProbeAndLockPages locked it, whether its owner could not write its
@@ -24,13 +31,27 @@ bool unlock(MDL *mdl, const char *routine, void *caller);
 // kernel locks). Given `pages` frames, also whether they are the very
 // frames the lock took, at the same indexes (the driver has not rewritten
 // them): then `read_only` is the whole answer for them.
+//
+// With `hold` (a DMA mapping about to use the MDL's frames), a lock that is
+// complete also gets a hold, returned in `hold`, taken in the same step that
+// found it locked: until drop_hold(), every unlock of the MDL is refused
+// (Unlocked::kHeld), so the frames stay pinned for as long as a device may
+// use them, whichever CPU unlocks and whenever. A lock still being set up
+// by another CPU counts as not locked then.
 struct Owner {
 	bool locked;
 	bool read_only;
 	bool same_frames;
 	const void *process;
+	void *hold;
 };
-Owner owner_of(const MDL *mdl, const PFN_NUMBER *pfns = nullptr, uptr pages = 0);
+Owner owner_of(const MDL *mdl, const PFN_NUMBER *pfns = nullptr, uptr pages = 0, bool hold = false);
+
+// A hold on the lock of mdl, as owner_of takes one (for the MDL that holds
+// a partial MDL's frames), or nullptr if mdl is not locked. Atomic-safe.
+void *hold(const MDL *mdl);
+// Give a hold back (nullptr: nothing). No lock taken; atomic-safe.
+void drop_hold(void *hold);
 
 // Whether any of the frames was pinned read-only by a live user lock: for
 // MDLs without a lock record of their own (partial MDLs, MDLs a driver

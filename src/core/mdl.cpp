@@ -259,8 +259,12 @@ void free_tracked(MDL *m, const char *routine, void *caller)
 				 "for (MmUnlockPages, MmFreePagesFromMdl, MmUnmapLockedPages or MmPrepareMdlForReuse "
 				 "come first); mmshim releases them now",
 				 caller);
-		if (!lock::unlock(m, routine, caller) && !pagealloc::free_mdl_pages(m, routine, caller))
+		const lock::Unlocked u = lock::unlock(m, routine, caller);
+		bool held = u == lock::Unlocked::kHeld;
+		if (u == lock::Unlocked::kNotLocked && !pagealloc::free_mdl_pages(m, routine, caller, &held) && !held)
 			release_uses(m, routine, caller); // a partial MDL's mappings
+		if (held) // a DMA mapping on another CPU: its pages stay pinned or allocated
+			dmause::report_still_mapped(m, routine, caller);
 	}
 	partial::forget(m); // a partial MDL in pool needs no other freeing
 }

@@ -41,8 +41,15 @@ PMDL allocate_mdl(PHYSICAL_ADDRESS low, PHYSICAL_ADDRESS high, PHYSICAL_ADDRESS 
 bool mdl_capacity(const MDL *mdl, uptr *pages);
 // MmFreePagesFromMdl without its report: if the MDL holds pages from
 // MmAllocatePagesForMdl(Ex), drop its mappings, free the pages and mark
-// the MDL empty. False, with nothing touched, if it does not.
-bool free_mdl_pages(MDL *mdl, const char *routine, void *caller);
+// the MDL empty. False, with nothing touched, if it does not, or if a DMA
+// mapping holds them (then *held, if given, is set).
+bool free_mdl_pages(MDL *mdl, const char *routine, void *caller, bool *held = nullptr);
+// A DMA mapping's hold on the pages of an MDL from MmAllocatePagesForMdl(Ex)
+// (nullptr if it is not one): until drop_hold(), free_mdl_pages refuses to
+// free them, so they stay allocated for as long as a device may use them.
+// As lock::owner_of's hold; drop_hold takes no lock. Atomic-safe.
+void *hold(const MDL *mdl);
+void drop_hold(void *hold);
 // Whether the MDL holds pages from MmAllocatePagesForMdl(Ex). Never
 // dereferences mdl.
 bool owns_mdl(const MDL *mdl);

@@ -45,7 +45,7 @@ struct Allocation {
 	uptr capacity;  // entries of the MDL's PFN array (0 until the MDL exists)
 	unsigned cache; // MMSHIM_CACHE_* of the linear map for these frames
 	Kind kind;
-	uptr reserved;
+	uptr holds; // kMdl: DMA mappings holding the pages (hold/drop_hold): not freed meanwhile
 	unsigned long long *frames() { return reinterpret_cast<unsigned long long *>(this + 1); }
 };
 static_assert(sizeof(Allocation) >= MMSHIM_PAGES_RELEASE_SCRATCH, "glue scratch space");
@@ -367,7 +367,7 @@ Allocation *take_frames(Plan plan, bool all_or_nothing, Kind kind)
 	a->capacity = 0;
 	a->cache = MMSHIM_CACHE_WB; // until apply_cache
 	a->kind = kind;
-	a->reserved = 0;
+	a->holds = 0;
 	gather(a, plan, may_sleep);
 	{
 		LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
@@ -610,11 +610,21 @@ PVOID allocate_contiguous(SIZE_T bytes, PHYSICAL_ADDRESS lowest, PHYSICAL_ADDRES
 
 // Remove the allocation of this kind keyed `key` from the table; nullptr if
 // there is none.
-Allocation *take(uptr key, Kind kind)
+// The allocation keyed `key` taken out, or nullptr: none of that kind, or
+// one a DMA mapping holds (then *held, if given, is set).
+Allocation *take(uptr key, Kind kind, bool *held = nullptr)
 {
 	LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
-	KeyedLink *l = g_allocs.take_if(
-		key, [kind](const KeyedLink *k) { return from_link<Allocation>(k)->kind == kind; });
+	bool busy = false;
+	KeyedLink *l = g_allocs.take_if(key, [kind, &busy](const KeyedLink *k) {
+		const Allocation *a = from_link<Allocation>(k);
+		if (a->kind != kind)
+			return false;
+		busy = __atomic_load_n(&a->holds, __ATOMIC_ACQUIRE) != 0;
+		return !busy;
+	});
+	if (held)
+		*held = busy;
 	return l ? from_link<Allocation>(l) : nullptr;
 }
 
@@ -658,9 +668,29 @@ bool first_in(uptr lo, uptr hi, uptr *key)
 	return l != nullptr;
 }
 
-bool free_mdl_pages(MDL *m, const char *routine, void *caller)
+void *hold(const MDL *mdl)
 {
-	Allocation *a = take(reinterpret_cast<uptr>(m), Kind::kMdl);
+	if (!g_allocs.count_relaxed())
+		return nullptr;
+	LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
+	KeyedLink *l = g_allocs.find(reinterpret_cast<uptr>(mdl));
+	if (!l || from_link<Allocation>(l)->kind != Kind::kMdl)
+		return nullptr;
+	// Under the lock take() reads it with: a free either took the
+	// allocation before (not found) or sees this hold.
+	__atomic_fetch_add(&from_link<Allocation>(l)->holds, 1, __ATOMIC_RELAXED);
+	return from_link<Allocation>(l);
+}
+
+void drop_hold(void *hold)
+{
+	if (hold)
+		__atomic_fetch_sub(&static_cast<Allocation *>(hold)->holds, 1, __ATOMIC_RELEASE);
+}
+
+bool free_mdl_pages(MDL *m, const char *routine, void *caller, bool *held)
+{
+	Allocation *a = take(reinterpret_cast<uptr>(m), Kind::kMdl, held);
 	if (!a)
 		return false;
 	// Not mappable from here on, before any mapping is looked for: a map
@@ -726,7 +756,12 @@ extern "C" VOID MmFreePagesFromMdl(PMDL MemoryDescriptorList)
 	}
 	if (dmause::refuse_if_mapped(m, routine, caller))
 		return;
-	if (!pagealloc::free_mdl_pages(m, routine, caller))
+	bool held = false;
+	if (pagealloc::free_mdl_pages(m, routine, caller, &held))
+		return;
+	if (held) // a DMA mapping on another CPU, not in dmause's table yet
+		dmause::report_still_mapped(m, routine, caller);
+	else
 		verifier::report(DRIVER_VERIFIER_DETECTED_VIOLATION, MMSHIM_VRF_PAGES_NOT_ALLOCATED,
 				 reinterpret_cast<uptr>(m), 0, 0, routine,
 				 "the MDL does not come from MmAllocatePagesForMdl(Ex), or its pages were freed already",

@@ -58,7 +58,7 @@ constinit KeyedTable<64> g_secured;
 void release(Secured *s, uptr locked, const char *routine, void *caller)
 {
 	for (uptr i = 0; i < locked; i++)
-		lock::unlock(s->chunk(i), routine, caller);
+		(void)lock::unlock(s->chunk(i), routine, caller); // mmshim's own MDLs: never DMA-mapped
 	mmshim_plat_free(s);
 }
 

@@ -1474,6 +1474,191 @@ TEST_F(PacketTest, MdlMappedByMapTransferIsNotReleased)
 // driver rewrote to it, and a chain ending in it are refused for
 // transfers from the device, with nothing mapped; transfers to the device
 // (the device only reads) are not.
+// Run `fn` inside the nth call from now of mmshim_plat_pfn_is_ram (1: the
+// next): the glue's RAM check inside dma_map_sg, dma_map_page or a bounce
+// copy, standing in for another CPU acting at that moment.
+void AtPfnIsRam(int nth, std::function<void()> fn)
+{
+	if (nth <= 1) {
+		fake::during_next_pfn_is_ram(std::move(fn));
+		return;
+	}
+	fake::during_next_pfn_is_ram([nth, fn = std::move(fn)]() mutable { AtPfnIsRam(nth - 1, std::move(fn)); });
+}
+
+// An unlock racing a DMA mapping of the same MDL (a driver's cancel path
+// against its start path, on another CPU): from the walk that found the MDL
+// locked until the mapping is gone (put, flushed), every unlock is refused,
+// so no device reaches frames that were given back meanwhile - not while
+// the list is being built, not while a bounce buffer is copied back.
+TEST_F(PacketTest, UnlockRacingADmaMappingIsRefusedUntilItIsGone)
+{
+	PDMA_ADAPTER a = Adapter();
+	PMDL m = Locked(kKernel, 2 * 4096);
+	PVOID va = MmGetMdlVirtualAddress(m);
+	int fired = 0;
+	size_t first = fake::reports().size();
+	auto unlock_refused = [&] {
+		fired++;
+		MmUnlockPages(m);
+		EXPECT_TRUE(m->MdlFlags & MDL_PAGES_LOCKED);
+		EXPECT_EQ(fake::page_refs(kPfn), 1);
+	};
+
+	// GetScatterGatherList: inside its dma_map_sg, after the walk.
+	Seen seen;
+	AtPfnIsRam(1, unlock_refused);
+	EXPECT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, m, va, 2 * 4096, Record, &seen, TRUE), STATUS_SUCCESS);
+	ASSERT_EQ(fired, 1);
+	ASSERT_EQ(seen.calls, 1);
+	EXPECT_EQ(CountSince(first, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED), 1u);
+	EXPECT_EQ(fake::reports().size(), first + 1);
+	Ops(a)->PutScatterGatherList(a, seen.sgl, TRUE);
+	EXPECT_NO_REPORT(MmUnlockPages(m));
+	EXPECT_EQ(fake::page_refs(kPfn), 0);
+
+	// A partial MDL's list: its source's unlock is refused the same way.
+	ASSERT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	PMDL part = IoAllocateMdl(reinterpret_cast<PVOID>(kKernel + 4096), 4096, FALSE, FALSE, nullptr);
+	ASSERT_NE(part, nullptr);
+	IoBuildPartialMdl(m, part, reinterpret_cast<PVOID>(kKernel + 4096), 4096);
+	seen = Seen{};
+	first = fake::reports().size();
+	AtPfnIsRam(1, unlock_refused);
+	EXPECT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, part, MmGetMdlVirtualAddress(part), 4096, Record, &seen,
+					       FALSE),
+		  STATUS_SUCCESS);
+	ASSERT_EQ(fired, 2);
+	ASSERT_EQ(seen.calls, 1);
+	EXPECT_EQ(CountSince(first, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED), 1u);
+	Ops(a)->PutScatterGatherList(a, seen.sgl, FALSE);
+	IoFreeMdl(part);
+
+	// MapTransfer (scatter/gather): inside its dma_map_page, after the
+	// count's RAM check; then until FlushAdapterBuffers.
+	PVOID base = Channel(a, 4);
+	ULONG len = 4096;
+	first = fake::reports().size();
+	AtPfnIsRam(2, unlock_refused);
+	PHYSICAL_ADDRESS p = Ops(a)->MapTransfer(a, m, base, va, &len, FALSE);
+	EXPECT_NE(p.QuadPart, 0);
+	ASSERT_EQ(fired, 3);
+	EXPECT_EQ(CountSince(first, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED), 1u);
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, MmUnlockPages(m));
+	EXPECT_NO_REPORT(Ops(a)->FlushAdapterBuffers(a, m, base, va, 4096, FALSE));
+	EXPECT_NO_REPORT(Ops(a)->FreeAdapterChannel(a));
+	EXPECT_NO_REPORT(MmUnlockPages(m));
+	EXPECT_EQ(fake::page_refs(kPfn), 0);
+	PutClean(a);
+
+	// A bounced MapTransfer from the device: the flush copies the bounce
+	// buffer back into the frames, so they stay locked through that copy.
+	ASSERT_EQ(MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	PDMA_ADAPTER b = NonSg();
+	base = Channel(b, 2);
+	len = 4096;
+	EXPECT_NO_REPORT(p = Ops(b)->MapTransfer(b, m, base, va, &len, FALSE));
+	EXPECT_EQ(len, 4096u);
+	first = fake::reports().size();
+	AtPfnIsRam(1, unlock_refused); // the copy back's RAM check
+	EXPECT_TRUE(Ops(b)->FlushAdapterBuffers(b, m, base, va, 4096, FALSE));
+	ASSERT_EQ(fired, 4);
+	EXPECT_EQ(CountSince(first, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED), 1u);
+	EXPECT_NO_REPORT(Ops(b)->FreeAdapterChannel(b));
+	EXPECT_NO_REPORT(MmUnlockPages(m));
+	EXPECT_EQ(fake::page_refs(kPfn), 0);
+	IoFreeMdl(m);
+	PutClean(b);
+}
+
+// The same for pages from MmAllocatePagesForMdl: MmFreePagesFromMdl on
+// another CPU while a list over them (or over a partial MDL of them) is
+// being built is refused until the put, and the pages stay allocated.
+TEST_F(PacketTest, FreeRacingADmaMappingOfAllocatedPagesIsRefused)
+{
+	PHYSICAL_ADDRESS low, high, skip;
+	low.QuadPart = skip.QuadPart = 0;
+	high.QuadPart = -1;
+	PDMA_ADAPTER a = Adapter();
+	PMDL pages = MmAllocatePagesForMdl(low, high, skip, 2 * 4096);
+	ASSERT_NE(pages, nullptr);
+	const size_t live = fake::live_pages();
+	int fired = 0;
+	auto free_refused = [&] {
+		fired++;
+		MmFreePagesFromMdl(pages);
+		EXPECT_TRUE(pages->MdlFlags & MDL_PAGES_LOCKED);
+		EXPECT_EQ(fake::live_pages(), live);
+	};
+	Seen seen;
+	size_t first = fake::reports().size();
+	AtPfnIsRam(1, free_refused);
+	EXPECT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, pages, MmGetMdlVirtualAddress(pages), 2 * 4096, Record,
+					       &seen, FALSE),
+		  STATUS_SUCCESS);
+	ASSERT_EQ(fired, 1);
+	ASSERT_EQ(seen.calls, 1);
+	EXPECT_EQ(CountSince(first, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED), 1u);
+	Ops(a)->PutScatterGatherList(a, seen.sgl, FALSE);
+
+	// A partial MDL of them.
+	PMDL part = IoAllocateMdl(MmGetMdlVirtualAddress(pages), 4096, FALSE, FALSE, nullptr);
+	ASSERT_NE(part, nullptr);
+	IoBuildPartialMdl(pages, part, MmGetMdlVirtualAddress(pages), 4096);
+	seen = Seen{};
+	first = fake::reports().size();
+	AtPfnIsRam(1, free_refused);
+	EXPECT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, part, MmGetMdlVirtualAddress(part), 4096, Record, &seen,
+					       TRUE),
+		  STATUS_SUCCESS);
+	ASSERT_EQ(fired, 2);
+	EXPECT_EQ(CountSince(first, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED), 1u);
+	Ops(a)->PutScatterGatherList(a, seen.sgl, TRUE);
+	IoFreeMdl(part);
+	EXPECT_NO_REPORT(MmFreePagesFromMdl(pages));
+	EXPECT_LT(fake::live_pages(), live);
+	fake::set_kernel_space_start(0); // the MDL is host heap memory
+	EXPECT_NO_REPORT(ExFreePool(pages));
+	fake::set_kernel_space_start(0x0000800000000000ULL);
+	PutClean(a);
+}
+
+// A walk that refuses the transfer keeps no hold: the MDL unlocks at once.
+TEST_F(PacketTest, RefusedDmaKeepsNoHold)
+{
+	PDMA_ADAPTER a = Adapter();
+	PMDL m = Locked(kKernel, 2 * 4096);
+	PVOID va = MmGetMdlVirtualAddress(m);
+	Seen seen;
+	// Beyond the chain (the second MDL missing), after the first was held.
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TRANSFER_TOO_LONG,
+		      EXPECT_NE(Ops(a)->GetScatterGatherList(a, pdo_, m, static_cast<char *>(va) + 4096, 0x1000 + 1,
+							     Record, &seen, TRUE),
+				STATUS_SUCCESS));
+	// CurrentVa outside the MDL.
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_BAD_CURRENT_VA,
+		      EXPECT_NE(Ops(a)->GetScatterGatherList(a, pdo_, m, static_cast<char *>(va) + 3 * 4096, 0x100,
+							     Record, &seen, TRUE),
+				STATUS_SUCCESS));
+	// The map failing (out of IOVA space).
+	fake::dma_fail_maps(1);
+	EXPECT_NE(Ops(a)->GetScatterGatherList(a, pdo_, m, va, 0x100, Record, &seen, TRUE), STATUS_SUCCESS);
+	// MapTransfer: more pages than registers granted; the map failing.
+	PVOID base = Channel(a, 1);
+	ULONG len = 0x1000;
+	EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_TOO_MANY_MAP_REGISTERS,
+		      EXPECT_EQ(Ops(a)->MapTransfer(a, m, base, static_cast<char *>(va) + 0x800, &len, TRUE).QuadPart, 0));
+	fake::dma_fail_ranges(1);
+	len = 0x100;
+	EXPECT_EQ(Ops(a)->MapTransfer(a, m, base, va, &len, TRUE).QuadPart, 0);
+	EXPECT_NO_REPORT(Ops(a)->FreeAdapterChannel(a));
+	EXPECT_EQ(seen.calls, 0);
+	EXPECT_NO_REPORT(MmUnlockPages(m));
+	EXPECT_EQ(fake::page_refs(kPfn), 0);
+	IoFreeMdl(m);
+	PutClean(a);
+}
+
 TEST_F(PacketTest, DeviceNeverWritesFramesTheOwnerCannotWrite)
 {
 	fake::set_kva_read_only(kKernel + 4096, kKernel + 2 * 4096); // frame kPfn + 1
