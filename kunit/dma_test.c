@@ -1184,14 +1184,10 @@ static int dma_race_unlocker(void *data)
 	unsigned int i;
 
 	for (i = 0; i < r->rounds; i++) {
-		PMDL m = IoAllocateMdl(r->buf, DMA_RACE_PAGES * PAGE_SIZE, FALSE, FALSE, NULL);
+		PMDL m = mmshim_meet_locked_mdl(&r->meet, r->buf, DMA_RACE_PAGES * PAGE_SIZE);
 
-		if (!m || MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess) != STATUS_SUCCESS) {
-			if (m)
-				IoFreeMdl(m);
-			WRITE_ONCE(r->meet.abort, true);
+		if (!m)
 			break;
-		}
 		r->mdl = m;
 		if (!mmshim_meet(&r->meet, 3 * i + 1)) {
 			release_mdl(m);

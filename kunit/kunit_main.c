@@ -260,6 +260,18 @@ bool mmshim_meet(struct mmshim_meet *b, int n)
 	return true;
 }
 
+PMDL mmshim_meet_locked_mdl(struct mmshim_meet *b, void *va, ULONG len)
+{
+	PMDL m = IoAllocateMdl(va, len, FALSE, FALSE, NULL);
+
+	if (m && MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess) == STATUS_SUCCESS)
+		return m;
+	if (m)
+		IoFreeMdl(m);
+	WRITE_ONCE(b->abort, true);
+	return NULL;
+}
+
 PHYSICAL_ADDRESS pa(u64 v)
 {
 	PHYSICAL_ADDRESS p;

@@ -126,6 +126,9 @@ struct mmshim_meet {
 	unsigned int timeouts;
 };
 bool mmshim_meet(struct mmshim_meet *b, int n);
+/* A round's MDL over [va, va + len), locked for kernel-mode write; NULL
+ * (and b->abort set: the other thread stops too) if that fails. */
+PMDL mmshim_meet_locked_mdl(struct mmshim_meet *b, void *va, ULONG len);
 
 /*
  * The address space of the process that loaded the test module, for tests

@@ -176,14 +176,10 @@ static int race_unlocker_fn(void *data)
 	unsigned int i;
 
 	for (i = 0; i < r->rounds; i++) {
-		PMDL m = IoAllocateMdl(r->buf, RACE_PAGES * PAGE_SIZE, FALSE, FALSE, NULL);
+		PMDL m = mmshim_meet_locked_mdl(&r->meet, r->buf, RACE_PAGES * PAGE_SIZE);
 
-		if (!m || MmshimProbeAndLockPages(m, KernelMode, IoWriteAccess) != STATUS_SUCCESS) {
-			if (m)
-				IoFreeMdl(m);
-			WRITE_ONCE(r->meet.abort, true);
+		if (!m)
 			break;
-		}
 		r->mdl = m;
 		if (!race_meet(r, 3 * i + 1)) {
 			release_mdl(m);
