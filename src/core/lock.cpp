@@ -97,7 +97,7 @@ Record *fresh(Record *r, unsigned char cls)
 
 // A record with room for `tail` bytes after it: a spare one of the smallest
 // class it fits, else newly allocated (of that class, or of its own size
-// beyond the largest). flags: as mmshim_plat_alloc.
+// beyond the largest or in atomic context). flags: as mmshim_plat_alloc.
 Record *alloc_record(uptr tail, unsigned flags)
 {
 	if (!tail)
@@ -113,6 +113,10 @@ Record *alloc_record(uptr tail, unsigned flags)
 			if (Record *r = __atomic_exchange_n(slot, nullptr, __ATOMIC_ACQUIRE))
 				return fresh(r, static_cast<unsigned char>(c));
 		}
+		// In atomic context a larger class is not worth a bigger
+		// GFP_ATOMIC block than asked for: exact size, freed when done.
+		if (c && (flags & MMSHIM_ALLOC_ATOMIC))
+			break;
 		return fresh(static_cast<Record *>(mmshim_plat_alloc(sizeof(Record) + room, flags)),
 			     static_cast<unsigned char>(c));
 	}

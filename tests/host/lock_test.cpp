@@ -272,6 +272,32 @@ TEST_F(LockTest, LargeLocksAllocateNothingOnceWarm)
 			EXPECT_EQ(fake::live_allocs(), blocks); // nothing new kept
 		}
 	}
+	// In atomic context warm spares serve as well (the rounds above left two
+	// of the 128-page class); without one the record is allocated at its own
+	// size (GFP_ATOMIC) and freed by the unlock.
+	{
+		PMDL m[3];
+		for (int i = 0; i < 3; i++) {
+			m[i] = Mdl(kBigKernel + i * 200 * 4096, 100 * 4096);
+			ASSERT_NE(m[i], nullptr);
+		}
+		const auto calls = fake::alloc_calls();
+		const auto blocks = fake::live_allocs();
+		fake::set_may_sleep(false);
+		for (int i = 0; i < 3; i++)
+			ASSERT_EQ(MmshimProbeAndLockPages(m[i], KernelMode, IoWriteAccess), STATUS_SUCCESS);
+		EXPECT_EQ(fake::alloc_calls(), calls + 1); // two spares, one new
+		EXPECT_EQ(MmGetMdlPfnArray(m[2])[99], kBigPfn + 499);
+		MmUnlockPages(m[2]);
+		EXPECT_EQ(fake::live_allocs(), blocks); // freed, not kept
+		MmUnlockPages(m[1]);
+		MmUnlockPages(m[0]);
+		EXPECT_EQ(fake::live_allocs(), blocks); // back to their slots
+		fake::set_may_sleep(true);
+		EXPECT_EQ(fake::page_refs(kBigPfn + 499), 0);
+		for (PMDL x : m)
+			IoFreeMdl(x);
+	}
 	// Beyond the largest class: one allocation per lock, freed by its unlock.
 	PMDL huge = Mdl(kBigKernel, 1100 * 4096);
 	ASSERT_NE(huge, nullptr);
