@@ -408,9 +408,12 @@ NTSTATUS walk_runs(MDL *mdl, PVOID current_va, ULONG length, bool device_writes,
 		// what its owner may write.
 		lock::Owner owner{};
 		const bool own_record = !(m->MdlFlags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL | MDL_IO_SPACE));
-		if (own_record || device_writes)
+		// A mapping walk holds whatever lock the MDL has, whatever its
+		// flags say (a driver may set MDL_SOURCE_IS_NONPAGED_POOL on an
+		// MDL it locked).
+		if (own_record || device_writes || hold)
 			owner = lock::owner_of(m, device_writes ? MmGetMdlPfnArray(m) : nullptr,
-					       device_writes ? pages : 0, hold && own_record);
+					       device_writes ? pages : 0, hold);
 		Holds h;
 		h.own = owner.hold;
 		if (own_record && !owner.locked && hold) {

@@ -1571,6 +1571,35 @@ TEST_F(PacketTest, UnlockRacingADmaMappingIsRefusedUntilItIsGone)
 	PutClean(b);
 }
 
+// A driver that marks an MDL it locked as nonpaged pool does not get past
+// the hold: the walk holds whatever lock the MDL has.
+TEST_F(PacketTest, UnlockRacingAListOfARelabelledMdlIsRefused)
+{
+	PDMA_ADAPTER a = Adapter();
+	PMDL m = Locked(kKernel, 4096);
+	m->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
+	m->MappedSystemVa = MmGetMdlVirtualAddress(m);
+	int fired = 0;
+	AtPfnIsRam(1, [&] {
+		fired++;
+		MmUnlockPages(m);
+		EXPECT_EQ(fake::page_refs(kPfn), 1);
+	});
+	Seen seen;
+	const size_t first = fake::reports().size();
+	EXPECT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, m, MmGetMdlVirtualAddress(m), 4096, Record, &seen, FALSE),
+		  STATUS_SUCCESS);
+	ASSERT_EQ(fired, 1);
+	ASSERT_EQ(seen.calls, 1);
+	EXPECT_EQ(CountSince(first, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED), 1u);
+	Ops(a)->PutScatterGatherList(a, seen.sgl, FALSE);
+	m->MdlFlags &= ~MDL_SOURCE_IS_NONPAGED_POOL;
+	EXPECT_NO_REPORT(MmUnlockPages(m));
+	EXPECT_EQ(fake::page_refs(kPfn), 0);
+	IoFreeMdl(m);
+	PutClean(a);
+}
+
 // The same for pages from MmAllocatePagesForMdl: MmFreePagesFromMdl on
 // another CPU while a list over them (or over a partial MDL of them) is
 // being built is refused until the put, and the pages stay allocated.
