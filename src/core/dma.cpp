@@ -331,12 +331,17 @@ enum class Step { kNext, kStop, kFail };
 // lock::hold), or, tagged with the low bit, its pages' allocation
 // (pagealloc::hold). While held, the MDL can be neither unlocked nor have
 // its pages freed. Both records are 8-byte aligned.
+void *hold_pages_of(const MDL *m)
+{
+	void *a = pagealloc::hold(m);
+	return a ? reinterpret_cast<void *>(reinterpret_cast<uptr>(a) | 1) : nullptr;
+}
+
 void *hold_frames_of(const MDL *m)
 {
 	if (void *h = lock::hold(m))
 		return h;
-	void *a = pagealloc::hold(m);
-	return a ? reinterpret_cast<void *>(reinterpret_cast<uptr>(a) | 1) : nullptr;
+	return hold_pages_of(m);
 }
 
 void drop_hold(void *h)
@@ -416,10 +421,8 @@ NTSTATUS walk_runs(MDL *mdl, PVOID current_va, ULONG length, bool device_writes,
 					       device_writes ? pages : 0, hold);
 		Holds h;
 		h.own = owner.hold;
-		if (own_record && !owner.locked && hold) {
-			if (void *a = pagealloc::hold(m))
-				h.own = reinterpret_cast<void *>(reinterpret_cast<uptr>(a) | 1);
-		}
+		if (own_record && !owner.locked && hold)
+			h.own = hold_pages_of(m);
 		if (own_record && !owner.locked && !(hold ? h.own != nullptr : pagealloc::owns_mdl(m))) {
 			violation(MMSHIM_DMA_MDL_NOT_LOCKED, reinterpret_cast<uptr>(m), m->MdlFlags, 1, routine,
 				  "MDL_PAGES_LOCKED is set, but neither MmProbeAndLockPages nor MmAllocatePagesForMdl "

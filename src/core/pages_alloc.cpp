@@ -608,10 +608,9 @@ PVOID allocate_contiguous(SIZE_T bytes, PHYSICAL_ADDRESS lowest, PHYSICAL_ADDRES
 	return va;
 }
 
-// Remove the allocation of this kind keyed `key` from the table; nullptr if
-// there is none.
-// The allocation keyed `key` taken out, or nullptr: none of that kind, or
-// one a DMA mapping holds (then *held, if given, is set).
+// The allocation of this kind keyed `key`, removed from the table; nullptr
+// if there is none, or if a DMA mapping holds it (then *held, if given, is
+// set).
 Allocation *take(uptr key, Kind kind, bool *held = nullptr)
 {
 	LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
