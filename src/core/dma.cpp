@@ -370,6 +370,19 @@ struct Holds {
 	}
 };
 
+// A use's kernel virtual range: `bytes` from `va`, when that is a kernel
+// address (pool, vmalloc, the linear map); user memory and pages without
+// a kernel address (va 0) have none. Bookkeeping only: a driver that
+// rewrote StartVa gets a wrong range, never a wrong access.
+void set_range(dmause::Use &u, uptr va, uptr bytes)
+{
+	u.va_lo = u.va_hi = 0;
+	if (va >= mmshim_plat_kernel_space_start() && va + bytes > va) {
+		u.va_lo = va;
+		u.va_hi = va + bytes;
+	}
+}
+
 // Walk [CurrentVa, CurrentVa + length) over the MDL chain from `mdl`,
 // calling emit(m, pfns, offset, bytes) once per MDL for its part of the
 // transfer: `bytes` from `offset` (below the page size) in frame pfns[0],
@@ -1053,10 +1066,13 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 				l->run[runs++] = mmshim_dma_run{reinterpret_cast<const unsigned long long *>(p),
 								static_cast<unsigned>(in), static_cast<unsigned>(bytes)};
 				count += k;
-				l->use[uses] = dmause::Use{{nullptr, reinterpret_cast<uptr>(m)}, h.own};
+				l->use[uses] = dmause::Use{{nullptr, reinterpret_cast<uptr>(m)}, h.own, 0, 0};
+				set_range(l->use[uses], reinterpret_cast<uptr>(m->StartVa) +
+								((p - MmGetMdlPfnArray(const_cast<MDL *>(m))) << PAGE_SHIFT) + in,
+					  bytes);
 				uses++;
 				if (const uptr holder = holder_of(m)) {
-					l->use[uses] = dmause::Use{{nullptr, holder}, h.holder};
+					l->use[uses] = dmause::Use{{nullptr, holder}, h.holder, 0, 0};
 					uses++;
 				} else {
 					drop_hold(h.holder); // (none: a partial's holder is found the same way)
@@ -1523,7 +1539,8 @@ PHYSICAL_ADDRESS map_run(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, bool
 		} else {
 			Run &run = r.run[r.runs++];
 			run = Run{bus, first.pfn, run_mdl, first.offset, static_cast<unsigned>(bytes), 0, to_device,
-				  true, {{}, held.own}, holder, {{}, held.holder}};
+				  true, {{}, held.own, 0, 0}, holder, {{}, held.holder, 0, 0}};
+			set_range(run.use, reinterpret_cast<uptr>(CurrentVa), bytes);
 			held = Holds{};
 			dmause::add_locked(&run.use, run_mdl);
 			if (holder)
@@ -1600,6 +1617,7 @@ PHYSICAL_ADDRESS map_bounce(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, u
 			// An MDL's holds go with its first run (flushed with the rest).
 			Run &run = a->regs.run[idx + i++];
 			run = Run{a->bounce_bus + pos, f.pfn, m, f.offset, f.length, pos, to_device, false, {}, holder, {}};
+			set_range(run.use, reinterpret_cast<uptr>(CurrentVa) + (pos - base), f.length);
 			__atomic_store_n(&run.use.hold, h.own, __ATOMIC_RELEASE);
 			__atomic_store_n(&run.hold.hold, h.holder, __ATOMIC_RELEASE);
 			if (to_device)

@@ -67,6 +67,20 @@ bool record_in(uptr lo, uptr hi)
 	}) != nullptr;
 }
 
+bool range_in(uptr lo, uptr hi, uptr *mdl)
+{
+	if (!g_uses.count_relaxed())
+		return false;
+	LockGuard guard(MMSHIM_LOCK_DMA);
+	KeyedLink *l = g_uses.find_if([lo, hi](KeyedLink *k) {
+		const Use *u = from_link<Use>(k);
+		return u->va_lo < u->va_hi && u->va_lo < hi && lo < u->va_hi;
+	});
+	if (l)
+		*mdl = l->key;
+	return l != nullptr;
+}
+
 uptr count()
 {
 	LockGuard guard(MMSHIM_LOCK_DMA);

@@ -17,10 +17,14 @@ namespace mmshim::dmause {
 
 // One DMA mapping's claim on one MDL. `hold`: the DMA area's hold on the
 // MDL's lock (lock::owner_of), dropped by it once the mapping is gone;
-// never read here.
+// never read here. [va_lo, va_hi): the kernel virtual range of the memory
+// the mapping moves through this MDL (empty for user memory and pages
+// without a kernel address), so that pool memory is not freed under it.
 struct Use {
 	KeyedLink link;
 	void *hold;
+	uptr va_lo;
+	uptr va_hi;
 };
 
 // A live DMA mapping covers `mdl` / no longer does. Caller holds
@@ -49,6 +53,11 @@ bool first_in(uptr lo, uptr hi, uptr *key);
 // pool block being freed that a live list still keeps its record in.
 // Takes MMSHIM_LOCK_DMA; one relaxed load when no DMA mapping is live.
 bool record_in(uptr lo, uptr hi);
+
+// An MDL through which a live DMA mapping moves memory in [lo, hi), if any
+// (for a pool block being freed: the device may still write it). Takes
+// MMSHIM_LOCK_DMA; one relaxed load when no DMA mapping is live.
+bool range_in(uptr lo, uptr hi, uptr *mdl);
 
 // Uses now (for tests).
 uptr count();

@@ -126,7 +126,16 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 	}
 
 	// Decide under the lock, report after dropping it.
-	enum class Verdict { kFree, kUnknown, kTwice, kWrongTag, kPagedAtDispatch, kDmaMapped, kDmaList } verdict;
+	enum class Verdict {
+		kFree,
+		kUnknown,
+		kTwice,
+		kWrongTag,
+		kPagedAtDispatch,
+		kDmaMapped,
+		kDmaList,
+		kDmaMemory
+	} verdict;
 	uptr dma_mdl = 0;
 	Header *h = header_of(p);
 	void *block = nullptr;
@@ -146,6 +155,8 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 			verdict = Verdict::kDmaMapped; // takes MMSHIM_LOCK_DMA inside this lock
 		} else if (dmause::record_in(addr, addr + h->size)) {
 			verdict = Verdict::kDmaList; // BuildScatterGatherList's buffer, list not put
+		} else if (dmause::range_in(addr, addr + h->size, &dma_mdl)) {
+			verdict = Verdict::kDmaMemory; // the device may still read or write the block
 		} else {
 			verdict = Verdict::kFree;
 			g_live.remove(&h->link);
@@ -168,6 +179,13 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, dma_mdl, addr, 0, routine,
 				 "the block holds an MDL that a scatter/gather list or a MapTransfer mapping still "
 				 "maps: PutScatterGatherList / FlushAdapterBuffers first; the block stays allocated",
+				 caller);
+		return;
+	case Verdict::kDmaMemory:
+		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, dma_mdl, addr, 1, routine,
+				 "the block's memory is still mapped for DMA through an MDL (a scatter/gather list not "
+				 "put, a MapTransfer not flushed): the device may still write it; PutScatterGatherList / "
+				 "FlushAdapterBuffers first; the block stays allocated",
 				 caller);
 		return;
 	case Verdict::kDmaList:

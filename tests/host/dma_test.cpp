@@ -1832,6 +1832,57 @@ TEST_F(PacketTest, PoolBlockHoldingADmaMappedMdlStaysAllocated)
 }
 
 
+// Pool memory a live DMA mapping moves (a nonpaged-pool MDL over it, or a
+// lock of it) is not freed under the device: ExFreePool of the block is
+// refused until the list is put or the runs are flushed. Other blocks free
+// normally meanwhile.
+TEST_F(PacketTest, PoolMemoryUnderALiveDmaMappingStaysAllocated)
+{
+	fake::set_kernel_space_start(0); // pool blocks are host heap memory
+	PDMA_ADAPTER a = Adapter();
+	auto *block = static_cast<unsigned char *>(ExAllocatePool2(POOL_FLAG_NON_PAGED, 2 * 4096, 0x416d4474));
+	auto *other = static_cast<unsigned char *>(ExAllocatePool2(POOL_FLAG_NON_PAGED, 4096, 0x416d4474));
+	ASSERT_TRUE(block && other);
+	ASSERT_EQ(reinterpret_cast<uptr>(block) % 4096, 0u);
+	fake::map_direct(reinterpret_cast<uptr>(block), 2 * 4096, 0x3000);
+	PMDL m = IoAllocateMdl(block, 2 * 4096, FALSE, FALSE, nullptr);
+	ASSERT_NE(m, nullptr);
+	MmBuildMdlForNonPagedPool(m);
+	// A list over the second page only: the block overlaps it.
+	Seen seen;
+	ASSERT_EQ(Ops(a)->GetScatterGatherList(a, pdo_, m, block + 4096 + 0x10, 0x100, Record, &seen, FALSE),
+		  STATUS_SUCCESS);
+	EXPECT_NO_REPORT(ExFreePool(other));
+	fake::Report r;
+	EXPECT_REPORT_OUT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, &r, ExFreePool(block));
+	EXPECT_EQ(r.params[1], reinterpret_cast<uptr>(m));
+	EXPECT_EQ(r.params[2], reinterpret_cast<uptr>(block));
+	EXPECT_EQ(r.params[3], 1u);
+	Ops(a)->PutScatterGatherList(a, seen.sgl, FALSE);
+
+	// A kernel lock of the block mapped by MapTransfer (scatter/gather, and
+	// through the bounce buffer), until the flush.
+	PMDL l = IoAllocateMdl(block, 2 * 4096, FALSE, FALSE, nullptr);
+	ASSERT_NE(l, nullptr);
+	ASSERT_EQ(MmshimProbeAndLockPages(l, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+	for (PDMA_ADAPTER x : {a, NonSg()}) {
+		PVOID base = Channel(x, 2);
+		ULONG len = 0x200;
+		ASSERT_NE(Ops(x)->MapTransfer(x, l, base, block + 4096, &len, TRUE).QuadPart, 0);
+		EXPECT_REPORT(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, ExFreePool(block));
+		EXPECT_NO_REPORT(Ops(x)->FlushAdapterBuffers(x, l, base, block + 4096, len, TRUE));
+		EXPECT_NO_REPORT(Ops(x)->FreeAdapterChannel(x));
+		if (x != a)
+			PutClean(x);
+	}
+	EXPECT_NO_REPORT(MmUnlockPages(l));
+	IoFreeMdl(l);
+	IoFreeMdl(m);
+	EXPECT_NO_REPORT(ExFreePool(block)); // nothing maps it any more
+	fake::set_kernel_space_start(0x0000800000000000ULL);
+	PutClean(a);
+}
+
 // ---- version 3: adapter/transfer information, transfer contexts, Ex -----
 
 // A SCATTER_GATHER_LIST with room for N elements (h), and its elements (e).
