@@ -930,6 +930,41 @@ static void dma_mdl_unlock_while_mapped_is_refused(struct kunit *test)
 /* A partial MDL's source holds its frames: while a list maps the partial,
  * the source can be neither unlocked nor freed; afterwards the partial of a
  * released source cannot be DMA-mapped. */
+/*
+ * ExFreePool of pool memory a live list moves is refused, whatever MDL maps
+ * it: the block stays allocated while the device may write it, so the next
+ * allocation never gets the device's bytes. The device's write lands in the
+ * block, which frees normally after the put.
+ */
+static void dma_pool_memory_stays_allocated_while_mapped(struct kunit *test)
+{
+	PDEVICE_OBJECT pdo;
+	PDMA_ADAPTER a = edu_adapter(test, &pdo);
+	DMA_OPERATIONS *ops = a->DmaOperations;
+	struct seen s = {};
+	u8 *pool = ExAllocatePool2(POOL_FLAG_NON_PAGED, 3000, 'AMDt');
+	PMDL m;
+
+	KUNIT_ASSERT_NOT_NULL(test, pool);
+	m = IoAllocateMdl(pool, 3000, FALSE, FALSE, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	MmBuildMdlForNonPagedPool(m);
+	fill(pool, 3000, 0x51);
+	KUNIT_ASSERT_EQ(test, ops->GetScatterGatherList(a, pdo, m, pool, 3000, record, &s, TRUE), STATUS_SUCCESS);
+	edu_dma_list(test, s.sgl, false); /* the pool's bytes to the device */
+	ops->PutScatterGatherList(a, s.sgl, TRUE);
+	memset(pool, 0, 3000);
+	s.calls = 0;
+	KUNIT_ASSERT_EQ(test, ops->GetScatterGatherList(a, pdo, m, pool, 3000, record, &s, FALSE), STATUS_SUCCESS);
+	EXPECT_REPORT(test, DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, ExFreePool(pool));
+	edu_dma_list(test, s.sgl, true); /* and back into the block, still allocated */
+	ops->PutScatterGatherList(a, s.sgl, FALSE);
+	KUNIT_EXPECT_EQ(test, first_mismatch(pool, 3000, 0x51), (size_t)3000);
+	IoFreeMdl(m);
+	EXPECT_NO_REPORT(test, ExFreePool(pool));
+	EXPECT_NO_REPORT(test, ops->PutDmaAdapter(a));
+}
+
 static void dma_partial_source_stays_locked_while_mapped(struct kunit *test)
 {
 	PDEVICE_OBJECT pdo;
@@ -1259,6 +1294,7 @@ static struct kunit_case dma_cases[] = {
 	KUNIT_CASE(dma_packet_misuse),
 	KUNIT_CASE(dma_mdl_unlock_while_mapped_is_refused),
 	KUNIT_CASE(dma_partial_source_stays_locked_while_mapped),
+	KUNIT_CASE(dma_pool_memory_stays_allocated_while_mapped),
 	KUNIT_CASE(dma_unlock_racing_a_list_on_another_cpu),
 	KUNIT_CASE(dma_v3_lists_round_trip),
 	KUNIT_CASE(dma_v3_map_transfer_ex),
