@@ -358,10 +358,12 @@ void drop_hold(void *h)
 // walk that checked them until the mapping is gone, whatever another CPU
 // does meanwhile. Handed to the emitter, which keeps them with its mapping
 // (and drops them once that is unmapped) or drops them at once. Either may
-// be nullptr (nonpaged pool, no holder).
+// be nullptr (nonpaged pool, no holder). holder_key: the MDL holding a
+// partial MDL's frames (holder_of), 0 for any other MDL.
 struct Holds {
 	void *own = nullptr;
 	void *holder = nullptr;
+	uptr holder_key = 0;
 	void drop()
 	{
 		drop_hold(own);
@@ -434,21 +436,27 @@ NTSTATUS walk_runs(MDL *mdl, PVOID current_va, ULONG length, bool device_writes,
 					       device_writes ? pages : 0, hold);
 		Holds h;
 		h.own = owner.hold;
-		if (own_record && !owner.locked && hold)
-			h.own = hold_pages_of(m);
-		if (own_record && !owner.locked && !(hold ? h.own != nullptr : pagealloc::owns_mdl(m))) {
-			violation(MMSHIM_DMA_MDL_NOT_LOCKED, reinterpret_cast<uptr>(m), m->MdlFlags, 1, routine,
-				  "MDL_PAGES_LOCKED is set, but neither MmProbeAndLockPages nor MmAllocatePagesForMdl "
-				  "holds the MDL's pages",
-				  caller);
-			return STATUS_INVALID_PARAMETER;
+		if (own_record && !owner.locked) {
+			// Else its pages must come from MmAllocatePagesForMdl.
+			if (hold)
+				h.own = hold_pages_of(m);
+			if (!(hold ? h.own != nullptr : pagealloc::owns_mdl(m))) {
+				violation(MMSHIM_DMA_MDL_NOT_LOCKED, reinterpret_cast<uptr>(m), m->MdlFlags, 1, routine,
+					  "MDL_PAGES_LOCKED is set, but neither MmProbeAndLockPages nor "
+					  "MmAllocatePagesForMdl holds the MDL's pages",
+					  caller);
+				return STATUS_INVALID_PARAMETER;
+			}
 		}
 		// A partial MDL's frames are only good while its source holds them
 		// (held first, then checked: a source unlocked in between fails
 		// the check rather than slipping past the hold).
 		if (m->MdlFlags & MDL_PARTIAL) {
-			if (const uptr src = hold ? holder_of(m) : 0)
-				h.holder = hold_frames_of(reinterpret_cast<const MDL *>(src));
+			if (hold) {
+				h.holder_key = holder_of(m);
+				if (h.holder_key)
+					h.holder = hold_frames_of(reinterpret_cast<const MDL *>(h.holder_key));
+			}
 			unsigned long long token = 0;
 			if (!partial::check(m, &token, routine, caller)) {
 				h.drop();
@@ -1071,11 +1079,9 @@ NTSTATUS map_list(Adapter *a, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID Curre
 								((p - MmGetMdlPfnArray(const_cast<MDL *>(m))) << PAGE_SHIFT) + in,
 					  bytes);
 				uses++;
-				if (const uptr holder = holder_of(m)) {
-					l->use[uses] = dmause::Use{{nullptr, holder}, h.holder, 0, 0};
+				if (h.holder_key) {
+					l->use[uses] = dmause::Use{{nullptr, h.holder_key}, h.holder, 0, 0};
 					uses++;
-				} else {
-					drop_hold(h.holder); // (none: a partial's holder is found the same way)
 				}
 				return Step::kNext;
 			},
@@ -1513,7 +1519,7 @@ PHYSICAL_ADDRESS map_run(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, bool
 		held.drop();
 		return no_address();
 	}
-	const uptr holder = holder_of(run_mdl);
+	const uptr holder = held.holder_key;
 	uptr used, count;
 	{
 		LockGuard guard(MMSHIM_LOCK_DMA);
@@ -1610,8 +1616,8 @@ PHYSICAL_ADDRESS map_bounce(Adapter *a, PMDL Mdl, PVOID CurrentVa, ULONG want, u
 				h.drop();
 				return false; // the chain grew since it was counted
 			}
-			if (m != last) {
-				holder = holder_of(m);
+			if (m != last) { // h: m's holds and holder (its first fragment)
+				holder = h.holder_key;
 				last = m;
 			}
 			// An MDL's holds go with its first run (flushed with the rest).

@@ -45,40 +45,29 @@ void report_still_mapped(const MDL *mdl, const char *routine, void *caller)
 			 caller);
 }
 
-bool first_in(uptr lo, uptr hi, uptr *key)
+InBlock in_block(uptr lo, uptr hi, uptr *mdl)
 {
+	InBlock found = InBlock::kNone;
 	if (!g_uses.count_relaxed())
-		return false;
+		return found;
 	LockGuard guard(MMSHIM_LOCK_DMA);
-	KeyedLink *l = g_uses.find_if([lo, hi](KeyedLink *k) { return k->key >= lo && k->key < hi; });
-	if (l)
-		*key = l->key;
-	return l != nullptr;
-}
-
-bool record_in(uptr lo, uptr hi)
-{
-	if (!g_uses.count_relaxed())
-		return false;
-	LockGuard guard(MMSHIM_LOCK_DMA);
-	return g_uses.find_if([lo, hi](KeyedLink *k) {
-		const auto at = reinterpret_cast<uptr>(k);
-		return at >= lo && at < hi;
-	}) != nullptr;
-}
-
-bool range_in(uptr lo, uptr hi, uptr *mdl)
-{
-	if (!g_uses.count_relaxed())
-		return false;
-	LockGuard guard(MMSHIM_LOCK_DMA);
-	KeyedLink *l = g_uses.find_if([lo, hi](KeyedLink *k) {
+	g_uses.find_if([&](KeyedLink *k) {
 		const Use *u = from_link<Use>(k);
-		return u->va_lo < u->va_hi && u->va_lo < hi && lo < u->va_hi;
+		const auto at = reinterpret_cast<uptr>(u);
+		InBlock here = InBlock::kNone;
+		if (hi - lo >= sizeof(MDL) && k->key >= lo && k->key <= hi - sizeof(MDL))
+			here = InBlock::kMdl;
+		else if (at >= lo && at < hi)
+			here = InBlock::kRecord;
+		else if (u->va_lo < u->va_hi && u->va_lo < hi && lo < u->va_hi)
+			here = InBlock::kMemory;
+		if (here != InBlock::kNone && (found == InBlock::kNone || here < found)) {
+			found = here;
+			*mdl = k->key;
+		}
+		return found == InBlock::kMdl; // nothing takes precedence over it
 	});
-	if (l)
-		*mdl = l->key;
-	return l != nullptr;
+	return found;
 }
 
 uptr count()

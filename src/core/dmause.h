@@ -44,20 +44,14 @@ bool refuse_if_mapped(const MDL *mdl, const char *routine, void *caller);
 // That refusal's report alone (MMSHIM_DMA_MDL_STILL_MAPPED).
 void report_still_mapped(const MDL *mdl, const char *routine, void *caller);
 
-// An MDL address in [lo, hi) a live DMA mapping covers, if any (for a pool
-// block being freed). Takes MMSHIM_LOCK_DMA; one relaxed load when none.
-bool first_in(uptr lo, uptr hi, uptr *key);
-
-// Whether a live DMA mapping keeps its records (a use, and with it the
-// rest of BuildScatterGatherList's private record) inside [lo, hi): a
-// pool block being freed that a live list still keeps its record in.
-// Takes MMSHIM_LOCK_DMA; one relaxed load when no DMA mapping is live.
-bool record_in(uptr lo, uptr hi);
-
-// An MDL through which a live DMA mapping moves memory in [lo, hi), if any
-// (for a pool block being freed: the device may still write it). Takes
-// MMSHIM_LOCK_DMA; one relaxed load when no DMA mapping is live.
-bool range_in(uptr lo, uptr hi, uptr *mdl);
+// What a live DMA mapping keeps in a pool block [lo, hi) being freed, by
+// the precedence the free reports it with: an MDL it covers lies in the
+// block (*mdl: the MDL); the rest of BuildScatterGatherList's private record
+// lies there (the list's buffer, not put yet); or it moves the block's own
+// memory (*mdl: the MDL it moves it through: the device may still write
+// it). Takes MMSHIM_LOCK_DMA; one relaxed load when no DMA mapping is live.
+enum class InBlock { kNone, kMdl, kRecord, kMemory };
+InBlock in_block(uptr lo, uptr hi, uptr *mdl);
 
 // Uses now (for tests).
 uptr count();

@@ -126,16 +126,8 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 	}
 
 	// Decide under the lock, report after dropping it.
-	enum class Verdict {
-		kFree,
-		kUnknown,
-		kTwice,
-		kWrongTag,
-		kPagedAtDispatch,
-		kDmaMapped,
-		kDmaList,
-		kDmaMemory
-	} verdict;
+	enum class Verdict { kFree, kUnknown, kTwice, kWrongTag, kPagedAtDispatch, kDma } verdict;
+	dmause::InBlock dma = dmause::InBlock::kNone;
 	uptr dma_mdl = 0;
 	Header *h = header_of(p);
 	void *block = nullptr;
@@ -151,12 +143,8 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 			owner_tag = h->tag;
 		} else if ((h->kind & kPaged) && !may_sleep) {
 			verdict = Verdict::kPagedAtDispatch;
-		} else if (h->size >= sizeof(MDL) && dmause::first_in(addr, addr + h->size - sizeof(MDL) + 1, &dma_mdl)) {
-			verdict = Verdict::kDmaMapped; // takes MMSHIM_LOCK_DMA inside this lock
-		} else if (dmause::record_in(addr, addr + h->size)) {
-			verdict = Verdict::kDmaList; // BuildScatterGatherList's buffer, list not put
-		} else if (dmause::range_in(addr, addr + h->size, &dma_mdl)) {
-			verdict = Verdict::kDmaMemory; // the device may still read or write the block
+		} else if ((dma = dmause::in_block(addr, addr + h->size, &dma_mdl)) != dmause::InBlock::kNone) {
+			verdict = Verdict::kDma; // (takes MMSHIM_LOCK_DMA inside this lock)
 		} else {
 			verdict = Verdict::kFree;
 			g_live.remove(&h->link);
@@ -175,25 +163,25 @@ void free(void *p, ULONG tag, bool check_tag, const char *routine, void *caller)
 		mdl::pool_block_freed(p, size, routine, caller);
 		mmshim_plat_free_shareable(block);
 		return;
-	case Verdict::kDmaMapped:
-		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, dma_mdl, addr, 0, routine,
-				 "the block holds an MDL that a scatter/gather list or a MapTransfer mapping still "
-				 "maps: PutScatterGatherList / FlushAdapterBuffers first; the block stays allocated",
-				 caller);
-		return;
-	case Verdict::kDmaMemory:
-		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, dma_mdl, addr, 1, routine,
-				 "the block's memory is still mapped for DMA through an MDL (a scatter/gather list not "
-				 "put, a MapTransfer not flushed): the device may still write it; PutScatterGatherList / "
-				 "FlushAdapterBuffers first; the block stays allocated",
-				 caller);
-		return;
-	case Verdict::kDmaList:
-		verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_LIST_BUFFER_IN_USE, addr, 0, 0, routine,
-				 "the block is the buffer of a scatter/gather list built with BuildScatterGatherList "
-				 "and not put yet (mmshim keeps the list's record there): PutScatterGatherList first; "
-				 "the block stays allocated",
-				 caller);
+	case Verdict::kDma:
+		if (dma == dmause::InBlock::kRecord)
+			verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_LIST_BUFFER_IN_USE, addr, 0, 0, routine,
+					 "the block is the buffer of a scatter/gather list built with BuildScatterGatherList "
+					 "and not put yet (mmshim keeps the list's record there): PutScatterGatherList "
+					 "first; the block stays allocated",
+					 caller);
+		else // p3: 0, the MDL lies in the block; 1, it moves the block's memory
+			verifier::report(DRIVER_VERIFIER_DMA_VIOLATION, MMSHIM_DMA_MDL_STILL_MAPPED, dma_mdl, addr,
+					 dma == dmause::InBlock::kMemory, routine,
+					 dma == dmause::InBlock::kMemory
+						 ? "the block's memory is still mapped for DMA through an MDL (a "
+						   "scatter/gather list not put, a MapTransfer not flushed): the device may "
+						   "still write it; PutScatterGatherList / FlushAdapterBuffers first; the "
+						   "block stays allocated"
+						 : "the block holds an MDL that a scatter/gather list or a MapTransfer "
+						   "mapping still maps: PutScatterGatherList / FlushAdapterBuffers first; "
+						   "the block stays allocated",
+					 caller);
 		return;
 	case Verdict::kUnknown:
 		verifier::report(BAD_POOL_CALLER, MMSHIM_POOL_NOT_IN_POOL, addr, 0, 0, routine,
