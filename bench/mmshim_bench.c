@@ -107,6 +107,8 @@ struct bench_ctx {
 	unsigned int pages;
 	unsigned int iters;  /* calls per round; 0: by size */
 	bool from_device;    /* DMA: the device writes memory (else it reads) */
+	PMDL floor;          /* floors: their own MDL over the same pages */
+	struct page **scratch; /* floors: page pointers, one per page */
 };
 
 typedef void (*bench_fn)(struct bench_ctx *c, unsigned int iters);
@@ -268,6 +270,67 @@ static int cmp_page_desc(const void *a, const void *b)
 }
 
 /*
+ * Floors: for each mmshim row, the least any Windows-shaped version of the
+ * same calls can do over the same Linux primitive, written here with none
+ * of mmshim's checks, records, tables or verifier. A floor trusts its MDL
+ * completely (whole pages from a page-aligned start, nothing rewritten,
+ * nothing racing), so it is no implementation, only a yardstick: the ratio
+ * a row could reach on this machine if mmshim did nothing but its job. The
+ * floors run on their own MDL (floor_mdl()), never on one mmshim tracks.
+ */
+static PMDL floor_mdl(void *va, unsigned int pages, struct page **pgs)
+{
+	PMDL m = kzalloc(sizeof(*m) + pages * sizeof(PFN_NUMBER), GFP_KERNEL);
+	unsigned int i;
+
+	if (!m)
+		return NULL;
+	MmInitializeMdl(m, va, pages * PAGE_SIZE);
+	for (i = 0; pgs && i < pages; i++)
+		MmGetMdlPfnArray(m)[i] = page_to_pfn(pgs[i]);
+	return m;
+}
+
+/* The map floor: page pointers from the PFN array, vm_map_ram (<= 16
+ * pages) or vmap, the MDL's address and flag; the unmap undoes it. */
+static noinline PVOID floor_map(PMDL m, struct page **scratch)
+{
+	unsigned int n = m->ByteCount >> PAGE_SHIFT, i;
+	const PFN_NUMBER *pfns = MmGetMdlPfnArray(m);
+	void *va;
+
+	for (i = 0; i < n; i++)
+		scratch[i] = pfn_to_page(pfns[i]);
+	va = n <= 16 ? vm_map_ram(scratch, n, NUMA_NO_NODE) : vmap(scratch, n, VM_MAP, PAGE_KERNEL);
+	if (!va)
+		return NULL;
+	m->MappedSystemVa = va;
+	m->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA;
+	return va;
+}
+
+static noinline void floor_unmap(PVOID va, PMDL m)
+{
+	unsigned int n = m->ByteCount >> PAGE_SHIFT;
+
+	if (n <= 16)
+		vm_unmap_ram(va, n);
+	else
+		vunmap(va);
+	m->MdlFlags &= ~MDL_MAPPED_TO_SYSTEM_VA;
+}
+
+static void floor_map_run(struct bench_ctx *c, unsigned int iters)
+{
+	while (iters--) {
+		void *va = floor_map(c->floor, c->scratch);
+
+		if (va)
+			floor_unmap(va, c->floor);
+	}
+}
+
+/*
  * @pages separately allocated pages in descending frame order, mapped
  * virtually contiguous at *@va, no two neighbours physically adjacent, so a
  * "scattered" case never measures a contiguous (linear-map) MDL: up to four
@@ -339,6 +402,13 @@ static void bench_map(unsigned int pages, bool contiguous)
 		run_case(contiguous ? "map+unmap contiguous"
 				    : (pages <= 16 ? "map+unmap vs vm_map_ram" : "map+unmap vs vmap"),
 			 &c, ours_map, pages <= 16 ? raw_vm_map_ram : raw_vmap);
+		c.floor = contiguous ? NULL : floor_mdl(buf, pages, c.pgs);
+		c.scratch = c.floor ? kvmalloc_array(pages, sizeof(*c.scratch), GFP_KERNEL) : NULL;
+		if (c.scratch)
+			run_case(pages <= 16 ? "map floor vs vm_map_ram" : "map floor vs vmap", &c, floor_map_run,
+				 pages <= 16 ? raw_vm_map_ram : raw_vmap);
+		kvfree(c.scratch);
+		kfree(c.floor);
 		MmUnlockPages(c.mdl);
 	}
 	IoFreeMdl(c.mdl);
@@ -369,6 +439,37 @@ static void raw_pin(struct bench_ctx *c, unsigned int iters)
 	}
 }
 
+/* The lock floor: pin (long-term and writable, as mmshim pins), the PFNs
+ * into the MDL, its flags; the unlock unpins the pages pinned. */
+static noinline NTSTATUS floor_lock(PMDL m, struct page **pinned)
+{
+	unsigned int n = m->ByteCount >> PAGE_SHIFT, i;
+	int got = pin_user_pages_fast((unsigned long)m->StartVa, n, FOLL_WRITE | FOLL_LONGTERM, pinned);
+
+	if (got != n) {
+		if (got > 0)
+			unpin_user_pages(pinned, got);
+		return STATUS_ACCESS_VIOLATION;
+	}
+	for (i = 0; i < n; i++)
+		MmGetMdlPfnArray(m)[i] = page_to_pfn(pinned[i]);
+	m->MdlFlags |= MDL_PAGES_LOCKED | MDL_WRITE_OPERATION;
+	return STATUS_SUCCESS;
+}
+
+static noinline void floor_unlock(PMDL m, struct page **pinned)
+{
+	unpin_user_pages_dirty_lock(pinned, m->ByteCount >> PAGE_SHIFT, true);
+	m->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_WRITE_OPERATION);
+}
+
+static void floor_lock_run(struct bench_ctx *c, unsigned int iters)
+{
+	while (iters--)
+		if (floor_lock(c->floor, c->scratch) == STATUS_SUCCESS)
+			floor_unlock(c->floor, c->scratch);
+}
+
 /* User buffer: MmProbeAndLockPages + MmUnlockPages vs pin_user_pages_fast + unpin. */
 static void bench_lock(unsigned int pages)
 {
@@ -384,6 +485,12 @@ static void bench_lock(unsigned int pages)
 		goto out;
 	run_case("probe+lock+unlock", &c, ours_lock, raw_pin);
 	IoFreeMdl(c.mdl);
+	c.floor = floor_mdl((void *)c.user, pages, NULL);
+	c.scratch = c.floor ? kvmalloc_array(pages, sizeof(*c.scratch), GFP_KERNEL) : NULL;
+	if (c.scratch)
+		run_case("lock floor", &c, floor_lock_run, raw_pin);
+	kvfree(c.scratch);
+	kfree(c.floor);
 out:
 	if (!IS_ERR_VALUE(c.user))
 		vm_munmap(c.user, pages * PAGE_SIZE);
@@ -483,6 +590,87 @@ static void raw_dma(struct bench_ctx *c, unsigned int iters)
 }
 
 /*
+ * The floor under the DMA rows: the least a GetScatterGatherList +
+ * PutScatterGatherList over the Linux DMA API can do, with none of mmshim's
+ * checks, tables, holds or verifier. It trusts the MDL completely and only
+ * takes whole, page-aligned pages (the bench's buffer), so it is no
+ * implementation, only a yardstick for how low any Windows-shaped version
+ * of these two calls can go on this machine: the driver reaches both
+ * through its adapter's DMA_OPERATIONS, the scatterlist is built from the
+ * MDL's PFN array, the bus addresses are copied into a SCATTER_GATHER_LIST
+ * and the driver's execution routine is called through its pointer; the
+ * put unmaps. The raw side is the same raw_dma as the mmshim rows.
+ */
+struct floor_adapter {
+	DMA_ADAPTER adapter; /* first: the driver holds a PDMA_ADAPTER */
+	DMA_OPERATIONS ops;
+	struct device *dev;
+	struct scatterlist *sg;
+	unsigned int nents;
+	PSCATTER_GATHER_LIST list; /* room for one element per page */
+};
+
+static NTSTATUS floor_get(PDMA_ADAPTER DmaAdapter, PDEVICE_OBJECT DeviceObject, PMDL Mdl, PVOID CurrentVa,
+			  ULONG Length, PDRIVER_LIST_CONTROL ExecutionRoutine, PVOID Context, BOOLEAN WriteToDevice)
+{
+	struct floor_adapter *f = container_of(DmaAdapter, struct floor_adapter, adapter);
+	const PFN_NUMBER *pfns = MmGetMdlPfnArray(Mdl);
+	unsigned int pages = Length >> PAGE_SHIFT, i;
+	int n;
+
+	sg_init_table(f->sg, pages);
+	for (i = 0; i < pages; i++)
+		sg_set_page(&f->sg[i], pfn_to_page(pfns[i]), PAGE_SIZE, 0);
+	n = dma_map_sg(f->dev, f->sg, pages, WriteToDevice ? DMA_TO_DEVICE : DMA_FROM_DEVICE);
+	if (n <= 0)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	f->nents = pages;
+	for (i = 0; i < n; i++) {
+		f->list->Elements[i].Address.QuadPart = sg_dma_address(&f->sg[i]);
+		f->list->Elements[i].Length = sg_dma_len(&f->sg[i]);
+	}
+	f->list->NumberOfElements = n;
+	ExecutionRoutine(DeviceObject, NULL, f->list, Context);
+	return STATUS_SUCCESS;
+}
+
+static VOID floor_put(PDMA_ADAPTER DmaAdapter, PSCATTER_GATHER_LIST ScatterGather, BOOLEAN WriteToDevice)
+{
+	struct floor_adapter *f = container_of(DmaAdapter, struct floor_adapter, adapter);
+
+	dma_unmap_sg(f->dev, f->sg, f->nents, WriteToDevice ? DMA_TO_DEVICE : DMA_FROM_DEVICE);
+}
+
+/* The floor adapter for @dev, over the same scatterlist storage as raw_dma. */
+static struct floor_adapter *floor_adapter(struct device *dev, struct scatterlist *sg, unsigned int pages)
+{
+	struct floor_adapter *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return NULL;
+	f->list = kzalloc(struct_size(f->list, Elements, pages), GFP_KERNEL);
+	if (!f->list) {
+		kfree(f);
+		return NULL;
+	}
+	f->adapter.Size = sizeof(f->adapter);
+	f->adapter.DmaOperations = &f->ops;
+	f->ops.Size = sizeof(f->ops);
+	f->ops.GetScatterGatherList = floor_get;
+	f->ops.PutScatterGatherList = floor_put;
+	f->dev = dev;
+	f->sg = sg;
+	return f;
+}
+
+static void floor_adapter_free(struct floor_adapter *f)
+{
+	if (f)
+		kfree(f->list);
+	kfree(f);
+}
+
+/*
  * GetScatterGatherList + PutScatterGatherList of a locked MDL over scattered
  * pages vs a scatterlist over the same pages + dma_map_sg +
  * dma_unmap_sg, for qemu's edu device (no IOMMU in the bench VM: dma-direct).
@@ -495,6 +683,7 @@ static void bench_dma(struct pci_dev *edu, unsigned int pages)
 		.MaximumLength = 256 * PAGE_SIZE,
 	};
 	struct bench_ctx c = { .pages = pages, .dev = &edu->dev };
+	struct floor_adapter *floor;
 	void *buf = NULL;
 	ULONG regs;
 
@@ -516,6 +705,22 @@ static void bench_dma(struct pci_dev *edu, unsigned int pages)
 		 * owner could write every frame (docs/security.md). */
 		c.from_device = true;
 		run_case("dma from device vs map_sg", &c, ours_dma, raw_dma);
+		/* The floor, to the device, through the same ours_dma loop. */
+		floor = floor_adapter(c.dev, c.sg, pages);
+		c.floor = floor_mdl(buf, pages, c.pgs);
+		if (floor && c.floor) {
+			PDMA_ADAPTER adapter = c.adapter;
+			PMDL mdl = c.mdl;
+
+			c.adapter = &floor->adapter;
+			c.mdl = c.floor;
+			c.from_device = false;
+			run_case("dma floor vs map_sg", &c, ours_dma, raw_dma);
+			c.adapter = adapter;
+			c.mdl = mdl;
+		}
+		floor_adapter_free(floor);
+		kfree(c.floor);
 		MmUnlockPages(c.mdl);
 	}
 	IoFreeMdl(c.mdl);

@@ -24,6 +24,9 @@ awk -v dir="$data" '
 	else if (name == "reserved map+unmap") f = "reserved"
 	else if (name == "reserved vs vmap+flush") f = "reserved_flush"
 	else if (name == "dma sg list vs map_sg") f = "dma"
+	else if (name == "dma floor vs map_sg") f = "dma_floor"
+	else if (name ~ /^map floor vs (vm_map_ram|vmap)$/) f = "map_floor"
+	else if (name == "lock floor") f = "lock_floor"
 	else next
 	print pages, ratio >> (dir "/" f ".dat")
 }' "$results"
@@ -41,6 +44,11 @@ add lock "probe+lock+unlock (vs pin_user_pages_fast + unpin)" '#d62728'
 add reserved "reserved mapping (vs vmap + vunmap)" '#9467bd'
 add reserved_flush "reserved mapping (vs vmap + vunmap + TLB flush)" '#8c564b'
 add dma "DMA: Get+PutScatterGatherList (vs dma_map_sg + unmap)" '#ff7f0e'
+# Not mmshim: the floors, the least any Windows-shaped version of the same
+# calls does, with no checks at all (bench/mmshim_bench.c). Lighter colours.
+add map_floor "floor: map+unmap with no checks (not mmshim)" '#aec7e8'
+add lock_floor "floor: lock+unlock with no checks (not mmshim)" '#ff9896'
+add dma_floor "floor: Get+PutScatterGatherList with no checks (not mmshim)" '#ffbb78'
 # Targets (issue 14, issue 13): dashed, in the colour of their case.
 targets=(
 	"1.10 with lines dt 2 lw 2 lc rgb '#1f77b4' title 'target <= 1.10 (scattered, lock 4+ pages, DMA)'"
