@@ -36,7 +36,7 @@ awk -v dir="$data" '
 series=()
 add() {
 	[ -s "$data/$1.dat" ] || return 0
-	series+=("'$data/$1.dat' using 1:2 with linespoints lw 2 pt 7 lc rgb '$3' title '$2'")
+	series+=("'$data/$1.dat' using 1:2 with linespoints lw 2 pt 7 ${4:-} lc rgb '$3' title '$2'")
 }
 add scattered "map+unmap, scattered pages (vs vm_map_ram / vmap)" '#1f77b4'
 add contiguous "map+unmap, contiguous pages (vs the same)" '#2ca02c'
@@ -46,9 +46,9 @@ add reserved_flush "reserved mapping (vs vmap + vunmap + TLB flush)" '#8c564b'
 add dma "DMA: Get+PutScatterGatherList (vs dma_map_sg + unmap)" '#ff7f0e'
 # Not mmshim: the floors, the least any Windows-shaped version of the same
 # calls does, with no checks at all (bench/mmshim_bench.c). Lighter colours.
-add map_floor "floor: map+unmap with no checks (not mmshim)" '#aec7e8'
-add lock_floor "floor: lock+unlock with no checks (not mmshim)" '#ff9896'
-add dma_floor "floor: Get+PutScatterGatherList with no checks (not mmshim)" '#ffbb78'
+add map_floor "floor, not mmshim: map+unmap with no checks" '#aec7e8' 'dt 3'
+add lock_floor "floor, not mmshim: lock+unlock with no checks" '#ff9896' 'dt 3'
+add dma_floor "floor, not mmshim: Get+Put with no checks" '#ffbb78' 'dt 3'
 # Targets (issue 14, issue 13): dashed, in the colour of their case.
 targets=(
 	"1.10 with lines dt 2 lw 2 lc rgb '#1f77b4' title 'target <= 1.10 (scattered, lock 4+ pages, DMA)'"
@@ -57,7 +57,7 @@ targets=(
 )
 plot=$(IFS=,; echo "${series[*]},${targets[*]}")
 gnuplot <<EOF
-set terminal pngcairo size 1000,720 font ',10' noenhanced
+set terminal pngcairo size 1100,880 font ',10' noenhanced
 set output '$png'
 set title 'make bench: mmshim / raw Linux primitive, time per call (lower is better; medians of 31 rounds)'
 set xlabel 'pages per call' offset 0,-0.3
@@ -69,9 +69,9 @@ set yrange [0.05:40]
 set xtics (1, 4, 16, 64, 256)
 set ytics (0.1, 0.25, 0.5, 1, 2, 4, 10, 20)
 set grid
-set key below vertical maxrows 5 width -8 spacing 1.1
-set bmargin 10
-set label 1 "lock at 1 page: target <= 1.30" at 1.1,1.45 tc rgb '#d62728'
+set key below vertical maxrows 6 width 2 spacing 1.1
+set bmargin 14
+set label 1 "lock at 1 page: target <= 1.30" at 1.15,3.3 tc rgb '#d62728'
 plot $plot
 EOF
 echo "bench: plot written to $png"
