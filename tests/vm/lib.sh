@@ -123,7 +123,7 @@ qemu_accel_args() {
 # here writes an MMSHIM- line before it loads anything) never ran any of
 # mmshim: that is a boot failure of the kernel under qemu TCG (Debian's
 # 7.2 sid kernel hit a stray int3 while patching its own code during
-# initcalls in about 1 boot of 3 on 2026-12-03), not a test result. Such a
+# initcalls in 2 of 10 boots on 2026-12-03), not a test result. Such a
 # boot is kept as CONSOLE_LOG.boot-crash-N and the VM booted again, up to
 # three more times; a fourth crash stands and fails the layer as before.
 run_vm() {
