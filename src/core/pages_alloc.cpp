@@ -635,15 +635,27 @@ PMDL allocate_mdl(PHYSICAL_ADDRESS low, PHYSICAL_ADDRESS high, PHYSICAL_ADDRESS 
 	return allocate_for_mdl(low, high, skip, total, cache, flags, routine, caller);
 }
 
+namespace {
+
+// The allocation whose pages the MDL `mdl` holds, or nullptr. Caller holds
+// MMSHIM_LOCK_PAGEALLOC. Never dereferences mdl.
+Allocation *mdl_allocation_locked(const MDL *mdl)
+{
+	KeyedLink *l = g_allocs.find(reinterpret_cast<uptr>(mdl));
+	return l && from_link<Allocation>(l)->kind == Kind::kMdl ? from_link<Allocation>(l) : nullptr;
+}
+
+} // namespace
+
 bool mdl_capacity(const MDL *mdl, uptr *pages)
 {
 	if (!g_allocs.count_relaxed())
 		return false;
 	LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
-	KeyedLink *l = g_allocs.find(reinterpret_cast<uptr>(mdl));
-	if (!l || from_link<Allocation>(l)->kind != Kind::kMdl)
+	const Allocation *a = mdl_allocation_locked(mdl);
+	if (!a)
 		return false;
-	*pages = from_link<Allocation>(l)->capacity;
+	*pages = a->capacity;
 	return true;
 }
 
@@ -672,13 +684,12 @@ void *hold(const MDL *mdl)
 	if (!g_allocs.count_relaxed())
 		return nullptr;
 	LockGuard guard(MMSHIM_LOCK_PAGEALLOC);
-	KeyedLink *l = g_allocs.find(reinterpret_cast<uptr>(mdl));
-	if (!l || from_link<Allocation>(l)->kind != Kind::kMdl)
-		return nullptr;
+	Allocation *a = mdl_allocation_locked(mdl);
 	// Under the lock take() reads it with: a free either took the
 	// allocation before (not found) or sees this hold.
-	__atomic_fetch_add(&from_link<Allocation>(l)->holds, 1, __ATOMIC_RELAXED);
-	return from_link<Allocation>(l);
+	if (a)
+		__atomic_fetch_add(&a->holds, 1, __ATOMIC_RELAXED);
+	return a;
 }
 
 void drop_hold(void *hold)
